@@ -1,0 +1,36 @@
+"""The `blueprint` command: the project's own tools (plan, size, diff, runbooks, drill, ...).
+
+Each sub-command lives in its own module exposing ``register(subparsers)``, which adds
+its parser and sets ``func`` to a callable taking the parsed arguments and returning
+the exit code. Modules are listed in ``COMMANDS`` and imported lazily so that
+``blueprint size`` does not pay for importing pulumi_aws.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="blueprint",
+        description="Streaming-platform blueprint tools: offline plan, sizing, review, runbooks, DR drills.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMANDS:
+        importlib.import_module(f"infra.cli.{module_name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

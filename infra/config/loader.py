@@ -1,0 +1,184 @@
+"""Turns a stack's raw config (stack file or Pulumi runtime) into a validated StackConfig.
+
+The same path serves `pulumi up` (raw values from the language host) and the offline
+plan (raw values read from ``stacks/Pulumi.<stack>.yaml``), so a bad stack file fails
+the same way in both, with every problem listed, before any resource is registered.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from infra.config.problems import PROJECT, ConfigError, Problem, error
+from infra.config.schema import StackConfig
+from infra.config.tier_defaults import TIER_DEFAULTS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STACKS_DIR = REPO_ROOT / "stacks"
+PREFIX = f"{PROJECT}:"
+# Keys the stack config is read from but that do not belong to our namespace.
+FOREIGN_KEYS = {"aws:region"}
+
+
+def stack_file_path(stack: str) -> Path:
+    return STACKS_DIR / f"Pulumi.{stack}.yaml"
+
+
+def stack_file_label(stack: str) -> str:
+    return f"stacks/Pulumi.{stack}.yaml"
+
+
+def list_stacks() -> list[str]:
+    """Every stack that has a stack file, primaries before the stacks that reference them."""
+    names = [p.name[len("Pulumi.") : -len(".yaml")] for p in STACKS_DIR.glob("Pulumi.*.yaml")]
+    return sorted(names, key=lambda n: (n.count("-"), n))
+
+
+def read_stack_file(stack: str) -> dict[str, Any]:
+    """The ``config:`` map of a stack file, values as YAML gives them (nested, typed)."""
+    path = stack_file_path(stack)
+    if not path.exists():
+        raise ConfigError(stack_file_label(stack), [error("(file)", str(path), "stack file not found")])
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(stack_file_label(stack), [error("(file)", str(path), f"not valid YAML: {exc}")]) from exc
+    config = document.get("config", {}) if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise ConfigError(stack_file_label(stack), [error("config", config, "must be a mapping of keys to values")])
+    return config
+
+
+def from_runtime() -> dict[str, Any]:
+    """The raw config the Pulumi language host hands the program (JSON strings for objects)."""
+    from pulumi.runtime import config as runtime_config
+
+    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return {key: _decode(value) for key, value in merged.items()}
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def to_runtime(raw: Mapping[str, Any]) -> dict[str, str]:
+    """Stack-file values as the language host passes them: strings, JSON for structures."""
+    return {
+        key: value if isinstance(value, str) else json.dumps(value) for key, value in raw.items()
+    }
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse(raw: Mapping[str, Any], stack: str) -> tuple[StackConfig, list[Problem]]:
+    """Validate raw config; return the config and its warnings, or raise ConfigError with all errors."""
+    from infra.config.rules import check_all
+
+    label = stack_file_label(stack)
+    problems: list[Problem] = []
+    ours: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key.startswith(PREFIX):
+            ours[key[len(PREFIX) :]] = value
+        elif key not in FOREIGN_KEYS and not key.startswith("aws:"):
+            namespace = key.split(":", 1)[0]
+            problems.append(error(key, value, f"unknown namespace '{namespace}': use '{PROJECT}:' or 'aws:'"))
+
+    region = raw.get("aws:region")
+    tier = ours.get("tier")
+    defaults = TIER_DEFAULTS.get(tier, {}) if isinstance(tier, str) else {}
+    document = deep_merge(defaults, ours)
+    document["stack"] = stack
+    if region is None:
+        problems.append(error("aws:region", None, "required: the AWS region of this stack"))
+    else:
+        document["region"] = region
+
+    try:
+        config = StackConfig.model_validate(document)
+    except ValidationError as exc:
+        problems.extend(_problems_from(exc))
+        raise ConfigError(label, problems) from None
+    problems.extend(check_all(config))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ConfigError(label, errors)
+    return config, [p for p in problems if p.severity == "warning"]
+
+
+def load_stack(stack: str) -> tuple[StackConfig, list[Problem], dict[str, Any]]:
+    """Read and validate a stack file; also return the raw config for the mock runtime."""
+    raw = read_stack_file(stack)
+    config, warnings = parse(raw, stack)
+    return config, warnings, raw
+
+
+def _problems_from(exc: ValidationError) -> list[Problem]:
+    problems = []
+    for item in exc.errors():
+        loc = [str(part) for part in item["loc"]]
+        key = ".".join(loc)
+        if item["type"] == "extra_forbidden":
+            known = _known_keys(StackConfig, loc[:-1])
+            hint = difflib.get_close_matches(loc[-1], known, n=1)
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            problems.append(error(key, item["input"], f"unknown key{suggestion} (allowed: {', '.join(sorted(known))})"))
+        elif item["type"] == "missing":
+            problems.append(error(key, None, "required key is missing"))
+        else:
+            problems.append(error(key, item.get("input"), _allowed(item)))
+    return problems
+
+
+def _allowed(item: Any) -> str:
+    message: str = item["msg"]
+    return message[0].lower() + message[1:]
+
+
+def _known_keys(model: type[BaseModel], path: list[str]) -> list[str]:
+    """Stack-file (alias) names valid at a dotted path of the schema."""
+    current: Any = model
+    for part in path:
+        fields = {f.alias or n: f for n, f in current.model_fields.items()}
+        field = fields.get(part)
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+        if current is None:
+            return []
+    hidden = _SET_BY_LOADER if current is StackConfig else set()
+    return [f.alias or n for n, f in current.model_fields.items() if n not in hidden]
+
+
+# Top-level fields the loader fills from outside the project namespace.
+_SET_BY_LOADER = {"stack", "region"}
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

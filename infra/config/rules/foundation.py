@@ -1,0 +1,51 @@
+"""Rules for the foundation: region, AZs, CIDR layout, NAT, endpoints, log retention."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infra.config.problems import Problem, error
+from infra.config.schema import INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, StackConfig
+from infra.planning.cidr import check_layout
+
+# Regions the blueprint is priced and tested for (infra/data/prices.yaml covers them).
+SUPPORTED_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1")
+REQUIRED_ENDPOINTS = ("sts", "kms", "logs", "secretsmanager", "ecr.api", "ecr.dkr")
+MIN_AZS = {"dev": 2, "staging": 3, "prod": 3}
+
+
+def check(config: StackConfig) -> Iterator[Problem]:
+    if config.region not in SUPPORTED_REGIONS:
+        yield error("aws:region", config.region, f"allowed: {', '.join(SUPPORTED_REGIONS)}")
+    net = config.network
+    least = MIN_AZS[config.tier]
+    if net.az_count < least:
+        yield error("network.azCount", net.az_count, f"{config.tier} needs at least {least} AZs (allowed: {least}..6)")
+    for message in check_layout(net.cidr, net.az_count, net.subnet_prefix_lengths):
+        yield error("network.cidr", net.cidr, message)
+    if config.tier != "dev" and net.nat_gateways != "per-az":
+        yield error(
+            "network.natGateways", net.nat_gateways,
+            f"{config.tier} needs 'per-az' so losing one AZ does not cut egress in the others",
+        )  # fmt: skip
+    unknown = [e for e in net.interface_endpoints if e not in INTERFACE_ENDPOINTS]
+    if unknown:
+        yield error("network.interfaceEndpoints", unknown, f"unknown endpoint(s); allowed: {', '.join(INTERFACE_ENDPOINTS)}")
+    missing = [e for e in REQUIRED_ENDPOINTS if e not in net.interface_endpoints]
+    if missing:
+        yield error(
+            "network.interfaceEndpoints", list(net.interface_endpoints),
+            f"must include {', '.join(REQUIRED_ENDPOINTS)} (missing: {', '.join(missing)})",
+        )  # fmt: skip
+    if len(set(net.interface_endpoints)) != len(net.interface_endpoints):
+        yield error("network.interfaceEndpoints", list(net.interface_endpoints), "each endpoint may appear once")
+    for key, days in _retentions(config):
+        if days not in LOG_RETENTION_DAYS:
+            yield error(key, days, f"CloudWatch Logs allows only {', '.join(map(str, LOG_RETENTION_DAYS))}")
+
+
+def _retentions(config: StackConfig) -> Iterator[tuple[str, int]]:
+    yield "network.flowLogRetentionDays", config.network.flow_log_retention_days
+    yield "kafka.logRetentionDays", config.kafka.log_retention_days
+    yield "cache.logRetentionDays", config.cache.log_retention_days
+    yield "ingest.logRetentionDays", config.ingest.log_retention_days

@@ -1,0 +1,233 @@
+"""The one typed schema of a stack's configuration.
+
+Every key a stack file may set is a field here, with its type, bounds and a description
+(shown by `blueprint config-doc`). Stack files use camelCase keys under the project
+namespace (``streaming-platform:network: {azCount: 3}``); Python code uses snake_case.
+Defaults that differ per environment tier live in ``tier_defaults.py``, not here: a
+field's default below is the value every tier shares.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+Tier = Literal["dev", "staging", "prod"]
+Role = Literal["primary", "secondary"]
+DrStrategy = Literal["none", "backup-restore", "warm-standby"]
+
+# CloudWatch Logs accepts only these retention values (PutRetentionPolicy, AWS API reference,
+# checked 2026-11-26).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+
+# Interface endpoint short names -> service suffix (com.amazonaws.<region>.<suffix>).
+INTERFACE_ENDPOINTS = (
+    "sts", "kms", "logs", "secretsmanager", "ecr.api", "ecr.dkr", "monitoring", "ssm",
+    "ssmmessages", "ec2messages", "elasticmapreduce", "kafka", "elasticache", "sqs", "sns",
+    "ecs", "ecs-agent", "ecs-telemetry", "execute-api",
+)  # fmt: skip
+
+
+class Section(BaseModel):
+    """Base of every config section: camelCase keys, unknown keys rejected, immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class NetworkConfig(Section):
+    cidr: str = Field(description="VPC IPv4 CIDR (RFC 1918). Must not overlap the DR region's VPC.")
+    az_count: int = Field(ge=1, le=6, description="Availability Zones the VPC spans (prod >= 3).")
+    nat_gateways: Literal["single", "per-az"] = Field(
+        description="One shared NAT gateway (cheap, an AZ loss cuts egress) or one per AZ."
+    )
+    interface_endpoints: tuple[str, ...] = Field(
+        description=f"Interface VPC endpoints to create, from: {', '.join(INTERFACE_ENDPOINTS)}."
+    )
+    flow_log_retention_days: int = Field(description="Retention of the VPC flow log group.")
+    flow_log_traffic_type: Literal["ALL", "ACCEPT", "REJECT"] = Field(
+        default="ALL", description="Which traffic the VPC flow log records."
+    )
+    subnet_prefix_lengths: dict[str, int] | None = Field(
+        default=None,
+        description="Override subnet sizes per tier (public, private-app, private-data).",
+    )
+
+
+class KmsConfig(Section):
+    deletion_window_days: int = Field(
+        ge=7, le=30, description="Waiting period before a scheduled key deletion (7-30 days)."
+    )
+
+
+class WorkloadConfig(Section):
+    """The declared streaming workload; MSK sizing and retention derive from it."""
+
+    ingress_mbps: float = Field(gt=0, description="Average producer ingress, MB/s.")
+    peak_factor: float = Field(ge=1, le=10, description="Peak ingress / average ingress.")
+    retention_hours: float = Field(gt=0, le=24 * 365, description="Kafka log retention, hours.")
+    replication_factor: int = Field(ge=2, le=5, description="Topic replication factor.")
+    consumer_groups: int = Field(ge=1, le=50, description="Consumer groups reading the tip.")
+    partitions: int = Field(ge=1, le=100_000, description="Partitions across all topics.")
+    topics: tuple[str, ...] = Field(
+        default=("events", "events-dlq"),
+        description="Topics the platform owns; the ingest tier may write only these.",
+    )
+
+
+class StorageAutoscalingConfig(Section):
+    enabled: bool = Field(default=True, description="Application Auto Scaling of broker volumes.")
+    max_volume_gib: int = Field(
+        default=4096, ge=1, le=16384, description="Upper bound of a broker volume, GiB."
+    )
+    target_utilization_percent: int = Field(
+        default=60, ge=10, le=80, description="Target disk utilization the scaler keeps."
+    )
+
+
+class KafkaConfig(Section):
+    kafka_version: str = Field(description="MSK Kafka version (see infra/data/msk_versions.yaml).")
+    sizing: Literal["workload", "explicit"] = Field(
+        description="'workload': brokers come from the sizing model; 'explicit': use the fields below."
+    )
+    instance_type: str | None = Field(default=None, description="Broker type (explicit sizing).")
+    brokers: int | None = Field(default=None, ge=1, description="Broker count (explicit sizing).")
+    volume_gib: int | None = Field(default=None, ge=1, le=16384, description="Volume per broker.")
+    volume_throughput_mbps: int | None = Field(
+        default=None, ge=250, le=1000, description="Provisioned storage throughput, MiB/s."
+    )
+    storage_autoscaling: StorageAutoscalingConfig = Field(default_factory=StorageAutoscalingConfig)
+    enhanced_monitoring: Literal[
+        "DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"
+    ] = Field(description="MSK enhanced monitoring level.")
+    scram: bool = Field(default=False, description="Also enable SASL/SCRAM (secret in Secrets Manager).")
+    log_retention_days: int = Field(description="Retention of the broker log group.")
+
+
+class CacheConfig(Section):
+    engine: Literal["valkey", "redis"] = Field(default="valkey", description="Cache engine.")
+    engine_version: str = Field(description="Engine version (see infra/data/cache_engines.yaml).")
+    node_type: str = Field(description="Node type, e.g. cache.r7g.large.")
+    shards: int = Field(ge=1, le=500, description="Node groups (cluster mode shards).")
+    replicas_per_shard: int = Field(ge=0, le=5, description="Replicas per shard (>= 1 for Multi-AZ).")
+    auth: Literal["iam", "token"] = Field(
+        default="iam", description="IAM-authenticated RBAC users, or an auth token in Secrets Manager."
+    )
+    snapshot_retention_days: int = Field(ge=0, le=35, description="Automatic snapshot retention.")
+    snapshot_window: str = Field(default="03:00-05:00", description="Daily snapshot window, UTC.")
+    maintenance_window: str = Field(
+        default="sun:05:30-sun:06:30", description="Weekly maintenance window, UTC."
+    )
+    log_retention_days: int = Field(description="Retention of slow and engine log groups.")
+
+
+class IngestConfig(Section):
+    image: str = Field(description="Gateway container image (pinned tag or digest).")
+    config_template: str = Field(
+        default="ingest/redpanda-connect.yaml.j2",
+        description="Gateway config template under templates/.",
+    )
+    container_port: int = Field(default=4195, ge=1, le=65535, description="Gateway HTTP port.")
+    health_check_path: str = Field(default="/ping", description="Target group health check path.")
+    cpu: int = Field(description="Fargate task CPU units (256..16384).")
+    memory_mib: int = Field(description="Fargate task memory, MiB.")
+    min_tasks: int = Field(ge=1, description="Autoscaling floor (prod: >= AZ count).")
+    max_tasks: int = Field(ge=1, description="Autoscaling ceiling.")
+    cpu_target_percent: int = Field(default=60, ge=10, le=90, description="CPU tracking target.")
+    requests_per_target: int = Field(
+        default=1000, ge=1, description="ALB requests per target tracking target."
+    )
+    log_retention_days: int = Field(description="Retention of the task log group.")
+
+
+class EdgeConfig(Section):
+    certificate_arn: str | None = Field(default=None, description="ACM certificate for HTTPS/TLS.")
+    domain_name: str | None = Field(
+        default=None, description="Ingest hostname; with hosted_zone_id an ACM cert is issued."
+    )
+    hosted_zone_id: str | None = Field(default=None, description="Route 53 hosted zone id.")
+    waf_rate_limit: int = Field(
+        default=2000, ge=10, le=2_000_000_000, description="Requests per 5 min per IP (WAF)."
+    )
+    nlb: bool = Field(default=True, description="Also create the NLB for TCP/TLS streaming clients.")
+    deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600)
+
+
+class SparkConfig(Section):
+    release_label: str = Field(description="EMR release (see infra/data/emr_releases.yaml).")
+    primary_instance_type: str = Field(description="Primary node type.")
+    primary_count: Literal[1, 3] = Field(description="Primary nodes (3 = HA, prod).")
+    core_instance_types: tuple[str, ...] = Field(description="Core fleet types (on-demand).")
+    core_capacity: int = Field(ge=1, description="Core fleet on-demand units.")
+    task_instance_types: tuple[str, ...] = Field(description="Task fleet types (spot).")
+    task_max_capacity: int = Field(ge=0, description="Task fleet upper bound (managed scaling).")
+    managed_scaling_max: int = Field(ge=1, description="Managed scaling maximum units.")
+    in_transit_encryption: bool = Field(description="TLS between nodes (security configuration).")
+    idle_timeout_minutes: int | None = Field(
+        default=None, ge=60, le=10080, description="Auto-terminate when idle (dev)."
+    )
+    run_job: bool = Field(default=True, description="Submit the streaming job as an EMR step.")
+
+
+class StorageConfig(Section):
+    lake_ia_after_days: int = Field(ge=30, description="Lake objects move to Standard-IA after.")
+    logs_expire_days: int = Field(ge=1, description="Logs bucket objects expire after.")
+    noncurrent_expire_days: int = Field(ge=1, description="Noncurrent versions expire after.")
+
+
+class ObservabilityConfig(Section):
+    alarm_email: str | None = Field(default=None, description="Subscribed to the alarm topic.")
+    msk_disk_used_percent: float = Field(default=85, gt=0, le=100)
+    msk_cpu_percent: float = Field(default=60, gt=0, le=100)
+    cache_cpu_percent: float = Field(default=70, gt=0, le=100)
+    cache_memory_percent: float = Field(default=80, gt=0, le=100)
+    cache_replication_lag_seconds: float = Field(default=5, gt=0)
+    cache_max_connections: int = Field(default=50_000, gt=0)
+    lb_5xx_per_minute: int = Field(default=10, gt=0)
+    lb_p99_seconds: float = Field(default=1.0, gt=0)
+    ecs_cpu_percent: float = Field(default=80, gt=0, le=100)
+    ecs_memory_percent: float = Field(default=80, gt=0, le=100)
+    emr_apps_pending: int = Field(default=5, gt=0)
+    emr_yarn_memory_available_percent: float = Field(default=15, gt=0, le=100)
+
+
+class DrConfig(Section):
+    strategy: DrStrategy = Field(description="none (dev), backup-restore, warm-standby (prod).")
+    role: Role = Field(default="primary", description="This stack's role in its DR pair.")
+    region: str | None = Field(default=None, description="The other region of the pair.")
+    peer_cidr: str | None = Field(default=None, description="The other region's VPC CIDR.")
+    peer_stack: str | None = Field(
+        default=None, description="Fully qualified peer stack (org/project/stack)."
+    )
+    active_region: str | None = Field(
+        default=None, description="Region serving traffic now; flip it to fail over."
+    )
+    vault_lock: bool = Field(default=False, description="AWS Backup vault lock (compliance).")
+    routing_controls: bool = Field(default=False, description="ARC routing controls for failover.")
+
+
+class StackConfig(Section):
+    """The whole validated configuration of one stack."""
+
+    stack: str = Field(description="Stack name (set by the loader, not by the stack file).")
+    region: str = Field(description="aws:region of the stack.")
+    tier: Tier = Field(description="Environment tier: dev, staging or prod.")
+    owner: str = Field(min_length=1, description="Team that owns the stack (tag 'owner').")
+    cost_center: str = Field(min_length=1, description="Cost centre (tag 'cost-center').")
+    network: NetworkConfig
+    kms: KmsConfig
+    workload: WorkloadConfig
+    kafka: KafkaConfig
+    cache: CacheConfig
+    ingest: IngestConfig
+    edge: EdgeConfig
+    spark: SparkConfig
+    storage: StorageConfig
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    dr: DrConfig

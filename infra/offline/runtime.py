@@ -1,0 +1,204 @@
+"""The one mock runtime: runs the real program for a stack under Pulumi's mocks.
+
+Used by the tests, `blueprint plan` and every tool that needs a plan. It feeds the
+stack file's config to the program exactly as the language host would, answers
+resource registrations and invokes with realistic outputs (fake_outputs.py), and
+records every registration (type, name, parent, provider, region, dependencies,
+options, inputs) into a StackPlan. A stack that reads another stack's outputs through
+a StackReference gets the outputs of that stack's plan from the same process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from infra.config import ConfigError, list_stacks, load_stack
+from infra.config.loader import to_runtime
+from infra.config.problems import PROJECT
+from infra.offline.fake_outputs import FAKES, FakeContext, generic, invoke_result
+from infra.offline.record import PlannedResource, StackPlan
+
+SECRET = "[secret]"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+class PlatformMocks(pulumi_mocks.Mocks):
+    """Answers registrations and invokes like AWS would, for one stack's region."""
+
+    def __init__(self, region: str, peer_outputs: dict[str, dict[str, Any]]) -> None:
+        self.context = FakeContext(region=region)
+        self.peer_outputs = peer_outputs
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE:
+            stack = str(args.inputs.get("name", args.name)).rsplit("/", 1)[-1]
+            if stack not in self.peer_outputs:
+                raise LookupError(f"stack reference to '{stack}': plan that stack first (plan_stacks orders them)")
+            return args.name, {"name": args.inputs.get("name"), "outputs": self.peer_outputs[stack], "secretOutputNames": []}
+        if not args.custom or args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-id", dict(args.inputs)
+        region = args.inputs.get("region") or self.context.region
+        context = self.context if region == self.context.region else FakeContext(region=region)
+        state = {**args.inputs, **generic(args.typ, args.name, args.inputs, context)}
+        fake = FAKES.get(args.typ)
+        if fake is not None:
+            state.update(fake(args.name, args.inputs, context))
+        return state["id"], state
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return invoke_result(args.token, dict(args.args), self.context), []
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that also keeps each registration's options and dependencies."""
+
+    def __init__(self, mocks: PlatformMocks) -> None:
+        super().__init__(mocks)
+        self.records: list[PlannedResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        pulumi_mocks._ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object)
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=_unwrap(inputs), provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+        )  # fmt: skip
+        id_, state = self.mocks.new_resource(args)
+        self.records.append(self._record(request, urn, inputs, id_, state))
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+
+    def _record(self, request: Any, urn: str, inputs: dict[str, Any], id_: str | None, state: dict[str, Any]) -> PlannedResource:
+        mocks: PlatformMocks = self.mocks  # type: ignore[assignment]
+        masked = _mask(inputs)
+        return PlannedResource(
+            urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
+            parent=request.parent or None, provider=request.provider or None,
+            region=str(inputs.get("region") or mocks.context.region),
+            dependencies=tuple(request.dependencies),
+            property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
+            protect=bool(request.protect), ignore_changes=tuple(request.ignoreChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            retain_on_delete=bool(request.retainOnDelete), replace_on_changes=tuple(request.replaceOnChanges),
+            aliases=tuple(a.urn or a.spec.name for a in request.aliases),
+            inputs=masked, outputs={k: v for k, v in _mask(state).items() if k not in masked},
+            resource_id=id_,
+        )  # fmt: skip
+
+
+def _unwrap(value: Any) -> Any:
+    if rpc.is_rpc_secret(value):
+        return _unwrap(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+def _mask(value: Any) -> Any:
+    """Secrets become a marker so they never reach a printed plan or a snapshot."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@dataclass
+class PlanTimings:
+    """Seconds per stack spent planning (imports excluded: they are paid before)."""
+
+    per_stack: dict[str, float] = field(default_factory=dict)
+
+
+def plan_stack(stack: str, peer_outputs: dict[str, dict[str, Any]] | None = None) -> StackPlan:
+    """Validate the stack's config, then run the real program under mocks and record it.
+
+    Raises ConfigError (before registering anything) when the stack file is invalid.
+    """
+    from infra.program import build
+
+    config, config_warnings, raw = load_stack(stack)
+    mocks = PlatformMocks(config.region, peer_outputs or {})
+    monitor = RecordingMonitor(mocks)
+    collector = _WarningCollector()
+    logger = logging.getLogger(f"blueprint.plan.{stack}")
+    logger.propagate = False
+    logger.handlers = [collector]
+    settings.ROOT.set(None)
+    set_all_config(to_runtime(raw))
+    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger)
+    settings.SETTINGS.rpc_manager.clear()
+    resolved: dict[str, Any] = {}
+
+    def program() -> None:
+        outputs = build(config)
+        resolved.update(_sync_await(pulumi.Output.from_input(outputs).future()) or {})
+
+    _sync_await(run_pulumi_func(program))
+    warnings = [w.format(f"stacks/Pulumi.{stack}.yaml") for w in config_warnings] + collector.messages
+    return StackPlan(
+        project=PROJECT, stack=stack, region=config.region, config=config.model_dump(mode="json"),
+        resources=monitor.records, outputs=_mask(resolved), warnings=warnings,
+    )  # fmt: skip
+
+
+def plan_stacks(stacks: Iterable[str] | None = None, timings: PlanTimings | None = None) -> dict[str, StackPlan]:
+    """Plan several stacks in one process; a stack's peers are planned first and feed its StackReference."""
+    wanted = list(stacks) if stacks is not None else list_stacks()
+    order = _with_peers_first(wanted)
+    plans: dict[str, StackPlan] = {}
+    for stack in order:
+        started = time.perf_counter()
+        plans[stack] = plan_stack(stack, {name: plan.outputs for name, plan in plans.items()})
+        if timings is not None:
+            timings.per_stack[stack] = time.perf_counter() - started
+    return {stack: plans[stack] for stack in wanted}
+
+
+def _with_peers_first(stacks: list[str]) -> list[str]:
+    """Secondary stacks read their primary's outputs, so the primary is planned first."""
+    from infra.config import read_stack_file
+
+    order: list[str] = []
+    for stack in stacks:
+        dr = read_stack_file(stack).get(f"{PROJECT}:dr", {})
+        peer = dr.get("peerStack") if isinstance(dr, dict) and dr.get("role") == "secondary" else None
+        if peer:
+            peer_name = str(peer).rsplit("/", 1)[-1]
+            if peer_name not in order:
+                order.append(peer_name)
+        if stack not in order:
+            order.append(stack)
+    return order
+
+
+__all__ = ["ConfigError", "PlanTimings", "plan_stack", "plan_stacks"]
