@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("plan",)
 
 
 def build_parser() -> argparse.ArgumentParser:

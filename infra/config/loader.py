@@ -7,6 +7,7 @@ the same way in both, with every problem listed, before any resource is register
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 from collections.abc import Mapping
@@ -104,26 +105,46 @@ def parse(raw: Mapping[str, Any], stack: str) -> tuple[StackConfig, list[Problem
             namespace = key.split(":", 1)[0]
             problems.append(error(key, value, f"unknown namespace '{namespace}': use '{PROJECT}:' or 'aws:'"))
 
-    region = raw.get("aws:region")
-    tier = ours.get("tier")
-    defaults = TIER_DEFAULTS.get(tier, {}) if isinstance(tier, str) else {}
-    document = deep_merge(defaults, ours)
-    document["stack"] = stack
-    if region is None:
-        problems.append(error("aws:region", None, "required: the AWS region of this stack"))
-    else:
-        document["region"] = region
-
     try:
-        config = StackConfig.model_validate(document)
+        config = _validate(ours, raw.get("aws:region"), stack)
     except ValidationError as exc:
         problems.extend(_problems_from(exc))
-        raise ConfigError(label, problems) from None
+        # Validate again without the bad values (tier defaults fill in), so the cross-field
+        # rules still run and every problem is reported in this one run.
+        reported = {p.key for p in problems}
+        try:
+            config = _validate(_without(ours, [e["loc"] for e in exc.errors()]), raw.get("aws:region"), stack)
+        except ValidationError:
+            raise ConfigError(label, problems) from None
+        problems.extend(p for p in check_all(config) if p.key not in reported)
+        raise ConfigError(label, [p for p in problems if p.severity == "error"]) from None
     problems.extend(check_all(config))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ConfigError(label, errors)
     return config, [p for p in problems if p.severity == "warning"]
+
+
+def _validate(ours: Mapping[str, Any], region: Any, stack: str) -> StackConfig:
+    tier = ours.get("tier")
+    defaults = TIER_DEFAULTS.get(tier, {}) if isinstance(tier, str) else {}
+    document = deep_merge(defaults, ours)
+    document["stack"] = stack
+    if region is not None:
+        document["region"] = region
+    return StackConfig.model_validate(document)
+
+
+def _without(document: Mapping[str, Any], locations: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """A copy of the stack-file values with the given (dotted) locations removed."""
+    trimmed = copy.deepcopy(dict(document))
+    for location in locations:
+        node: Any = trimmed
+        for part in location[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(location[-1], None)
+    return trimmed
 
 
 def load_stack(stack: str) -> tuple[StackConfig, list[Problem], dict[str, Any]]:
@@ -138,13 +159,16 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
     for item in exc.errors():
         loc = [str(part) for part in item["loc"]]
         key = ".".join(loc)
+        if loc == ["region"]:
+            key = "aws:region"
         if item["type"] == "extra_forbidden":
             known = _known_keys(StackConfig, loc[:-1])
             hint = difflib.get_close_matches(loc[-1], known, n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
             problems.append(error(key, item["input"], f"unknown key{suggestion} (allowed: {', '.join(sorted(known))})"))
         elif item["type"] == "missing":
-            problems.append(error(key, None, "required key is missing"))
+            what = "required: the AWS region of this stack" if key == "aws:region" else "required key is missing"
+            problems.append(error(key, None, what))
         else:
             problems.append(error(key, item.get("input"), _allowed(item)))
     return problems

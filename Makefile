@@ -1,0 +1,30 @@
+# The two commands a newcomer needs:  `make plan` (offline plan of a stack) and `make test`.
+# Each sets up its own environment on first use (scripts/bootstrap.sh).
+STACK ?= dev
+VENV := .venv/bin
+
+.PHONY: plan plan-all test lint typecheck bench setup setup-test
+
+plan: setup            ## offline plan of STACK (default dev): make plan STACK=prod
+	$(VENV)/blueprint plan $(STACK)
+
+plan-all: setup        ## every stack in one process
+	$(VENV)/blueprint plan --all
+
+test: setup-test       ## the whole test suite, offline
+	$(VENV)/python -m pytest
+
+lint: setup
+	$(VENV)/ruff check . && $(VENV)/ruff format --check .
+
+typecheck: setup
+	$(VENV)/mypy infra
+
+bench: setup           ## plan time per stack and import cost
+	$(VENV)/python bench/plan_benchmark.py
+
+setup:
+	@scripts/bootstrap.sh
+
+setup-test:
+	@scripts/bootstrap.sh --test

@@ -1,0 +1,48 @@
+"""`blueprint plan STACK | --all [--json]`: the offline plan of one or every stack."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("plan", help="run the program offline (mocked AWS) and print the plan of a stack")
+    parser.add_argument("stacks", nargs="*", metavar="STACK", help="stack name(s), e.g. dev prod")
+    parser.add_argument("--all", action="store_true", help="plan every stack in stacks/ in one process")
+    parser.add_argument("--json", action="store_true", help="emit the full record as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from infra.config import ConfigError, list_stacks
+
+    available = list_stacks()
+    stacks = available if args.all else args.stacks
+    if not stacks:
+        print(f"name a stack ({', '.join(available)}) or use --all", file=sys.stderr)
+        return 2
+    unknown = [s for s in stacks if s not in available]
+    if unknown:
+        print(f"unknown stack(s): {', '.join(unknown)}; stacks/ has: {', '.join(available)}", file=sys.stderr)
+        return 2
+    from infra.offline.render import plan_to_json, render_plan
+    from infra.offline.runtime import plan_stacks
+
+    try:
+        plans = plan_stacks(stacks)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if args.json:
+        document: dict[str, Any] = {name: plan_to_json(plan) for name, plan in plans.items()}
+        json.dump(document if len(stacks) > 1 else document[stacks[0]], sys.stdout, indent=2, default=str)
+        print()
+        return 0
+    for index, plan in enumerate(plans.values()):
+        if index:
+            print("\n" + "=" * 78 + "\n")
+        print("\n".join(render_plan(plan)))
+    return 0

@@ -1,0 +1,68 @@
+"""Renders a StackPlan for people (`blueprint plan`) and for machines (`--json`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter, defaultdict
+from typing import Any
+
+from infra.offline.record import StackPlan
+
+
+def plan_to_json(plan: StackPlan) -> dict[str, Any]:
+    return dataclasses.asdict(plan)
+
+
+def render_plan(plan: StackPlan) -> list[str]:
+    """The readable plan: counts per component and type, AZ spread, outputs, warnings."""
+    custom = list(plan.custom_resources())
+    lines = [
+        f"Stack {plan.stack} ({plan.config['tier']}) in {plan.region}: "
+        f"{len(custom)} resources in {len(plan.components())} components",
+    ]
+    if plan.warnings:
+        lines += ["", "Warnings:"] + [f"  ! {w}" for w in plan.warnings]
+    lines += ["", "Resources per component:"]
+    per_component: dict[str, Counter[str]] = defaultdict(Counter)
+    for resource in custom:
+        component = plan.component_of(resource)
+        label = f"{component.type} {component.name}" if component else "(no component)"
+        per_component[label][resource.type] += 1
+    for label in sorted(per_component):
+        counts = per_component[label]
+        lines.append(f"  {label}: {sum(counts.values())}")
+        lines += [f"      {n:3d} x {t}" for t, n in sorted(counts.items())]
+    lines += ["", "AZ spread (subnets per tier):"]
+    lines += [f"  {row}" for row in az_spread(plan)]
+    lines += ["", "Stack outputs:"]
+    lines += [f"  {row}" for key in sorted(plan.outputs) for row in _value_lines(key, plan.outputs[key])]
+    return lines
+
+
+def az_spread(plan: StackPlan) -> list[str]:
+    """One row per subnet tier: how many subnets in each AZ."""
+    spread: dict[str, Counter[str]] = defaultdict(Counter)
+    for subnet in plan.of_type("aws:ec2/subnet:Subnet"):
+        tier = subnet.inputs.get("tags", {}).get("tier", "?")
+        spread[tier][subnet.inputs["availabilityZone"]] += 1
+    return [
+        f"{tier:13s} " + "  ".join(f"{az}: {count}" for az, count in sorted(counts.items()))
+        for tier, counts in sorted(spread.items())
+    ]
+
+
+def _value_lines(key: str, value: Any, indent: int = 0) -> list[str]:
+    pad = "  " * indent
+    if isinstance(value, dict) and value:
+        out = [f"{pad}{key}:"]
+        for sub in value:
+            out += _value_lines(str(sub), value[sub], indent + 1)
+        return out
+    if isinstance(value, list) and value and any(isinstance(v, dict | list) for v in value):
+        out = [f"{pad}{key}:"]
+        for i, item in enumerate(value):
+            out += _value_lines(f"[{i}]", item, indent + 1)
+        return out
+    text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    return [f"{pad}{key}: {text}"]

@@ -1,0 +1,57 @@
+"""Shared foundations, per stack: the KMS key, tags on every resource, components own everything."""
+
+from __future__ import annotations
+
+import json
+
+from infra.offline.record import StackPlan
+
+REQUIRED_TAGS = {"project", "stack", "environment", "owner", "cost-center"}
+
+
+def test_customer_managed_key_rotates_and_has_an_alias(stack_plan: StackPlan) -> None:
+    key = stack_plan.one("aws:kms/key:Key") if stack_plan.config["dr"]["role"] == "primary" else None
+    keys = [k for k in stack_plan.of_type("aws:kms/key:Key") if k.region == stack_plan.region]
+    key = key or keys[0]
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["deletionWindowInDays"] == stack_plan.config["kms"]["deletion_window_days"]
+    statements = json.loads(key.inputs["policy"])["Statement"]
+    assert any(s["Principal"] == {"Service": f"logs.{stack_plan.region}.amazonaws.com"} for s in statements)
+    aliases = [a.inputs["name"] for a in stack_plan.of_type("aws:kms/alias:Alias")]
+    assert f"alias/sp-{stack_plan.stack}-key" in aliases
+
+
+def test_prod_key_waits_longest_before_deletion(plans: dict[str, StackPlan]) -> None:
+    windows = {s: p.config["kms"]["deletion_window_days"] for s, p in plans.items()}
+    assert windows["prod"] == 30 and windows["dev"] == 7
+
+
+def test_every_resource_uses_the_stack_provider_with_the_required_default_tags(stack_plan: StackPlan) -> None:
+    providers = {p.urn: p for p in stack_plan.of_type("pulumi:providers:aws")}
+    assert providers, "an explicit provider carries the default tags"
+    for provider in providers.values():
+        tags = json.loads(provider.inputs["defaultTags"])["tags"]
+        assert REQUIRED_TAGS <= set(tags)
+        assert tags["stack"] == stack_plan.stack and tags["environment"] == stack_plan.config["tier"]
+    for resource in stack_plan.custom_resources():
+        if resource.type.startswith("aws:"):
+            assert resource.provider is not None, resource.urn
+            assert resource.provider.rsplit("::", 1)[0] in providers, resource.urn
+
+
+def test_every_resource_is_a_child_of_a_component(stack_plan: StackPlan) -> None:
+    orphans = [r.urn for r in stack_plan.custom_resources() if stack_plan.component_of(r) is None]
+    assert not orphans
+
+
+def test_component_type_tokens_are_namespaced(stack_plan: StackPlan) -> None:
+    for component in stack_plan.components():
+        package, module, name = component.type.split(":")
+        assert package == "streaming" and module and name[0].isupper()
+
+
+def test_outputs_name_the_vpc_subnets_and_key(stack_plan: StackPlan) -> None:
+    outputs = stack_plan.outputs
+    azs = stack_plan.config["network"]["az_count"]
+    assert outputs["kmsKeyArn"].startswith(f"arn:aws:kms:{stack_plan.region}:")
+    assert len(outputs["privateDataSubnetIds"]) == azs and outputs["availabilityZones"][0].startswith(stack_plan.region)

@@ -1,0 +1,69 @@
+"""A bad stack config stops the program before any resource is registered, in every entry path."""
+
+from __future__ import annotations
+
+import runpy
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings
+from pulumi.runtime.config import set_all_config
+
+from infra.cli import main as blueprint
+from infra.config import ConfigError, loader
+from infra.config.loader import to_runtime
+from infra.offline.runtime import PlatformMocks, RecordingMonitor, plan_stack
+from tests.helpers import raw_with
+
+BAD = {"network": {"azCount": 2, "natGateways": "single"}, "colour": "blue"}
+
+
+@pytest.fixture
+def bad_stacks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+        shutil.copy(stack_file, tmp_path)
+    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": raw_with("prod", BAD)}))
+    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    return tmp_path
+
+
+def test_offline_plan_raises_every_problem_and_registers_nothing(bad_stacks_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    registered: list[str] = []
+    monkeypatch.setattr(RecordingMonitor, "RegisterResource", lambda self, request: registered.append(request.type))
+    with pytest.raises(ConfigError) as info:
+        plan_stack("prod")
+    assert len(info.value.problems) == 3
+    assert registered == []
+
+
+def test_pulumi_entry_point_logs_the_problems_and_exits_before_registering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `pulumi up -s prod` runs: infra/__main__.py with config from the language host."""
+    mocks = PlatformMocks("us-east-1", {})
+    monitor = RecordingMonitor(mocks)
+    errors: list[str] = []
+    monkeypatch.setattr("pulumi.log.error", lambda message, *a, **k: errors.append(message))
+    settings.ROOT.set(None)
+    set_all_config(to_runtime(raw_with("prod", BAD)))
+    pulumi_mocks.set_mocks(mocks, project="streaming-platform", stack="prod", preview=False, monitor=monitor)
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module("infra.__main__", run_name="__main__")
+    assert exit_info.value.code == 1
+    assert monitor.records == []
+    [message] = errors
+    assert "3 problem(s) in stacks/Pulumi.prod.yaml" in message and "did you mean" not in message or "colour" in message
+
+
+def test_cli_plan_prints_problems_without_traceback(bad_stacks_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert blueprint(["plan", "prod"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "stacks/Pulumi.prod.yaml: streaming-platform:network.azCount = 2" in err
+    assert "stacks/Pulumi.prod.yaml: streaming-platform:colour = 'blue': unknown key" in err
+
+
+def test_cli_plan_rejects_an_unknown_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    assert blueprint(["plan", "qa"]) == 2
+    assert "unknown stack(s): qa" in capsys.readouterr().err
