@@ -1,0 +1,74 @@
+"""`blueprint diff [STACK...] [--base REF]`: a Markdown review of what a change does to each stack.
+
+Without --base the change is measured against the committed plan snapshots
+(tests/snapshots/); with --base it is measured against the plans of that git revision.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("diff", help="Markdown review of the change to each stack (risky changes first)")
+    parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to review (default: all)")
+    parser.add_argument("--base", metavar="GIT_REF", help="compare with the plans at this git revision instead of the snapshots")
+    parser.add_argument("--output", metavar="FILE", help="write the Markdown here instead of stdout")
+    parser.add_argument("--fail-on-risk", action="store_true", help="exit 3 when a risky change is found")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from infra.config import ConfigError, list_stacks
+
+    available = list_stacks()
+    stacks = args.stacks or available
+    unknown = [s for s in stacks if s not in available]
+    if unknown:
+        print(f"unknown stack(s): {', '.join(unknown)}; stacks/ has: {', '.join(available)}", file=sys.stderr)
+        return 2
+    from infra.offline.runtime import plan_stacks
+    from infra.review import snapshot
+    from infra.review.baseline import BaselineError, plans_at
+    from infra.review.diff import diff_snapshots
+    from infra.review.render import render_markdown
+
+    try:
+        current = plan_stacks(stacks)
+        base_plans = plans_at(args.base, stacks) if args.base else None
+    except (ConfigError, BaselineError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    diffs, costs = [], {}
+    for stack in stacks:
+        after = snapshot.normalize(current[stack])
+        if base_plans is not None:
+            before = snapshot.normalize(base_plans[stack]) if stack in base_plans else _empty(stack)
+        else:
+            before = snapshot.load(stack) or _empty(stack)
+        diffs.append(diff_snapshots(before, after))
+        costs[stack] = _cost_lines(base_plans.get(stack) if base_plans else None, current[stack], before)
+    markdown = render_markdown(diffs, costs)
+    if args.output:
+        with open(args.output, "w") as handle:
+            handle.write(markdown)
+    else:
+        sys.stdout.write(markdown)
+    return 3 if args.fail_on_risk and any(d.risks for d in diffs) else 0
+
+
+def _empty(stack: str) -> dict[str, Any]:
+    return {"stack": stack, "config": {}, "outputs": {}, "resources": {}}
+
+
+def _cost_lines(base: Any, current: Any, before: dict[str, Any]) -> list[str]:
+    from infra.planning.cost import estimate_cost
+
+    after_total = estimate_cost(current).total
+    before_total = estimate_cost(base).total if base is not None else before.get("monthlyCostUsd")
+    if before_total is None:
+        return [f"${after_total:,.0f}/month (no baseline figure)"]
+    delta = after_total - before_total
+    return [f"${before_total:,.0f} → ${after_total:,.0f}/month ({delta:+,.0f} USD, {delta / before_total:+.1%})" if before_total else f"${after_total:,.0f}/month"]

@@ -1,0 +1,42 @@
+"""`blueprint snapshot [STACK...] [--check]`: write (or check) the committed plan snapshots."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("snapshot", help="update tests/snapshots/<stack>.json from the current program")
+    parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks (default: all)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 and print the review if they differ")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from infra.config import ConfigError, list_stacks
+    from infra.offline.runtime import plan_stacks
+    from infra.review import snapshot
+    from infra.review.diff import diff_snapshots
+    from infra.review.render import render_markdown
+
+    stacks = args.stacks or list_stacks()
+    try:
+        plans = plan_stacks(stacks)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    diffs = []
+    for stack, plan in plans.items():
+        current = snapshot.normalize(plan)
+        committed = snapshot.load(stack)
+        if committed == current:
+            continue
+        diffs.append(diff_snapshots(committed or {"stack": stack, "resources": {}}, current))
+        if not args.check:
+            print(f"wrote {snapshot.write(current).relative_to(snapshot.SNAPSHOT_DIR.parents[1])}")
+    if args.check and diffs:
+        sys.stdout.write(render_markdown(diffs))
+        return 1
+    return 0

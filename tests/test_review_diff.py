@@ -1,0 +1,111 @@
+"""`blueprint diff`: the review lists adds, removes and property changes, and flags each risky case."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from infra.review.diff import diff_snapshots
+from infra.review.render import render_markdown
+
+
+def snap(resources: dict[str, dict[str, Any]], config: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"stack": "prod", "config": config or {}, "outputs": {}, "resources": resources}
+
+
+MSK = "aws:msk/cluster:Cluster::kafka-cluster"
+BASE = {
+    MSK: {"type": "aws:msk/cluster:Cluster", "parent": None, "options": {"protect": True},
+          "inputs": {"clusterName": "sp-prod-kafka", "kafkaVersion": "3.8.x",
+                     "encryptionInfo": {"encryptionAtRestKmsKeyArn": "${key}", "encryptionInTransit": {"clientBroker": "TLS", "inCluster": True}},
+                     "clientAuthentication": {"unauthenticated": False}}},
+    "aws:lb/loadBalancer:LoadBalancer::edge-alb": {"type": "aws:lb/loadBalancer:LoadBalancer", "inputs": {"enableDeletionProtection": True}},
+    "aws:lb/listener:Listener::edge-https": {"type": "aws:lb/listener:Listener", "inputs": {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}},
+    "aws:s3/bucket:Bucket::storage-lake": {"type": "aws:s3/bucket:Bucket", "inputs": {"bucket": "sp-prod-lake"}},
+    "aws:msk/replicator:Replicator::dr-replicator": {"type": "aws:msk/replicator:Replicator", "inputs": {}},
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::kafka-from-ingest": {
+        "type": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "inputs": {"referencedSecurityGroupId": "${sg}", "fromPort": 9098}},
+}  # fmt: skip
+
+
+def changed(mutate: Any, config_before: dict[str, Any] | None = None, config_after: dict[str, Any] | None = None) -> tuple[Any, str]:
+    after = copy.deepcopy(BASE)
+    mutate(after)
+    diff = diff_snapshots(snap(BASE, config_before), snap(after, config_after))
+    return diff, render_markdown([diff])
+
+
+def test_no_change_is_no_change() -> None:
+    diff, markdown = changed(lambda r: None)
+    assert diff.empty and not diff.risks and "No change." in markdown
+
+
+def test_property_change_is_listed_with_its_path_and_values() -> None:
+    diff, markdown = changed(lambda r: r[MSK]["inputs"].update(kafkaVersion="3.9.x"))
+    assert [c.kind for c in diff.changes] == ["update"]
+    assert '`inputs.kafkaVersion`: `3.8.x` → `3.9.x`' in markdown
+    assert not diff.risks, "a version upgrade is in place"
+
+
+def test_replacing_a_stateful_resource_is_flagged() -> None:
+    diff, _ = changed(lambda r: r[MSK]["inputs"].update(clusterName="sp-prod-kafka-2"))
+    assert any(x.startswith("REPLACE stateful MSK cluster") and "clusterName" in x for x in diff.risks)
+
+
+def test_deleting_a_stateful_resource_is_flagged() -> None:
+    diff, markdown = changed(lambda r: r.pop("aws:s3/bucket:Bucket::storage-lake"))
+    assert any(x.startswith("DELETE stateful S3 bucket") for x in diff.risks)
+    assert markdown.index("Risky changes") < markdown.index("**Removed**")
+
+
+def test_removing_protection_is_flagged() -> None:
+    diff, _ = changed(lambda r: r[MSK]["options"].pop("protect"))
+    assert any(x.startswith("PROTECTION REMOVED") for x in diff.risks)
+
+
+def test_removing_deletion_protection_is_flagged() -> None:
+    diff, _ = changed(lambda r: r["aws:lb/loadBalancer:LoadBalancer::edge-alb"]["inputs"].update(enableDeletionProtection=False))
+    assert any(x.startswith("DELETION PROTECTION REMOVED") for x in diff.risks)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda r: r[MSK]["inputs"]["encryptionInfo"]["encryptionInTransit"].update(clientBroker="TLS_PLAINTEXT"),
+        lambda r: r[MSK]["inputs"]["clientAuthentication"].update(unauthenticated=True),
+        lambda r: r["aws:lb/listener:Listener::edge-https"]["inputs"].update(sslPolicy="ELBSecurityPolicy-2016-08"),
+        lambda r: r["aws:lb/listener:Listener::edge-https"]["inputs"].update(protocol="HTTP"),
+    ],
+    ids=["msk-plaintext", "msk-unauthenticated", "old-tls-policy", "https-to-http"],
+)
+def test_weakened_encryption_or_tls_is_flagged(mutate: Any) -> None:
+    diff, _ = changed(mutate)
+    assert any(x.startswith("ENCRYPTION/TLS WEAKENED") for x in diff.risks), diff.risks
+
+
+def test_ingress_opened_to_the_world_is_flagged() -> None:
+    rule = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::kafka-from-ingest"
+    diff, _ = changed(lambda r: r[rule]["inputs"].update(cidrIpv4="0.0.0.0/0"))
+    assert any(x.startswith("INGRESS OPENED to 0.0.0.0/0") for x in diff.risks)
+
+
+def test_new_rule_open_to_the_world_is_flagged() -> None:
+    def add(r: dict[str, Any]) -> None:
+        r["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::cache-open"] = {
+            "type": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "inputs": {"cidrIpv6": "::/0"}}
+
+    diff, _ = changed(add)
+    assert any("INGRESS OPENED to ::/0" in x for x in diff.risks)
+
+
+def test_losing_a_dr_path_is_flagged() -> None:
+    diff, _ = changed(lambda r: r.pop("aws:msk/replicator:Replicator::dr-replicator"))
+    assert any(x.startswith("DR PATH LOST: MSK Replicator") for x in diff.risks)
+
+
+def test_weaker_dr_strategy_in_config_is_flagged() -> None:
+    diff, markdown = changed(lambda r: None, {"dr": {"strategy": "warm-standby"}}, {"dr": {"strategy": "backup-restore"}})
+    assert any("DR PATH LOST: prod DR strategy 'warm-standby' -> 'backup-restore'" in x for x in diff.risks)
+    assert "`dr.strategy`" in markdown

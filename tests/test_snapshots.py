@@ -1,0 +1,56 @@
+"""The committed plan snapshots: any change to a stack's plan fails here with a readable review."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.config import loader
+from infra.offline.record import StackPlan
+from infra.offline.runtime import plan_stack
+from infra.review import snapshot
+from infra.review.diagram import mermaid
+from infra.review.diff import diff_snapshots
+from infra.review.render import render_markdown
+from tests.helpers import raw_with
+
+
+def test_plan_matches_the_committed_snapshot(stack_plan: StackPlan) -> None:
+    committed = snapshot.load(stack_plan.stack)
+    assert committed is not None, f"no snapshot for {stack_plan.stack}: run `blueprint snapshot {stack_plan.stack}`"
+    current = snapshot.normalize(stack_plan)
+    if current != committed:
+        review = render_markdown([diff_snapshots(committed, current)])
+        pytest.fail(f"the plan of {stack_plan.stack} changed; if intended, run `blueprint snapshot`.\n\n{review}")
+
+
+def test_snapshots_hold_no_secret_and_no_mock_output(plans: dict[str, StackPlan]) -> None:
+    for stack in plans:
+        text = snapshot.snapshot_path(stack).read_text()
+        assert '"outputs": {"id"' not in text
+        for resource in snapshot.load(stack)["resources"].values():  # type: ignore[index]
+            assert set(resource) <= {"type", "parent", "inputs", "options"}
+
+
+def test_changing_a_stack_file_fails_the_snapshot_with_a_readable_diff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+        shutil.copy(stack_file, tmp_path)
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": raw_with("dev", {"network": {"flowLogRetentionDays": 30}})}))
+    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    changed = snapshot.normalize(plan_stack("dev"))
+    committed = snapshot.load("dev")
+    assert committed is not None
+    review = render_markdown([diff_snapshots(committed, changed)])
+    assert "`inputs.retentionInDays`: `14` → `30`" in review
+    assert "`network.flow_log_retention_days`: `14` → `30`" in review
+
+
+def test_diagram_shows_every_component_and_its_dependencies(stack_plan: StackPlan) -> None:
+    text = mermaid(stack_plan)
+    assert text.startswith("flowchart LR")
+    for component in stack_plan.components():
+        assert f"<b>{component.type.split(':')[-1]}</b> {component.name}" in text
+    assert "network --> stack_key" in text, "the flow-log group is encrypted with the stack key"
