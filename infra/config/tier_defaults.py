@@ -36,7 +36,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "storageAutoscaling": {"enabled": False},
         },
         "cache": {
-            "engineVersion": "8.0",
+            "engineVersion": "8.2",
             "nodeType": "cache.t4g.small",
             "shards": 1,
             "replicasPerShard": 1,
@@ -78,7 +78,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "workload": {
             "ingressMbps": 20,
             "peakFactor": 2,
-            "retentionHours": 72,
+            "retentionHours": 24,
             "replicationFactor": 3,
             "consumerGroups": 2,
             "partitions": 96,
@@ -90,7 +90,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "logRetentionDays": 30,
         },
         "cache": {
-            "engineVersion": "8.0",
+            "engineVersion": "8.2",
             "nodeType": "cache.r7g.large",
             "shards": 2,
             "replicasPerShard": 1,
@@ -131,9 +131,9 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "kms": {"deletionWindowDays": 30},
         "workload": {
-            "ingressMbps": 200,
+            "ingressMbps": 100,
             "peakFactor": 2,
-            "retentionHours": 72,
+            "retentionHours": 24,
             "replicationFactor": 3,
             "consumerGroups": 2,
             "partitions": 600,
@@ -145,7 +145,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "logRetentionDays": 90,
         },
         "cache": {
-            "engineVersion": "8.0",
+            "engineVersion": "8.2",
             "nodeType": "cache.r7g.xlarge",
             "shards": 3,
             "replicasPerShard": 2,
