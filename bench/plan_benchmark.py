@@ -30,13 +30,17 @@ print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 
 
 
 def main() -> int:
-    modules = json.loads(subprocess.run([sys.executable, "-c", DISCOVER], check=True, capture_output=True, text=True).stdout)
+    modules = json.loads(
+        subprocess.run([sys.executable, "-c", DISCOVER], check=True, capture_output=True, text=True).stdout
+    )
     started = time.perf_counter()
     for name in modules:
         importlib.import_module(name)
     imports = time.perf_counter() - started
     aws_modules = [m for m in modules if m.startswith("pulumi_aws.") and m.count(".") == 1]
-    print(f"imports: {imports:.2f} s for {len(modules)} pulumi/pulumi_aws modules ({len(aws_modules)} pulumi_aws service modules)")
+    print(
+        f"imports: {imports:.2f} s for {len(modules)} pulumi/pulumi_aws modules ({len(aws_modules)} pulumi_aws service modules)"
+    )
 
     import_program = time.perf_counter()
     from infra.offline.runtime import PlanTimings, plan_stacks
@@ -54,7 +58,9 @@ def main() -> int:
         total_resources += count
         seconds = timings.per_stack[stack]
         print(f"{stack:10s} {count:9d} {seconds:8.3f} {seconds / count * 1000:12.2f}")
-    print(f"{'all':10s} {total_resources:9d} {wall:8.3f} {wall / total_resources * 1000:12.2f}  (target < 10 ms/resource)")
+    print(
+        f"{'all':10s} {total_resources:9d} {wall:8.3f} {wall / total_resources * 1000:12.2f}  (target < 10 ms/resource)"
+    )
     return 0
 
 

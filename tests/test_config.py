@@ -114,7 +114,9 @@ def test_single_nat_is_dev_only() -> None:
 
 
 def test_unknown_interface_endpoint() -> None:
-    errors = config_errors("dev", {"network": {"interfaceEndpoints": ["sts", "kms", "logs", "secretsmanager", "ecr.api", "ecr.dkr", "s4"]}})
+    errors = config_errors(
+        "dev", {"network": {"interfaceEndpoints": ["sts", "kms", "logs", "secretsmanager", "ecr.api", "ecr.dkr", "s4"]}}
+    )
     assert any("unknown endpoint" in e for e in errors)
 
 

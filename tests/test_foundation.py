@@ -31,7 +31,7 @@ def test_every_resource_uses_the_stack_provider_with_the_required_default_tags(s
     assert providers, "an explicit provider carries the default tags"
     for provider in providers.values():
         tags = json.loads(provider.inputs["defaultTags"])["tags"]
-        assert REQUIRED_TAGS <= set(tags)
+        assert set(tags) >= REQUIRED_TAGS
         assert tags["stack"] == stack_plan.stack and tags["environment"] == stack_plan.config["tier"]
     for resource in stack_plan.custom_resources():
         if resource.type.startswith("aws:"):

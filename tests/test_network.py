@@ -75,14 +75,22 @@ def test_s3_gateway_endpoint_serves_every_private_route_table(stack_plan: StackP
     endpoints = stack_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     [s3] = [e for e in endpoints if e.inputs["vpcEndpointType"] == "Gateway"]
     assert s3.inputs["serviceName"] == f"com.amazonaws.{stack_plan.region}.s3"
-    private = {t.outputs["id"] for t in stack_plan.of_type("aws:ec2/routeTable:RouteTable") if t.inputs["tags"]["tier"] != "public"}
+    private = {
+        t.outputs["id"]
+        for t in stack_plan.of_type("aws:ec2/routeTable:RouteTable")
+        if t.inputs["tags"]["tier"] != "public"
+    }
     assert set(s3.inputs["routeTableIds"]) == private
 
 
 def test_interface_endpoints_follow_the_config(stack_plan: StackPlan) -> None:
     wanted = stack_plan.config["network"]["interface_endpoints"]
-    endpoints = [e for e in stack_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Interface"]
-    assert sorted(e.inputs["serviceName"] for e in endpoints) == sorted(f"com.amazonaws.{stack_plan.region}.{s}" for s in wanted)
+    endpoints = [
+        e for e in stack_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Interface"
+    ]
+    assert sorted(e.inputs["serviceName"] for e in endpoints) == sorted(
+        f"com.amazonaws.{stack_plan.region}.{s}" for s in wanted
+    )
     for required in ("sts", "kms", "logs", "secretsmanager", "ecr.api", "ecr.dkr"):
         assert required in wanted
     app_subnets = {s.outputs["id"] for s in _subnets(stack_plan) if s.inputs["tags"]["tier"] == "private-app"}
@@ -98,12 +106,16 @@ def test_vpc_flow_logs_go_to_an_encrypted_log_group(stack_plan: StackPlan) -> No
     vpc = stack_plan.one("aws:ec2/vpc:Vpc")
     assert flow_log.inputs["vpcId"] == vpc.outputs["id"]
     assert flow_log.inputs["trafficType"] == "ALL"
-    [group] = [g for g in stack_plan.of_type("aws:cloudwatch/logGroup:LogGroup") if g.inputs["name"].endswith("vpc-flow-logs")]
+    [group] = [
+        g for g in stack_plan.of_type("aws:cloudwatch/logGroup:LogGroup") if g.inputs["name"].endswith("vpc-flow-logs")
+    ]
     assert flow_log.inputs["logDestination"] == group.outputs["arn"]
     assert group.inputs["kmsKeyId"] == stack_plan.outputs["kmsKeyArn"]
     assert group.inputs["retentionInDays"] == stack_plan.config["network"]["flow_log_retention_days"]
     [role] = [r for r in stack_plan.of_type("aws:iam/role:Role") if r.outputs["arn"] == flow_log.inputs["iamRoleArn"]]
-    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"]["Service"] == ["vpc-flow-logs.amazonaws.com"]
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"]["Service"] == [
+        "vpc-flow-logs.amazonaws.com"
+    ]
 
 
 def test_default_security_group_is_stripped(stack_plan: StackPlan) -> None:
@@ -112,7 +124,9 @@ def test_default_security_group_is_stripped(stack_plan: StackPlan) -> None:
 
 
 def test_data_tier_security_groups_never_egress_beyond_the_vpc(stack_plan: StackPlan) -> None:
-    groups = {g.outputs["id"]: g.inputs["tags"]["tier"] for g in stack_plan.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    groups = {
+        g.outputs["id"]: g.inputs["tags"]["tier"] for g in stack_plan.of_type("aws:ec2/securityGroup:SecurityGroup")
+    }
     for rule in stack_plan.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):
         if groups.get(rule.inputs["securityGroupId"]) in ("kafka", "cache", "endpoints"):
             assert rule.inputs["cidrIpv4"] == stack_plan.config["network"]["cidr"]

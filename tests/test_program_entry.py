@@ -30,7 +30,9 @@ def bad_stacks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_offline_plan_raises_every_problem_and_registers_nothing(bad_stacks_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_plan_raises_every_problem_and_registers_nothing(
+    bad_stacks_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     registered: list[str] = []
     monkeypatch.setattr(RecordingMonitor, "RegisterResource", lambda self, request: registered.append(request.type))
     with pytest.raises(ConfigError) as info:
@@ -53,7 +55,8 @@ def test_pulumi_entry_point_logs_the_problems_and_exits_before_registering(monke
     assert exit_info.value.code == 1
     assert monitor.records == []
     [message] = errors
-    assert "3 problem(s) in stacks/Pulumi.prod.yaml" in message and "did you mean" not in message or "colour" in message
+    assert "3 problem(s) in stacks/Pulumi.prod.yaml" in message
+    assert "streaming-platform:colour = 'blue': unknown key" in message
 
 
 def test_cli_plan_prints_problems_without_traceback(bad_stacks_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,10 @@ import jsonschema
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_CANDIDATES = [ROOT.parent / "shared/schemas/pulumi-project.schema.json", ROOT / "tests/data/pulumi-project.schema.json"]
+SCHEMA_CANDIDATES = [
+    ROOT.parent / "shared/schemas/pulumi-project.schema.json",
+    ROOT / "tests/data/pulumi-project.schema.json",
+]
 
 
 def test_pulumi_yaml_validates_against_pulumis_project_schema() -> None:
@@ -25,7 +28,9 @@ def test_pulumi_yaml_validates_against_pulumis_project_schema() -> None:
 
 def test_every_dependency_is_pinned_and_locked() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    requirements = pyproject["project"]["dependencies"] + [d for g in pyproject["dependency-groups"].values() for d in g]
+    requirements = pyproject["project"]["dependencies"] + [
+        d for g in pyproject["dependency-groups"].values() for d in g
+    ]
     assert all("==" in r for r in requirements), [r for r in requirements if "==" not in r]
     pins = {r.split("[")[0].split("==")[0].lower(): r.split("==")[1] for r in requirements}
     assert pins["pulumi"].startswith("3.272.") and pins["pulumi-aws"].startswith("7.51.")

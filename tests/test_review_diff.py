@@ -17,20 +17,40 @@ def snap(resources: dict[str, dict[str, Any]], config: dict[str, Any] | None = N
 
 MSK = "aws:msk/cluster:Cluster::kafka-cluster"
 BASE = {
-    MSK: {"type": "aws:msk/cluster:Cluster", "parent": None, "options": {"protect": True},
-          "inputs": {"clusterName": "sp-prod-kafka", "kafkaVersion": "3.8.x",
-                     "encryptionInfo": {"encryptionAtRestKmsKeyArn": "${key}", "encryptionInTransit": {"clientBroker": "TLS", "inCluster": True}},
-                     "clientAuthentication": {"unauthenticated": False}}},
-    "aws:lb/loadBalancer:LoadBalancer::edge-alb": {"type": "aws:lb/loadBalancer:LoadBalancer", "inputs": {"enableDeletionProtection": True}},
-    "aws:lb/listener:Listener::edge-https": {"type": "aws:lb/listener:Listener", "inputs": {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}},
+    MSK: {
+        "type": "aws:msk/cluster:Cluster",
+        "parent": None,
+        "options": {"protect": True},
+        "inputs": {
+            "clusterName": "sp-prod-kafka",
+            "kafkaVersion": "3.8.x",
+            "encryptionInfo": {
+                "encryptionAtRestKmsKeyArn": "${key}",
+                "encryptionInTransit": {"clientBroker": "TLS", "inCluster": True},
+            },
+            "clientAuthentication": {"unauthenticated": False},
+        },
+    },
+    "aws:lb/loadBalancer:LoadBalancer::edge-alb": {
+        "type": "aws:lb/loadBalancer:LoadBalancer",
+        "inputs": {"enableDeletionProtection": True},
+    },
+    "aws:lb/listener:Listener::edge-https": {
+        "type": "aws:lb/listener:Listener",
+        "inputs": {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
+    },
     "aws:s3/bucket:Bucket::storage-lake": {"type": "aws:s3/bucket:Bucket", "inputs": {"bucket": "sp-prod-lake"}},
     "aws:msk/replicator:Replicator::dr-replicator": {"type": "aws:msk/replicator:Replicator", "inputs": {}},
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::kafka-from-ingest": {
-        "type": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "inputs": {"referencedSecurityGroupId": "${sg}", "fromPort": 9098}},
-}  # fmt: skip
+        "type": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "inputs": {"referencedSecurityGroupId": "${sg}", "fromPort": 9098},
+    },
+}
 
 
-def changed(mutate: Any, config_before: dict[str, Any] | None = None, config_after: dict[str, Any] | None = None) -> tuple[Any, str]:
+def changed(
+    mutate: Any, config_before: dict[str, Any] | None = None, config_after: dict[str, Any] | None = None
+) -> tuple[Any, str]:
     after = copy.deepcopy(BASE)
     mutate(after)
     diff = diff_snapshots(snap(BASE, config_before), snap(after, config_after))
@@ -45,7 +65,7 @@ def test_no_change_is_no_change() -> None:
 def test_property_change_is_listed_with_its_path_and_values() -> None:
     diff, markdown = changed(lambda r: r[MSK]["inputs"].update(kafkaVersion="3.9.x"))
     assert [c.kind for c in diff.changes] == ["update"]
-    assert '`inputs.kafkaVersion`: `3.8.x` → `3.9.x`' in markdown
+    assert "`inputs.kafkaVersion`: `3.8.x` → `3.9.x`" in markdown
     assert not diff.risks, "a version upgrade is in place"
 
 
@@ -66,7 +86,9 @@ def test_removing_protection_is_flagged() -> None:
 
 
 def test_removing_deletion_protection_is_flagged() -> None:
-    diff, _ = changed(lambda r: r["aws:lb/loadBalancer:LoadBalancer::edge-alb"]["inputs"].update(enableDeletionProtection=False))
+    diff, _ = changed(
+        lambda r: r["aws:lb/loadBalancer:LoadBalancer::edge-alb"]["inputs"].update(enableDeletionProtection=False)
+    )
     assert any(x.startswith("DELETION PROTECTION REMOVED") for x in diff.risks)
 
 
@@ -94,7 +116,9 @@ def test_ingress_opened_to_the_world_is_flagged() -> None:
 def test_new_rule_open_to_the_world_is_flagged() -> None:
     def add(r: dict[str, Any]) -> None:
         r["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::cache-open"] = {
-            "type": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "inputs": {"cidrIpv6": "::/0"}}
+            "type": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "inputs": {"cidrIpv6": "::/0"},
+        }
 
     diff, _ = changed(add)
     assert any("INGRESS OPENED to ::/0" in x for x in diff.risks)
@@ -106,6 +130,8 @@ def test_losing_a_dr_path_is_flagged() -> None:
 
 
 def test_weaker_dr_strategy_in_config_is_flagged() -> None:
-    diff, markdown = changed(lambda r: None, {"dr": {"strategy": "warm-standby"}}, {"dr": {"strategy": "backup-restore"}})
+    diff, markdown = changed(
+        lambda r: None, {"dr": {"strategy": "warm-standby"}}, {"dr": {"strategy": "backup-restore"}}
+    )
     assert any("DR PATH LOST: prod DR strategy 'warm-standby' -> 'backup-restore'" in x for x in diff.risks)
     assert "`dr.strategy`" in markdown

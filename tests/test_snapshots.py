@@ -35,10 +35,14 @@ def test_snapshots_hold_no_secret_and_no_mock_output(plans: dict[str, StackPlan]
             assert set(resource) <= {"type", "parent", "inputs", "options"}
 
 
-def test_changing_a_stack_file_fails_the_snapshot_with_a_readable_diff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changing_a_stack_file_fails_the_snapshot_with_a_readable_diff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
         shutil.copy(stack_file, tmp_path)
-    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": raw_with("dev", {"network": {"flowLogRetentionDays": 30}})}))
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        yaml.safe_dump({"config": raw_with("dev", {"network": {"flowLogRetentionDays": 30}})})
+    )
     monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
     changed = snapshot.normalize(plan_stack("dev"))
     committed = snapshot.load("dev")

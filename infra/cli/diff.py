@@ -14,7 +14,9 @@ from typing import Any
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("diff", help="Markdown review of the change to each stack (risky changes first)")
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to review (default: all)")
-    parser.add_argument("--base", metavar="GIT_REF", help="compare with the plans at this git revision instead of the snapshots")
+    parser.add_argument(
+        "--base", metavar="GIT_REF", help="compare with the plans at this git revision instead of the snapshots"
+    )
     parser.add_argument("--output", metavar="FILE", help="write the Markdown here instead of stdout")
     parser.add_argument("--fail-on-risk", action="store_true", help="exit 3 when a risky change is found")
     parser.set_defaults(func=run)
@@ -64,11 +66,13 @@ def _empty(stack: str) -> dict[str, Any]:
 
 
 def _cost_lines(base: Any, current: Any, before: dict[str, Any]) -> list[str]:
-    from infra.planning.cost import estimate_cost
+    from infra.planning.cost import cost_delta, estimate_cost, format_cost_delta
 
-    after_total = estimate_cost(current).total
-    before_total = estimate_cost(base).total if base is not None else before.get("monthlyCostUsd")
+    after = estimate_cost(current)
+    if base is not None:
+        return format_cost_delta(cost_delta(estimate_cost(base), after))
+    before_total = before.get("monthlyCostUsd")
     if before_total is None:
-        return [f"${after_total:,.0f}/month (no baseline figure)"]
-    delta = after_total - before_total
-    return [f"${before_total:,.0f} → ${after_total:,.0f}/month ({delta:+,.0f} USD, {delta / before_total:+.1%})" if before_total else f"${after_total:,.0f}/month"]
+        return [f"${after.total:,.0f}/month (no baseline figure)"]
+    delta = after.total - before_total
+    return [f"Monthly cost: ${before_total:,.0f} -> ${after.total:,.0f} ({delta:+,.0f} USD)"]

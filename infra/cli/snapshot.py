@@ -10,7 +10,9 @@ from typing import Any
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("snapshot", help="update tests/snapshots/<stack>.json from the current program")
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks (default: all)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 and print the review if they differ")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 and print the review if they differ"
+    )
     parser.set_defaults(func=run)
 
 

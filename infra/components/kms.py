@@ -41,7 +41,9 @@ class StackKey(pulumi.ComponentResource):
             policy=json.dumps(key_policy(account, region)),
             opts=child,
         )
-        self.alias = aws.kms.Alias(f"{name}-alias", name=f"alias/{args.naming('key')}", target_key_id=self.key.key_id, opts=child)
+        self.alias = aws.kms.Alias(
+            f"{name}-alias", name=f"alias/{args.naming('key')}", target_key_id=self.key.key_id, opts=child
+        )
         self.register_outputs({"keyArn": self.key.arn, "alias": self.alias.name})
 
 
@@ -62,7 +64,9 @@ def key_policy(account: str, region: str) -> dict[str, object]:
                 "Principal": {"Service": f"logs.{region}.amazonaws.com"},
                 "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                 "Resource": "*",
-                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}},
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}
+                },
             },
             {
                 "Sid": "AlarmsPublishToEncryptedTopics",

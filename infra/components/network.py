@@ -52,23 +52,35 @@ class Network(pulumi.ComponentResource):
         self.availability_zones = args.availability_zones[: cfg.az_count]
         child = pulumi.ResourceOptions(parent=self)
         self.vpc = aws.ec2.Vpc(
-            f"{name}-vpc", cidr_block=cfg.cidr, enable_dns_hostnames=True, enable_dns_support=True,
-            tags={"Name": naming("vpc")}, opts=child,
-        )  # fmt: skip
+            f"{name}-vpc",
+            cidr_block=cfg.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": naming("vpc")},
+            opts=child,
+        )
         vpc_child = pulumi.ResourceOptions(parent=self.vpc)
         aws.ec2.DefaultSecurityGroup(
-            f"{name}-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[],
-            tags={"Name": naming("default-sg-unused")}, opts=vpc_child,
-        )  # fmt: skip
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            ingress=[],
+            egress=[],
+            tags={"Name": naming("default-sg-unused")},
+            opts=vpc_child,
+        )
         self.subnets = {tier: [] for tier in SUBNET_TIERS}
         for plan in allocate_subnets(cfg.cidr, cfg.az_count, prefix_lengths=cfg.subnet_prefix_lengths):
             az = self.availability_zones[plan.az_index]
             self.subnets[plan.tier].append(
                 aws.ec2.Subnet(
-                    f"{name}-{plan.tier}-{plan.az_index}", vpc_id=self.vpc.id, cidr_block=plan.cidr,
-                    availability_zone=az, map_public_ip_on_launch=False,
-                    tags={"Name": naming(plan.tier, az), "tier": plan.tier}, opts=vpc_child,
-                )  # fmt: skip
+                    f"{name}-{plan.tier}-{plan.az_index}",
+                    vpc_id=self.vpc.id,
+                    cidr_block=plan.cidr,
+                    availability_zone=az,
+                    map_public_ip_on_launch=False,
+                    tags={"Name": naming(plan.tier, az), "tier": plan.tier},
+                    opts=vpc_child,
+                )
             )
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": naming("igw")}, opts=vpc_child)
         self.nat_gateways = self._nat_gateways(name, cfg, naming, vpc_child)
@@ -78,7 +90,9 @@ class Network(pulumi.ComponentResource):
         self.flow_log = self._flow_log(name, cfg, naming, args.kms_key_arn, vpc_child)
         self.register_outputs({"vpcId": self.vpc.id, "azs": self.availability_zones})
 
-    def _nat_gateways(self, name: str, cfg: NetworkConfig, naming: Naming, opts: pulumi.ResourceOptions) -> list[aws.ec2.NatGateway]:
+    def _nat_gateways(
+        self, name: str, cfg: NetworkConfig, naming: Naming, opts: pulumi.ResourceOptions
+    ) -> list[aws.ec2.NatGateway]:
         count = cfg.az_count if cfg.nat_gateways == "per-az" else 1
         gateways = []
         for index in range(count):
@@ -86,9 +100,13 @@ class Network(pulumi.ComponentResource):
             eip = aws.ec2.Eip(f"{name}-nat-eip-{index}", domain="vpc", tags={"Name": naming("nat", az)}, opts=opts)
             gateways.append(
                 aws.ec2.NatGateway(
-                    f"{name}-nat-{index}", allocation_id=eip.allocation_id, subnet_id=self.subnets["public"][index].id,
-                    connectivity_type="public", tags={"Name": naming("nat", az)}, opts=opts,
-                )  # fmt: skip
+                    f"{name}-nat-{index}",
+                    allocation_id=eip.allocation_id,
+                    subnet_id=self.subnets["public"][index].id,
+                    connectivity_type="public",
+                    tags={"Name": naming("nat", az)},
+                    opts=opts,
+                )
             )
         return gateways
 
@@ -101,78 +119,151 @@ class Network(pulumi.ComponentResource):
             for index, subnet in enumerate(self.subnets[tier]):
                 az = self.availability_zones[index]
                 table = aws.ec2.RouteTable(
-                    f"{name}-{tier}-rt-{index}", vpc_id=self.vpc.id, tags={"Name": naming(tier, az), "tier": tier}, opts=opts
+                    f"{name}-{tier}-rt-{index}",
+                    vpc_id=self.vpc.id,
+                    tags={"Name": naming(tier, az), "tier": tier},
+                    opts=opts,
                 )
-                aws.ec2.RouteTableAssociation(f"{name}-{tier}-rta-{index}", route_table_id=table.id, subnet_id=subnet.id, opts=opts)
+                aws.ec2.RouteTableAssociation(
+                    f"{name}-{tier}-rta-{index}", route_table_id=table.id, subnet_id=subnet.id, opts=opts
+                )
                 if tier == "public":
-                    aws.ec2.Route(f"{name}-{tier}-default-{index}", route_table_id=table.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=opts)
+                    aws.ec2.Route(
+                        f"{name}-{tier}-default-{index}",
+                        route_table_id=table.id,
+                        destination_cidr_block="0.0.0.0/0",
+                        gateway_id=igw.id,
+                        opts=opts,
+                    )
                 elif tier == "private-app":
                     nat = self.nat_gateways[index if cfg.nat_gateways == "per-az" else 0]
-                    aws.ec2.Route(f"{name}-{tier}-default-{index}", route_table_id=table.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id, opts=opts)
+                    aws.ec2.Route(
+                        f"{name}-{tier}-default-{index}",
+                        route_table_id=table.id,
+                        destination_cidr_block="0.0.0.0/0",
+                        nat_gateway_id=nat.id,
+                        opts=opts,
+                    )
                 tables[tier].append(table)
         return tables
 
-    def _security_groups(self, name: str, naming: Naming, opts: pulumi.ResourceOptions) -> dict[str, aws.ec2.SecurityGroup]:
+    def _security_groups(
+        self, name: str, naming: Naming, opts: pulumi.ResourceOptions
+    ) -> dict[str, aws.ec2.SecurityGroup]:
         groups = {}
         for tier, purpose in TIER_SECURITY_GROUPS.items():
             group = aws.ec2.SecurityGroup(
-                f"{name}-{tier}-sg", name=naming(tier), description=f"{purpose}; rules are separate resources",
-                vpc_id=self.vpc.id, tags={"Name": naming(tier), "tier": tier}, opts=opts,
-            )  # fmt: skip
+                f"{name}-{tier}-sg",
+                name=naming(tier),
+                description=f"{purpose}; rules are separate resources",
+                vpc_id=self.vpc.id,
+                tags={"Name": naming(tier), "tier": tier},
+                opts=opts,
+            )
             destination = {"cidr_ipv4": "0.0.0.0/0"} if tier in EGRESS_ANYWHERE else {"cidr_ipv4": self.vpc.cidr_block}
             aws.vpc.SecurityGroupEgressRule(
-                f"{name}-{tier}-egress", security_group_id=group.id, ip_protocol="-1",
-                description="egress to the internet (NAT) and AWS APIs" if tier in EGRESS_ANYWHERE else "egress inside the VPC only",
-                opts=pulumi.ResourceOptions(parent=group), **destination,
-            )  # fmt: skip
+                f"{name}-{tier}-egress",
+                security_group_id=group.id,
+                ip_protocol="-1",
+                description="egress to the internet (NAT) and AWS APIs"
+                if tier in EGRESS_ANYWHERE
+                else "egress inside the VPC only",
+                opts=pulumi.ResourceOptions(parent=group),
+                **destination,
+            )
             groups[tier] = group
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-https", security_group_id=groups["endpoints"].id, ip_protocol="tcp", from_port=443, to_port=443,
-            cidr_ipv4=self.vpc.cidr_block, description="HTTPS to AWS APIs from inside the VPC",
+            f"{name}-endpoints-https",
+            security_group_id=groups["endpoints"].id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=self.vpc.cidr_block,
+            description="HTTPS to AWS APIs from inside the VPC",
             opts=pulumi.ResourceOptions(parent=groups["endpoints"]),
-        )  # fmt: skip
+        )
         return groups
 
-    def _endpoints(self, name: str, cfg: NetworkConfig, naming: Naming, opts: pulumi.ResourceOptions) -> dict[str, aws.ec2.VpcEndpoint]:
+    def _endpoints(
+        self, name: str, cfg: NetworkConfig, naming: Naming, opts: pulumi.ResourceOptions
+    ) -> dict[str, aws.ec2.VpcEndpoint]:
         private_tables = [t.id for tier in ("private-app", "private-data") for t in self.route_tables[tier]]
         endpoints = {
             "s3": aws.ec2.VpcEndpoint(
-                f"{name}-s3-endpoint", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{naming.region}.s3",
-                vpc_endpoint_type="Gateway", route_table_ids=private_tables, tags={"Name": naming("s3")}, opts=opts,
-            )  # fmt: skip
+                f"{name}-s3-endpoint",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{naming.region}.s3",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=private_tables,
+                tags={"Name": naming("s3")},
+                opts=opts,
+            )
         }
         for service in cfg.interface_endpoints:
             endpoints[service] = aws.ec2.VpcEndpoint(
-                f"{name}-{service.replace('.', '-')}-endpoint", vpc_id=self.vpc.id,
-                service_name=f"com.amazonaws.{naming.region}.{service}", vpc_endpoint_type="Interface",
-                private_dns_enabled=True, subnet_ids=[s.id for s in self.subnets["private-app"]],
-                security_group_ids=[self.security_groups["endpoints"].id], tags={"Name": naming(service)}, opts=opts,
-            )  # fmt: skip
+                f"{name}-{service.replace('.', '-')}-endpoint",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{naming.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[s.id for s in self.subnets["private-app"]],
+                security_group_ids=[self.security_groups["endpoints"].id],
+                tags={"Name": naming(service)},
+                opts=opts,
+            )
         return endpoints
 
-    def _flow_log(self, name: str, cfg: NetworkConfig, naming: Naming, kms_key_arn: pulumi.Input[str], opts: pulumi.ResourceOptions) -> aws.ec2.FlowLog:
+    def _flow_log(
+        self,
+        name: str,
+        cfg: NetworkConfig,
+        naming: Naming,
+        kms_key_arn: pulumi.Input[str],
+        opts: pulumi.ResourceOptions,
+    ) -> aws.ec2.FlowLog:
         group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs", name=naming.log_group("vpc-flow-logs"), retention_in_days=cfg.flow_log_retention_days,
-            kms_key_id=kms_key_arn, opts=opts,
-        )  # fmt: skip
+            f"{name}-flow-logs",
+            name=naming.log_group("vpc-flow-logs"),
+            retention_in_days=cfg.flow_log_retention_days,
+            kms_key_id=kms_key_arn,
+            opts=opts,
+        )
         role = aws.iam.Role(
-            f"{name}-flow-logs-role", name=naming("flow-logs"),
-            assume_role_policy=json.dumps(service_trust("vpc-flow-logs.amazonaws.com")), opts=opts,
-        )  # fmt: skip
+            f"{name}-flow-logs-role",
+            name=naming("flow-logs"),
+            assume_role_policy=json.dumps(service_trust("vpc-flow-logs.amazonaws.com")),
+            opts=opts,
+        )
         aws.iam.RolePolicy(
-            f"{name}-flow-logs-policy", role=role.id,
-            policy=group.arn.apply(lambda arn: json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                               "Resource": [arn, f"{arn}:*"]}],
-            })),
+            f"{name}-flow-logs-policy",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    }
+                )
+            ),
             opts=pulumi.ResourceOptions(parent=role),
-        )  # fmt: skip
+        )
         return aws.ec2.FlowLog(
-            f"{name}-flow-log", vpc_id=self.vpc.id, traffic_type=cfg.flow_log_traffic_type,
-            log_destination_type="cloud-watch-logs", log_destination=group.arn, iam_role_arn=role.arn,
-            max_aggregation_interval=60, tags={"Name": naming("flow-log")}, opts=opts,
-        )  # fmt: skip
+            f"{name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type=cfg.flow_log_traffic_type,
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": naming("flow-log")},
+            opts=opts,
+        )
 
 
 def service_trust(*services: str) -> dict[str, object]:

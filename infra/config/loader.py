@@ -76,9 +76,7 @@ def _decode(value: Any) -> Any:
 
 def to_runtime(raw: Mapping[str, Any]) -> dict[str, str]:
     """Stack-file values as the language host passes them: strings, JSON for structures."""
-    return {
-        key: value if isinstance(value, str) else json.dumps(value) for key, value in raw.items()
-    }
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in raw.items()}
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,9 +29,7 @@ class ConfigError(Exception):
         self.stack_file = stack_file
         self.problems = problems
         lines = [p.format(stack_file) for p in problems]
-        super().__init__(
-            f"{len(problems)} problem(s) in {stack_file}:\n" + "\n".join(f"  - {x}" for x in lines)
-        )
+        super().__init__(f"{len(problems)} problem(s) in {stack_file}:\n" + "\n".join(f"  - {x}" for x in lines))
 
 
 def error(key: str, value: Any, message: str) -> Problem:

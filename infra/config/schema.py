@@ -21,24 +21,58 @@ DrStrategy = Literal["none", "backup-restore", "warm-standby"]
 # CloudWatch Logs accepts only these retention values (PutRetentionPolicy, AWS API reference,
 # checked 2026-11-26).
 LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-    2922, 3288, 3653,
-)  # fmt: skip
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 # Interface endpoint short names -> service suffix (com.amazonaws.<region>.<suffix>).
 INTERFACE_ENDPOINTS = (
-    "sts", "kms", "logs", "secretsmanager", "ecr.api", "ecr.dkr", "monitoring", "ssm",
-    "ssmmessages", "ec2messages", "elasticmapreduce", "kafka", "elasticache", "sqs", "sns",
-    "ecs", "ecs-agent", "ecs-telemetry", "execute-api",
-)  # fmt: skip
+    "sts",
+    "kms",
+    "logs",
+    "secretsmanager",
+    "ecr.api",
+    "ecr.dkr",
+    "monitoring",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "elasticmapreduce",
+    "kafka",
+    "elasticache",
+    "sqs",
+    "sns",
+    "ecs",
+    "ecs-agent",
+    "ecs-telemetry",
+    "execute-api",
+)
 
 
 class Section(BaseModel):
     """Base of every config section: camelCase keys, unknown keys rejected, immutable."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
-    )
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
 
 class NetworkConfig(Section):
@@ -84,7 +118,10 @@ class WorkloadConfig(Section):
 class StorageAutoscalingConfig(Section):
     enabled: bool = Field(default=True, description="Application Auto Scaling of broker volumes.")
     max_volume_gib: int = Field(
-        default=4096, ge=1, le=16384, description="Upper bound of a broker volume, GiB."
+        default=16384,
+        ge=1,
+        le=16384,
+        description="Upper bound the scaler may grow a broker volume to, GiB (MSK max 16384; >= the sized volume).",
     )
     target_utilization_percent: int = Field(
         default=60, ge=10, le=80, description="Target disk utilization the scaler keeps."
@@ -103,9 +140,9 @@ class KafkaConfig(Section):
         default=None, ge=250, le=1000, description="Provisioned storage throughput, MiB/s."
     )
     storage_autoscaling: StorageAutoscalingConfig = Field(default_factory=StorageAutoscalingConfig)
-    enhanced_monitoring: Literal[
-        "DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"
-    ] = Field(description="MSK enhanced monitoring level.")
+    enhanced_monitoring: Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] = Field(
+        description="MSK enhanced monitoring level."
+    )
     scram: bool = Field(default=False, description="Also enable SASL/SCRAM (secret in Secrets Manager).")
     log_retention_days: int = Field(description="Retention of the broker log group.")
 
@@ -121,27 +158,62 @@ class CacheConfig(Section):
     )
     snapshot_retention_days: int = Field(ge=0, le=35, description="Automatic snapshot retention.")
     snapshot_window: str = Field(default="03:00-05:00", description="Daily snapshot window, UTC.")
-    maintenance_window: str = Field(
-        default="sun:05:30-sun:06:30", description="Weekly maintenance window, UTC."
-    )
+    maintenance_window: str = Field(default="sun:05:30-sun:06:30", description="Weekly maintenance window, UTC.")
     log_retention_days: int = Field(description="Retention of slow and engine log groups.")
+    maxmemory_policy: Literal[
+        "volatile-lru",
+        "allkeys-lru",
+        "volatile-lfu",
+        "allkeys-lfu",
+        "volatile-ttl",
+        "volatile-random",
+        "allkeys-random",
+        "noeviction",
+    ] = Field(
+        default="volatile-lru",
+        description="Eviction policy (parameter group); volatile-lru is ElastiCache's default: only keys with a TTL go.",
+    )
 
 
 class IngestConfig(Section):
-    image: str = Field(description="Gateway container image (pinned tag or digest).")
+    image: str = Field(
+        description=(
+            "Gateway container image, pinned by tag or digest. A Redpanda Connect build: the task runs "
+            "'/redpanda-connect run <config>' and uses the image's /bin/sh and wget (busybox) for the "
+            "config writer and the container health check."
+        )
+    )
     config_template: str = Field(
         default="ingest/redpanda-connect.yaml.j2",
-        description="Gateway config template under templates/.",
+        description="Gateway config template under templates/ (rendered with the MSK brokers and topic).",
     )
-    container_port: int = Field(default=4195, ge=1, le=65535, description="Gateway HTTP port.")
-    health_check_path: str = Field(default="/ping", description="Target group health check path.")
+    container_port: int = Field(
+        default=8080, ge=1, le=65535, description="Gateway ingest port: the load balancers' target port."
+    )
+    admin_port: int = Field(
+        default=4195,
+        ge=1,
+        le=65535,
+        description="Gateway service port (/ping, /ready, /metrics): health checks only, never routed to clients.",
+    )
+    ingest_path: str = Field(
+        default="/v1/events",
+        description="Path clients POST events to; websocket clients use <path>/ws.",
+    )
+    topic: str = Field(default="events", description="Topic the gateway writes to (one of workload.topics).")
+    health_check_path: str = Field(
+        default="/ping", description="Health check path on the service port (target groups and container)."
+    )
     cpu: int = Field(description="Fargate task CPU units (256..16384).")
     memory_mib: int = Field(description="Fargate task memory, MiB.")
+    cpu_architecture: Literal["ARM64", "X86_64"] = Field(
+        default="ARM64", description="Fargate CPU architecture (Graviton ARM64 costs about 20% less per vCPU-hour)."
+    )
     min_tasks: int = Field(ge=1, description="Autoscaling floor (prod: >= AZ count).")
     max_tasks: int = Field(ge=1, description="Autoscaling ceiling.")
     cpu_target_percent: int = Field(default=60, ge=10, le=90, description="CPU tracking target.")
     requests_per_target: int = Field(
-        default=1000, ge=1, description="ALB requests per target tracking target."
+        default=1000, ge=1, description="ALB requests per target per minute the request-count policy keeps."
     )
     log_retention_days: int = Field(description="Retention of the task log group.")
 
@@ -152,11 +224,15 @@ class EdgeConfig(Section):
         default=None, description="Ingest hostname; with hosted_zone_id an ACM cert is issued."
     )
     hosted_zone_id: str | None = Field(default=None, description="Route 53 hosted zone id.")
-    waf_rate_limit: int = Field(
-        default=2000, ge=10, le=2_000_000_000, description="Requests per 5 min per IP (WAF)."
+    ssl_policy: str = Field(
+        default="ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        description="ELB security policy of the HTTPS and TLS listeners (see infra/data/elb_tls_policies.yaml).",
     )
+    waf_rate_limit: int = Field(default=2000, ge=10, le=2_000_000_000, description="Requests per 5 min per IP (WAF).")
     nlb: bool = Field(default=True, description="Also create the NLB for TCP/TLS streaming clients.")
-    deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600)
+    deregistration_delay_seconds: int = Field(
+        default=30, ge=0, le=3600, description="Seconds a draining task keeps its in-flight requests."
+    )
 
 
 class SparkConfig(Section):
@@ -182,19 +258,57 @@ class StorageConfig(Section):
 
 
 class ObservabilityConfig(Section):
-    alarm_email: str | None = Field(default=None, description="Subscribed to the alarm topic.")
-    msk_disk_used_percent: float = Field(default=85, gt=0, le=100)
-    msk_cpu_percent: float = Field(default=60, gt=0, le=100)
-    cache_cpu_percent: float = Field(default=70, gt=0, le=100)
-    cache_memory_percent: float = Field(default=80, gt=0, le=100)
-    cache_replication_lag_seconds: float = Field(default=5, gt=0)
-    cache_max_connections: int = Field(default=50_000, gt=0)
-    lb_5xx_per_minute: int = Field(default=10, gt=0)
-    lb_p99_seconds: float = Field(default=1.0, gt=0)
-    ecs_cpu_percent: float = Field(default=80, gt=0, le=100)
-    ecs_memory_percent: float = Field(default=80, gt=0, le=100)
-    emr_apps_pending: int = Field(default=5, gt=0)
-    emr_yarn_memory_available_percent: float = Field(default=15, gt=0, le=100)
+    """Alarm thresholds per tier; every alarm notifies the stack's alarm topic on ALARM and OK."""
+
+    alarm_email: str | None = Field(
+        default=None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Subscribed to the alarm topic (the address must confirm the subscription).",
+    )
+    msk_disk_used_percent: float = Field(
+        default=85,
+        gt=0,
+        le=100,
+        description="KafkaDataLogsDiskUsed per broker, %: the broker fill target (shared/notes/aws-facts.md, sizing).",
+    )
+    msk_cpu_percent: float = Field(
+        default=60,
+        gt=0,
+        le=100,
+        description="CpuUser + CpuSystem per broker, %: MSK best practices keep it under 60%.",
+    )
+    cache_cpu_percent: float = Field(
+        default=70,
+        gt=0,
+        le=100,
+        description="EngineCPUUtilization per node, %: add shards past ~70% (shared/notes/aws-facts.md).",
+    )
+    cache_memory_percent: float = Field(
+        default=80, gt=0, le=100, description="DatabaseMemoryUsagePercentage per node, %."
+    )
+    cache_evictions_max: int = Field(
+        default=0,
+        ge=0,
+        description="Evictions per node per 5 minutes above which the node alarms (0: any eviction; the job keeps state there).",
+    )
+    cache_replication_lag_seconds: float = Field(
+        default=5, gt=0, description="ReplicationLag per replica node, seconds."
+    )
+    cache_max_connections: int = Field(
+        default=50_000, gt=0, description="CurrConnections per node (the engine allows 65,000)."
+    )
+    lb_5xx_per_minute: int = Field(
+        default=10, gt=0, description="ALB 5XX responses per minute, generated by the ALB or by targets."
+    )
+    lb_p99_seconds: float = Field(default=1.0, gt=0, description="ALB TargetResponseTime p99, seconds.")
+    ecs_cpu_percent: float = Field(
+        default=80, gt=0, le=100, description="Ingest service CPUUtilization, % (autoscaling targets less)."
+    )
+    ecs_memory_percent: float = Field(default=80, gt=0, le=100, description="Ingest service MemoryUtilization, %.")
+    emr_apps_pending: int = Field(default=5, gt=0, description="YARN applications pending on the EMR cluster.")
+    emr_yarn_memory_available_percent: float = Field(
+        default=15, gt=0, le=100, description="Alarm when YARNMemoryAvailablePercentage falls below this, %."
+    )
 
 
 class DrConfig(Section):
@@ -202,12 +316,8 @@ class DrConfig(Section):
     role: Role = Field(default="primary", description="This stack's role in its DR pair.")
     region: str | None = Field(default=None, description="The other region of the pair.")
     peer_cidr: str | None = Field(default=None, description="The other region's VPC CIDR.")
-    peer_stack: str | None = Field(
-        default=None, description="Fully qualified peer stack (org/project/stack)."
-    )
-    active_region: str | None = Field(
-        default=None, description="Region serving traffic now; flip it to fail over."
-    )
+    peer_stack: str | None = Field(default=None, description="Fully qualified peer stack (org/project/stack).")
+    active_region: str | None = Field(default=None, description="Region serving traffic now; flip it to fail over.")
     vault_lock: bool = Field(default=False, description="AWS Backup vault lock (compliance).")
     routing_controls: bool = Field(default=False, description="ARC routing controls for failover.")
 

@@ -8,6 +8,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from infra.offline.record import StackPlan
+from infra.planning.cost import estimate_cost, format_cost
+from infra.planning.critical_path import critical_path, format_critical_path
 
 
 def plan_to_json(plan: StackPlan) -> dict[str, Any]:
@@ -37,6 +39,8 @@ def render_plan(plan: StackPlan) -> list[str]:
     lines += [f"  {row}" for row in az_spread(plan)]
     lines += ["", "Stack outputs:"]
     lines += [f"  {row}" for key in sorted(plan.outputs) for row in _value_lines(key, plan.outputs[key])]
+    lines += ["", *format_cost(estimate_cost(plan))]
+    lines += ["", *format_critical_path(critical_path(plan))]
     return lines
 
 

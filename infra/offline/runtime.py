@@ -46,7 +46,11 @@ class PlatformMocks(pulumi_mocks.Mocks):
             stack = str(args.inputs.get("name", args.name)).rsplit("/", 1)[-1]
             if stack not in self.peer_outputs:
                 raise LookupError(f"stack reference to '{stack}': plan that stack first (plan_stacks orders them)")
-            return args.name, {"name": args.inputs.get("name"), "outputs": self.peer_outputs[stack], "secretOutputNames": []}
+            return args.name, {
+                "name": args.inputs.get("name"),
+                "outputs": self.peer_outputs[stack],
+                "secretOutputNames": [],
+            }
         if not args.custom or args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-id", dict(args.inputs)
         region = args.inputs.get("region") or self.context.region
@@ -75,31 +79,44 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         pulumi_mocks._ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
         args = pulumi_mocks.MockResourceArgs(
-            typ=request.type, name=request.name, inputs=_unwrap(inputs), provider=request.provider,
-            resource_id=request.importId, custom=request.custom or False,
-        )  # fmt: skip
+            typ=request.type,
+            name=request.name,
+            inputs=_unwrap(inputs),
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
         id_, state = self.mocks.new_resource(args)
         self.records.append(self._record(request, urn, inputs, id_, state))
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
 
-    def _record(self, request: Any, urn: str, inputs: dict[str, Any], id_: str | None, state: dict[str, Any]) -> PlannedResource:
+    def _record(
+        self, request: Any, urn: str, inputs: dict[str, Any], id_: str | None, state: dict[str, Any]
+    ) -> PlannedResource:
         mocks: PlatformMocks = self.mocks  # type: ignore[assignment]
         masked = _mask(inputs)
         return PlannedResource(
-            urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
-            parent=request.parent or None, provider=request.provider or None,
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent or None,
+            provider=request.provider or None,
             region=str(inputs.get("region") or mocks.context.region),
             dependencies=tuple(request.dependencies),
             property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
-            protect=bool(request.protect), ignore_changes=tuple(request.ignoreChanges),
+            protect=bool(request.protect),
+            ignore_changes=tuple(request.ignoreChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
-            retain_on_delete=bool(request.retainOnDelete), replace_on_changes=tuple(request.replaceOnChanges),
+            retain_on_delete=bool(request.retainOnDelete),
+            replace_on_changes=tuple(request.replaceOnChanges),
             aliases=tuple(a.urn or a.spec.name for a in request.aliases),
-            inputs=masked, outputs={k: v for k, v in _mask(state).items() if k not in masked},
+            inputs=masked,
+            outputs={k: v for k, v in _mask(state).items() if k not in masked},
             resource_id=id_,
-        )  # fmt: skip
+        )
 
 
 def _unwrap(value: Any) -> Any:
@@ -166,9 +183,14 @@ def plan_stack(stack: str, peer_outputs: dict[str, dict[str, Any]] | None = None
     _sync_await(run_pulumi_func(program))
     warnings = [w.format(f"stacks/Pulumi.{stack}.yaml") for w in config_warnings] + collector.messages
     return StackPlan(
-        project=PROJECT, stack=stack, region=config.region, config=config.model_dump(mode="json"),
-        resources=monitor.records, outputs=_mask(resolved), warnings=warnings,
-    )  # fmt: skip
+        project=PROJECT,
+        stack=stack,
+        region=config.region,
+        config=config.model_dump(mode="json"),
+        resources=monitor.records,
+        outputs=_mask(resolved),
+        warnings=warnings,
+    )
 
 
 def plan_stacks(stacks: Iterable[str] | None = None, timings: PlanTimings | None = None) -> dict[str, StackPlan]:

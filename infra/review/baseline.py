@@ -26,10 +26,15 @@ class BaselineError(Exception):
 
 def plan_from_json(document: dict[str, Any]) -> StackPlan:
     resources = [
-        PlannedResource(**{**r, **{k: tuple(r[k]) for k in ("dependencies", "ignore_changes", "replace_on_changes", "aliases")},
-                           "property_dependencies": {k: tuple(v) for k, v in r["property_dependencies"].items()}})
+        PlannedResource(
+            **{
+                **r,
+                **{k: tuple(r[k]) for k in ("dependencies", "ignore_changes", "replace_on_changes", "aliases")},
+                "property_dependencies": {k: tuple(v) for k, v in r["property_dependencies"].items()},
+            }
+        )
         for r in document["resources"]
-    ]  # fmt: skip
+    ]
     return StackPlan(**{**document, "resources": resources})
 
 
@@ -45,7 +50,9 @@ def plans_at(ref: str, stacks: list[str]) -> dict[str, StackPlan]:
                 return {}
             env = {**os.environ, "PYTHONPATH": str(worktree)}
             script = "import sys; from infra.cli import main; sys.exit(main(['plan', '--json', *sys.argv[1:]]))"
-            result = subprocess.run([sys.executable, "-c", script, *wanted], cwd=worktree, env=env, capture_output=True, text=True)
+            result = subprocess.run(
+                [sys.executable, "-c", script, *wanted], cwd=worktree, env=env, capture_output=True, text=True
+            )
             if result.returncode != 0:
                 raise BaselineError(f"planning {ref} failed:\n{result.stderr.strip()[-2000:]}")
             document = json.loads(result.stdout)

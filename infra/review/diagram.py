@@ -66,7 +66,11 @@ def mermaid(plan: StackPlan) -> str:
             counts[label] += 1
         body = "<br/>".join(f"{n} x {label}" if n > 1 else label for label, n in sorted(counts.items()))
         title = component.type.split(":")[-1]
-        lines.append(f'  {_node_id(component.urn.split("::")[-1])}["<b>{title}</b> {component.name}' + (f"<br/>{body}" if body else "") + '"]')
+        lines.append(
+            f'  {_node_id(component.urn.split("::")[-1])}["<b>{title}</b> {component.name}'
+            + (f"<br/>{body}" if body else "")
+            + '"]'
+        )
     for source, target in sorted(edges):
         lines.append(f"  {_node_id(source.split('::')[-1])} --> {_node_id(target.split('::')[-1])}")
     return "\n".join(lines) + "\n"

@@ -24,18 +24,41 @@ STATEFUL_TYPES = {
 # Inputs whose change makes the provider replace the resource (pulumi-aws 7.51 schema:
 # properties marked ForceNew / "replaceOnChanges"; checked against the provider's docs).
 REPLACING_INPUTS = {
-    "aws:msk/cluster:Cluster": ("clusterName", "brokerNodeGroupInfo.clientSubnets", "encryptionInfo.encryptionAtRestKmsKeyArn",
-                                "encryptionInfo.encryptionInTransit.inCluster", "brokerNodeGroupInfo.securityGroups"),
-    "aws:elasticache/replicationGroup:ReplicationGroup": ("replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId",
-                                                          "subnetGroupName", "globalReplicationGroupId"),
+    "aws:msk/cluster:Cluster": (
+        "clusterName",
+        "brokerNodeGroupInfo.clientSubnets",
+        "encryptionInfo.encryptionAtRestKmsKeyArn",
+        "encryptionInfo.encryptionInTransit.inCluster",
+        "brokerNodeGroupInfo.securityGroups",
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        "replicationGroupId",
+        "atRestEncryptionEnabled",
+        "kmsKeyId",
+        "subnetGroupName",
+        "globalReplicationGroupId",
+    ),
     "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix"),
-    "aws:emr/cluster:Cluster": ("name", "releaseLabel", "applications", "ec2Attributes", "masterInstanceFleet",
-                                "securityConfiguration", "serviceRole", "logUri", "bootstrapActions", "configurationsJson"),
+    "aws:emr/cluster:Cluster": (
+        "name",
+        "releaseLabel",
+        "applications",
+        "ec2Attributes",
+        "masterInstanceFleet",
+        "securityConfiguration",
+        "serviceRole",
+        "logUri",
+        "bootstrapActions",
+        "configurationsJson",
+    ),
     "aws:kms/key:Key": ("customerMasterKeySpec", "keyUsage", "multiRegion"),
     "aws:backup/vault:Vault": ("name", "kmsKeyArn"),
     "aws:cloudwatch/logGroup:LogGroup": ("name",),
-    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": ("globalReplicationGroupIdSuffix", "primaryReplicationGroupId"),
-}  # fmt: skip
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": (
+        "globalReplicationGroupIdSuffix",
+        "primaryReplicationGroupId",
+    ),
+}
 PROTECTION_INPUTS = ("enableDeletionProtection", "terminationProtection", "deletionProtection")
 # (path suffix, weaker values): a change to one of these values weakens encryption or TLS.
 WEAKENING = (
@@ -97,8 +120,11 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 def _property_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     flat_before, flat_after = flatten(before), flatten(after)
-    return [(path, flat_before.get(path), flat_after.get(path)) for path in sorted(set(flat_before) | set(flat_after))
-            if flat_before.get(path) != flat_after.get(path)]  # fmt: skip
+    return [
+        (path, flat_before.get(path), flat_after.get(path))
+        for path in sorted(set(flat_before) | set(flat_after))
+        if flat_before.get(path) != flat_after.get(path)
+    ]
 
 
 def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> StackDiff:
@@ -132,12 +158,25 @@ def assess_risks(changes: list[Change], old: dict[str, Any], new: dict[str, Any]
             continue
         for path, was, now in change.properties:
             field_path = path.removeprefix("inputs.")
-            if label and path.startswith("inputs.") and any(field_path == p or field_path.startswith(p + ".") or field_path.startswith(p + "[")
-                                                         for p in REPLACING_INPUTS.get(change.type, ())):  # fmt: skip
-                risks.append(f"REPLACE stateful {label} `{change.resource}`: `{field_path}` {was!r} -> {now!r} forces a new resource")
+            if (
+                label
+                and path.startswith("inputs.")
+                and any(
+                    field_path == p or field_path.startswith(p + ".") or field_path.startswith(p + "[")
+                    for p in REPLACING_INPUTS.get(change.type, ())
+                )
+            ):
+                risks.append(
+                    f"REPLACE stateful {label} `{change.resource}`: `{field_path}` {was!r} -> {now!r} forces a new resource"
+                )
             if path == "options.protect" and was and not now:
                 risks.append(f"PROTECTION REMOVED from `{change.resource}` ({change.type})")
-            if path.startswith("inputs.") and field_path.split(".")[-1] in PROTECTION_INPUTS and was is True and not now:
+            if (
+                path.startswith("inputs.")
+                and field_path.split(".")[-1] in PROTECTION_INPUTS
+                and was is True
+                and not now
+            ):
                 risks.append(f"DELETION PROTECTION REMOVED: `{change.resource}` `{field_path}` {was!r} -> {now!r}")
             for suffix, weaker in WEAKENING:
                 if field_path.endswith(suffix) and now in weaker and was not in weaker:
@@ -155,8 +194,11 @@ def _is_ingress(type_token: str, path: str) -> bool:
 
 def _open_ingress(name: str, entry: dict[str, Any]) -> list[str]:
     inputs = entry.get("inputs", {})
-    found = [f"INGRESS OPENED to {cidr} on new `{name}` ({path})" for path, cidr in flatten(inputs).items()
-             if cidr in OPEN_CIDRS and _is_ingress(entry["type"], path)]  # fmt: skip
+    found = [
+        f"INGRESS OPENED to {cidr} on new `{name}` ({path})"
+        for path, cidr in flatten(inputs).items()
+        if cidr in OPEN_CIDRS and _is_ingress(entry["type"], path)
+    ]
     return found
 
 
@@ -166,7 +208,9 @@ STRATEGY_ORDER = ("none", "backup-restore", "warm-standby")
 def _dr_config_risks(config_changes: list[tuple[str, Any, Any]], stack: str) -> list[str]:
     risks = []
     for path, was, now in config_changes:
-        if path == "dr.strategy" and was in STRATEGY_ORDER and now in STRATEGY_ORDER:
-            if STRATEGY_ORDER.index(now) < STRATEGY_ORDER.index(was):
-                risks.append(f"DR PATH LOST: {stack} DR strategy {was!r} -> {now!r}")
+        weaker = (
+            was in STRATEGY_ORDER and now in STRATEGY_ORDER and STRATEGY_ORDER.index(now) < STRATEGY_ORDER.index(was)
+        )
+        if path == "dr.strategy" and weaker:
+            risks.append(f"DR PATH LOST: {stack} DR strategy {was!r} -> {now!r}")
     return risks

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.offline.record import StackPlan
+from infra.planning.cost import estimate_cost
 
 SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "tests" / "snapshots"
 REFERENCE_OUTPUTS = ("id", "arn", "keyId", "dnsName", "bootstrapBrokersSaslIam", "configurationEndpointAddress")
@@ -33,7 +34,9 @@ def normalize(plan: StackPlan) -> dict[str, Any]:
         else:
             entry = {
                 "type": resource.type,
-                "parent": short_urn(resource.parent) if resource.parent and "pulumi:pulumi:Stack" not in resource.parent else None,
+                "parent": short_urn(resource.parent)
+                if resource.parent and "pulumi:pulumi:Stack" not in resource.parent
+                else None,
                 "inputs": _sorted(_symbolic(resource.inputs, references)),
             }
             options = {
@@ -49,6 +52,7 @@ def normalize(plan: StackPlan) -> dict[str, Any]:
     return {
         "stack": plan.stack,
         "region": plan.region,
+        "monthlyCostUsd": round(estimate_cost(plan).total, 2),
         "config": plan.config,
         "outputs": _sorted(_symbolic(plan.outputs, references)),
         "resources": dict(sorted(resources.items())),

@@ -30,11 +30,15 @@ def check(config: StackConfig) -> Iterator[Problem]:
     if dr.peer_cidr is None:
         yield error("dr.peerCidr", None, f"required with strategy '{dr.strategy}': the other region's VPC CIDR")
     elif cidrs_overlap(dr.peer_cidr, config.network.cidr):
-        yield error("dr.peerCidr", dr.peer_cidr, f"overlaps network.cidr {config.network.cidr}; the pair needs disjoint ranges")
+        yield error(
+            "dr.peerCidr", dr.peer_cidr, f"overlaps network.cidr {config.network.cidr}; the pair needs disjoint ranges"
+        )
     if dr.role == "secondary" and dr.peer_stack is None:
         yield error("dr.peerStack", None, "a secondary stack reads its primary's outputs: name it as org/project/stack")
     if dr.role == "secondary" and dr.strategy != "warm-standby":
         yield error("dr.role", dr.role, "only 'warm-standby' runs a secondary stack; backup-restore keeps copies only")
     pair = {config.region, dr.region}
     if dr.active_region is not None and dr.active_region not in pair:
-        yield error("dr.activeRegion", dr.active_region, f"must be one of the pair: {', '.join(sorted(r for r in pair if r))}")
+        yield error(
+            "dr.activeRegion", dr.active_region, f"must be one of the pair: {', '.join(sorted(r for r in pair if r))}"
+        )

@@ -25,18 +25,22 @@ def check(config: StackConfig) -> Iterator[Problem]:
         yield error("network.cidr", net.cidr, message)
     if config.tier != "dev" and net.nat_gateways != "per-az":
         yield error(
-            "network.natGateways", net.nat_gateways,
+            "network.natGateways",
+            net.nat_gateways,
             f"{config.tier} needs 'per-az' so losing one AZ does not cut egress in the others",
-        )  # fmt: skip
+        )
     unknown = [e for e in net.interface_endpoints if e not in INTERFACE_ENDPOINTS]
     if unknown:
-        yield error("network.interfaceEndpoints", unknown, f"unknown endpoint(s); allowed: {', '.join(INTERFACE_ENDPOINTS)}")
+        yield error(
+            "network.interfaceEndpoints", unknown, f"unknown endpoint(s); allowed: {', '.join(INTERFACE_ENDPOINTS)}"
+        )
     missing = [e for e in REQUIRED_ENDPOINTS if e not in net.interface_endpoints]
     if missing:
         yield error(
-            "network.interfaceEndpoints", list(net.interface_endpoints),
+            "network.interfaceEndpoints",
+            list(net.interface_endpoints),
             f"must include {', '.join(REQUIRED_ENDPOINTS)} (missing: {', '.join(missing)})",
-        )  # fmt: skip
+        )
     if len(set(net.interface_endpoints)) != len(net.interface_endpoints):
         yield error("network.interfaceEndpoints", list(net.interface_endpoints), "each endpoint may appear once")
     for key, days in _retentions(config):
