@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra.components import cache, chaos, dr, edge, ingest, kafka, observability, spark, storage
 from infra.components.kms import StackKey, StackKeyArgs
 from infra.components.network import Network, NetworkArgs
 from infra.config.schema import StackConfig
@@ -39,7 +40,10 @@ class Platform:
     edge: Any = None
     spark: Any = None
     observability: Any = None
+    chaos: Any = None
     dr: Any = None
+    peer: Any = None
+    """The DR primary's outputs (pulumi.StackReference), on a warm-standby secondary only; see dr.peer_reference."""
 
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         """Options for a tier component: this stack's provider, plus any extras."""
@@ -68,6 +72,16 @@ def build(config: StackConfig) -> dict[str, Any]:
     )
     platform = Platform(config=config, naming=naming, provider=provider, account_id=account_id, key=key, network=network)
     platform.outputs.update(_foundation_outputs(platform))
+    platform.storage = storage.add_to(platform)
+    platform.kafka = kafka.add_to(platform)
+    platform.cache = cache.add_to(platform, dr.cache_global_datastore_id(platform))
+    platform.edge = edge.add_to(platform)
+    platform.ingest = ingest.add_to(platform)
+    platform.spark = spark.add_to(platform)
+    platform.observability = observability.add_to(platform)
+    platform.chaos = chaos.add_to(platform)
+    platform.dr = dr.add_to(platform)
+    observability.add_dashboard(platform)  # last: it graphs the alarms every tier added
     return platform.outputs
 
 

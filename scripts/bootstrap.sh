@@ -30,4 +30,5 @@ if [[ "${1:-}" == "--test" ]]; then
     fi
   fi
 fi
-python3 -m uv sync --frozen --quiet "${groups[@]}"
+# --inexact: a plain setup keeps what --test added (pyspark), so plan and test can share one .venv
+python3 -m uv sync --frozen --inexact --quiet "${groups[@]}"

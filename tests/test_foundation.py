@@ -10,9 +10,7 @@ REQUIRED_TAGS = {"project", "stack", "environment", "owner", "cost-center"}
 
 
 def test_customer_managed_key_rotates_and_has_an_alias(stack_plan: StackPlan) -> None:
-    key = stack_plan.one("aws:kms/key:Key") if stack_plan.config["dr"]["role"] == "primary" else None
-    keys = [k for k in stack_plan.of_type("aws:kms/key:Key") if k.region == stack_plan.region]
-    key = key or keys[0]
+    [key] = [k for k in stack_plan.of_type("aws:kms/key:Key") if k.region == stack_plan.region]
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == stack_plan.config["kms"]["deletion_window_days"]
     statements = json.loads(key.inputs["policy"])["Statement"]

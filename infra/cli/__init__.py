@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS: tuple[str, ...] = ("plan", "size", "diff", "snapshot", "diagram", "prices")
+COMMANDS: tuple[str, ...] = ("plan", "size", "diff", "snapshot", "diagram", "prices", "artifacts", "client_config")
 
 
 def build_parser() -> argparse.ArgumentParser:

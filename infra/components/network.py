@@ -78,7 +78,7 @@ class Network(pulumi.ComponentResource):
                     cidr_block=plan.cidr,
                     availability_zone=az,
                     map_public_ip_on_launch=False,
-                    tags={"Name": naming(plan.tier, az), "tier": plan.tier},
+                    tags={"Name": naming(plan.tier, az), "tier": plan.tier, **_emr_tag(plan.tier == "private-app")},
                     opts=vpc_child,
                 )
             )
@@ -157,7 +157,12 @@ class Network(pulumi.ComponentResource):
                 name=naming(tier),
                 description=f"{purpose}; rules are separate resources",
                 vpc_id=self.vpc.id,
-                tags={"Name": naming(tier), "tier": tier},
+                tags={
+                    "Name": naming(tier),
+                    "tier": tier,
+                    **({"exposure": "public"} if tier == "alb" else {}),
+                    **_emr_tag(tier == "processing"),
+                },
                 opts=opts,
             )
             destination = {"cidr_ipv4": "0.0.0.0/0"} if tier in EGRESS_ANYWHERE else {"cidr_ipv4": self.vpc.cidr_block}
@@ -264,6 +269,12 @@ class Network(pulumi.ComponentResource):
             tags={"Name": naming("flow-log")},
             opts=opts,
         )
+
+
+def _emr_tag(applies: bool) -> dict[str, str]:
+    """EMR's v2 managed service policy only launches into subnets and groups carrying this tag
+    (Amazon EMR management guide, "AmazonEMRServicePolicy_v2", checked 2026-11-26)."""
+    return {"for-use-with-amazon-emr-managed-policies": "true"} if applies else {}
 
 
 def service_trust(*services: str) -> dict[str, object]:

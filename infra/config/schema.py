@@ -206,6 +206,8 @@ class IngestConfig(Section):
     )
     cpu: int = Field(description="Fargate task CPU units (256..16384).")
     memory_mib: int = Field(description="Fargate task memory, MiB.")
+    # ARM64 $0.03238 vs x86 $0.04048 per vCPU-hour in us-east-1 (https://aws.amazon.com/fargate/pricing/,
+    # infra/data/prices.yaml, checked 2026-11-26); the Redpanda Connect image is built for both.
     cpu_architecture: Literal["ARM64", "X86_64"] = Field(
         default="ARM64", description="Fargate CPU architecture (Graviton ARM64 costs about 20% less per vCPU-hour)."
     )
@@ -221,7 +223,11 @@ class IngestConfig(Section):
 class EdgeConfig(Section):
     certificate_arn: str | None = Field(default=None, description="ACM certificate for HTTPS/TLS.")
     domain_name: str | None = Field(
-        default=None, description="Ingest hostname; with hosted_zone_id an ACM cert is issued."
+        default=None,
+        description=(
+            "Ingest hostname of the ALB; the NLB is stream.<domainName>. With hostedZoneId an ACM certificate "
+            "for both is issued and DNS-validated (the records pointing the names at the LBs are the DR tier's)."
+        ),
     )
     hosted_zone_id: str | None = Field(default=None, description="Route 53 hosted zone id.")
     ssl_policy: str = Field(
@@ -249,6 +255,28 @@ class SparkConfig(Section):
         default=None, ge=60, le=10080, description="Auto-terminate when idle (dev)."
     )
     run_job: bool = Field(default=True, description="Submit the streaming job as an EMR step.")
+    ebs_volume_gib: int = Field(
+        default=128, ge=32, le=2048, description="gp3 volume per core and task node, GiB (shuffle, state)."
+    )
+    tls_certificates_s3_uri: str | None = Field(
+        default=None,
+        description=(
+            "s3://.../*.zip of PEM files (privateKey.pem, certificateChain.pem, trustedCertificates.pem) "
+            "for in-transit encryption; default: tls/emr-in-transit-certs.zip in the artifacts bucket, "
+            "uploaded by an operator before the first `pulumi up` (never generated into the repo)."
+        ),
+    )
+    job_generation: int = Field(
+        default=0, ge=0, description="Checkpoint generation of the job: +1 starts a NEW checkpoint (DR, reprocessing)."
+    )
+    starting_offsets: Literal["earliest", "latest"] = Field(
+        default="earliest", description="Where a NEW checkpoint starts reading (ignored when it exists)."
+    )
+    starting_timestamp: str | None = Field(
+        default=None,
+        description="ISO-8601 time with offset (e.g. 2026-11-26T10:00:00Z): a NEW checkpoint starts here (DR rewind); "
+        "replaces startingOffsets.",
+    )
 
 
 class StorageConfig(Section):
@@ -312,14 +340,54 @@ class ObservabilityConfig(Section):
 
 
 class DrConfig(Section):
+    """Cross-region recovery: backups and copies (backup-restore), plus a running standby stack (warm-standby)."""
+
     strategy: DrStrategy = Field(description="none (dev), backup-restore, warm-standby (prod).")
     role: Role = Field(default="primary", description="This stack's role in its DR pair.")
     region: str | None = Field(default=None, description="The other region of the pair.")
     peer_cidr: str | None = Field(default=None, description="The other region's VPC CIDR.")
     peer_stack: str | None = Field(default=None, description="Fully qualified peer stack (org/project/stack).")
-    active_region: str | None = Field(default=None, description="Region serving traffic now; flip it to fail over.")
+    active_region: str | None = Field(
+        default=None,
+        description=(
+            "Region serving traffic now (default: the primary's region). Flip it in both stack files to fail over: "
+            "Route 53 PRIMARY/SECONDARY records, the cache export schedule and the EMR job step follow it."
+        ),
+    )
     vault_lock: bool = Field(default=False, description="AWS Backup vault lock (compliance).")
     routing_controls: bool = Field(default=False, description="ARC routing controls for failover.")
+    backup_schedule: str = Field(
+        default="cron(0 5 ? * * *)", description="AWS Backup daily snapshot rule schedule (UTC cron expression)."
+    )
+    backup_retention_days: int = Field(
+        default=35, ge=7, le=3650, description="Days daily recovery points (and their cross-region copies) are kept."
+    )
+    continuous_backup_days: int = Field(
+        default=35, ge=1, le=35, description="Point-in-time (continuous) S3 backup window, days (AWS Backup max 35)."
+    )
+    vault_lock_grace_days: int = Field(
+        default=3, ge=3, le=36500,
+        description="Days a compliance-mode vault lock can still be removed; after that it is immutable (min 3).",
+    )  # fmt: skip
+    cache_export_schedule: str = Field(
+        default="cron(0 7 * * ? *)",
+        description="Daily ElastiCache snapshot export to S3 (UTC; after the snapshot window, off the maintenance window).",
+    )
+    cache_export_retention_days: int = Field(
+        default=35, ge=1, le=3650, description="Days exported .rdb files are kept (both regions)."
+    )
+    stream_latency_alarm_seconds: float = Field(
+        default=60, gt=0, description="MSK Replicator ReplicationLatency alarm, seconds (the stream RPO target)."
+    )
+    stream_message_lag_alarm: int = Field(
+        default=100_000, gt=0, description="MSK Replicator MessageLag alarm: records the replicator is behind the source."
+    )
+    cache_lag_alarm_seconds: float = Field(
+        default=5, gt=0, description="GlobalDatastoreReplicationLag alarm, seconds (target lag is about 1 s)."
+    )
+    s3_pending_operations_alarm: int = Field(
+        default=100_000, gt=0, description="S3 OperationsPendingReplication alarm per replication rule, objects."
+    )
 
 
 class StackConfig(Section):

@@ -53,7 +53,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "edge": {"nlb": False},
         "spark": {
-            "releaseLabel": "emr-7.9.0",
+            "releaseLabel": "emr-7.13.0",
             "primaryInstanceType": "m7g.xlarge",
             "primaryCount": 1,
             "coreInstanceTypes": ["m7g.xlarge", "m6g.xlarge"],
@@ -107,7 +107,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "edge": {},
         "spark": {
-            "releaseLabel": "emr-7.9.0",
+            "releaseLabel": "emr-7.13.0",
             "primaryInstanceType": "m7g.xlarge",
             "primaryCount": 1,
             "coreInstanceTypes": ["r7g.xlarge", "r6g.xlarge"],
@@ -118,7 +118,12 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "inTransitEncryption": True,
         },
         "storage": {"lakeIaAfterDays": 60, "logsExpireDays": 90, "noncurrentExpireDays": 30},
-        "dr": {"strategy": "backup-restore"},
+        "dr": {
+            "strategy": "backup-restore",
+            "backupRetentionDays": 14,
+            "continuousBackupDays": 7,
+            "cacheExportRetentionDays": 7,
+        },
     },
     "prod": {
         "network": {
@@ -162,7 +167,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "edge": {},
         "spark": {
-            "releaseLabel": "emr-7.9.0",
+            "releaseLabel": "emr-7.13.0",
             "primaryInstanceType": "m7g.2xlarge",
             "primaryCount": 3,
             "coreInstanceTypes": ["r7g.2xlarge", "r6g.2xlarge"],
@@ -173,6 +178,12 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "inTransitEncryption": True,
         },
         "storage": {"lakeIaAfterDays": 90, "logsExpireDays": 365, "noncurrentExpireDays": 90},
-        "dr": {"strategy": "warm-standby", "vaultLock": True},
+        "dr": {
+            "strategy": "warm-standby",
+            "vaultLock": True,
+            "backupRetentionDays": 35,
+            "continuousBackupDays": 35,
+            "cacheExportRetentionDays": 35,
+        },
     },
 }

@@ -7,6 +7,8 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
+from streaming_policies import ALL_RULES, Violation, evaluate_plan
+
 from infra.offline.record import StackPlan
 from infra.planning.cost import estimate_cost, format_cost
 from infra.planning.critical_path import critical_path, format_critical_path
@@ -41,6 +43,25 @@ def render_plan(plan: StackPlan) -> list[str]:
     lines += [f"  {row}" for key in sorted(plan.outputs) for row in _value_lines(key, plan.outputs[key])]
     lines += ["", *format_cost(estimate_cost(plan))]
     lines += ["", *format_critical_path(critical_path(plan))]
+    lines += ["", *format_policy(policy_violations(plan))]
+    return lines
+
+
+def policy_violations(plan: StackPlan) -> list[Violation]:
+    """The whole CrossGuard pack (policies/) over the offline plan, enforced by the stack's tier."""
+    return evaluate_plan(plan.resources, plan.config["tier"], plan.stack)
+
+
+def format_policy(violations: list[Violation]) -> list[str]:
+    rules = len(ALL_RULES)
+    if not violations:
+        return [f"Policy pack: {rules} rules, no violation"]
+    blocking = [v for v in violations if v.blocking]
+    lines = [f"Policy pack: {rules} rules, {len(blocking)} mandatory and {len(violations) - len(blocking)} advisory violations"]
+    lines += [
+        f"  {'BLOCK' if v.blocking else 'warn '} {v.rule}: {v.resource_type} {v.resource_name}: {v.message}"
+        for v in sorted(violations, key=lambda v: (not v.blocking, v.rule))
+    ]
     return lines
 
 

@@ -92,6 +92,38 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
 
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        """Reads are recorded too (a StackReference above all): the plan shows what the stack reads from outside.
+
+        Only the read's own inputs are kept, never the state it returned (a peer stack's outputs).
+        """
+        response = super().ReadResource(request)
+        mocks: PlatformMocks = self.mocks  # type: ignore[assignment]
+        inputs = _mask(rpc.deserialize_properties(request.properties))
+        self.records.append(
+            PlannedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=True,
+                parent=request.parent or None,
+                provider=request.provider or None,
+                region=str(inputs.get("region") or mocks.context.region),
+                dependencies=tuple(request.dependencies),
+                property_dependencies={},
+                protect=False,
+                ignore_changes=(),
+                delete_before_replace=False,
+                retain_on_delete=False,
+                replace_on_changes=(),
+                aliases=(),
+                inputs=inputs,
+                outputs={},
+                resource_id=request.id or None,
+            )
+        )
+        return response
+
     def _record(
         self, request: Any, urn: str, inputs: dict[str, Any], id_: str | None, state: dict[str, Any]
     ) -> PlannedResource:

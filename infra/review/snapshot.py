@@ -8,9 +8,12 @@ or a re-parented resource reads as what it is rather than as a changed hash.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+import pulumi
 
 from infra.offline.record import StackPlan
 from infra.planning.cost import estimate_cost
@@ -64,7 +67,8 @@ def _reference_map(plan: StackPlan) -> dict[str, str]:
     for resource in plan.custom_resources():
         for key in REFERENCE_OUTPUTS:
             value = resource.outputs.get(key) if key not in resource.inputs else None
-            if isinstance(value, str) and len(value) > 8:
+            chosen_by_us = value in resource.inputs.values()  # e.g. an id that is the name we gave it
+            if isinstance(value, str) and len(value) > 8 and not chosen_by_us:
                 references.setdefault(value, f"${{{short_urn(resource.urn)}.{key}}}")
     return references
 
@@ -84,7 +88,28 @@ def _symbolic(value: Any, references: dict[str, str]) -> Any:
     return value
 
 
+def _asset(value: Any) -> Any:
+    """Assets and archives as plain data: content hash for text, repo-relative path for files."""
+    if isinstance(value, pulumi.StringAsset):
+        return {"stringAsset": {"sha256": hashlib.sha256(value.text.encode()).hexdigest()[:16], "bytes": len(value.text)}}
+    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive):
+        kind = "fileAsset" if isinstance(value, pulumi.FileAsset) else "fileArchive"
+        return {kind: _relative(str(value.path))}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assetArchive": {name: _asset(item) for name, item in sorted(value.assets.items())}}
+    if isinstance(value, pulumi.RemoteAsset | pulumi.RemoteArchive):
+        return {"remote": value.uri}
+    return value
+
+
+def _relative(path: str) -> str:
+    root = str(SNAPSHOT_DIR.parents[1]) + "/"
+    return path[len(root) :] if path.startswith(root) else path
+
+
 def _sorted(value: Any) -> Any:
+    if isinstance(value, pulumi.asset.Asset | pulumi.asset.Archive):
+        return _asset(value)
     if isinstance(value, dict):
         return {k: _sorted(value[k]) for k in sorted(value)}
     if isinstance(value, list):

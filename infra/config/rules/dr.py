@@ -1,16 +1,27 @@
-"""Rules for the disaster-recovery pair: strategy per tier, peer region and CIDR, roles."""
+"""Rules for the disaster-recovery pair: strategy per tier, peer region and CIDR, roles, failover prerequisites.
+
+Also the pure answers every tier needs about the pair (which region is active, the peer's
+stack name), so a tier never re-derives them from raw config.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from infra.config.problems import Problem, error
+from infra.config.problems import Problem, error, warning
 from infra.config.schema import StackConfig
 from infra.planning.cidr import cidrs_overlap
 
 # The weakest strategy each tier may run (aws-facts.md "Disaster recovery").
 ORDER = ("none", "backup-restore", "warm-standby")
 LEAST_STRATEGY = {"dev": "none", "staging": "backup-restore", "prod": "warm-standby"}
+
+
+# AWS Backup rules take cron() only; EventBridge Scheduler also takes rate() and at(), but a daily
+# job is a cron. Six fields: minutes hours day-of-month month day-of-week year ("Schedule types on
+# EventBridge Scheduler", "Creating a backup plan", checked 2026-11-26).
+CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
 
 
 def check(config: StackConfig) -> Iterator[Problem]:
@@ -22,6 +33,8 @@ def check(config: StackConfig) -> Iterator[Problem]:
     if dr.strategy == "none":
         if dr.role == "secondary":
             yield error("dr.role", dr.role, "a secondary stack needs a DR strategy other than 'none'")
+        if dr.active_region is not None:
+            yield error("dr.activeRegion", dr.active_region, "only a DR pair has an active region (strategy 'none')")
         return
     if dr.region is None:
         yield error("dr.region", None, f"required with strategy '{dr.strategy}': the other region of the pair")
@@ -42,3 +55,65 @@ def check(config: StackConfig) -> Iterator[Problem]:
         yield error(
             "dr.activeRegion", dr.active_region, f"must be one of the pair: {', '.join(sorted(r for r in pair if r))}"
         )
+    yield from _schedules(config)
+    if dr.strategy == "warm-standby":
+        yield from _warm_standby(config)
+    else:
+        yield from _backup_restore(config)
+
+
+def _schedules(config: StackConfig) -> Iterator[Problem]:
+    for key, expression in (
+        ("dr.backupSchedule", config.dr.backup_schedule),
+        ("dr.cacheExportSchedule", config.dr.cache_export_schedule),
+    ):
+        if not CRON.match(expression):
+            yield error(key, expression, "must be a six-field cron(...) expression, e.g. cron(0 5 ? * * *)")
+
+
+def _warm_standby(config: StackConfig) -> Iterator[Problem]:
+    dr, edge = config.dr, config.edge
+    if dr.role == "primary" and dr.peer_stack is None:
+        yield error(
+            "dr.peerStack", None,
+            "a warm-standby primary names its standby (org/project/stack): bucket, vault and alarm names derive from it",
+        )  # fmt: skip
+    if edge.domain_name is None or edge.hosted_zone_id is None:
+        yield error(
+            "edge.domainName", edge.domain_name,
+            "warm-standby fails traffic over with Route 53 records: set edge.domainName and edge.hostedZoneId",
+        )  # fmt: skip
+    if config.spark.run_job and not serves_traffic(config):
+        yield warning(
+            "spark.runJob", True,
+            f"ignored while {config.region} is not dr.activeRegion ({active_region(config)}): the standby starts "
+            "the job only after failover, with a new checkpoint (spark.jobGeneration) and spark.startingTimestamp",
+        )  # fmt: skip
+
+
+def _backup_restore(config: StackConfig) -> Iterator[Problem]:
+    if config.dr.routing_controls:
+        yield error(
+            "dr.routingControls", True, "ARC routing controls need a standby to route to (strategy 'warm-standby')"
+        )
+
+
+def active_region(config: StackConfig) -> str:
+    """The region serving traffic: dr.activeRegion, else the primary's region (this one, or the peer's)."""
+    dr = config.dr
+    if dr.active_region is not None:
+        return dr.active_region
+    if dr.role == "secondary" and dr.region is not None:
+        return dr.region
+    return config.region
+
+
+def serves_traffic(config: StackConfig) -> bool:
+    """Whether this stack is the active side: the EMR job runs and its DNS record is PRIMARY only then."""
+    return active_region(config) == config.region
+
+
+def peer_stack_name(config: StackConfig) -> str | None:
+    """The peer's short stack name (``prod-dr`` from ``organization/streaming-platform/prod-dr``)."""
+    peer = config.dr.peer_stack
+    return peer.rsplit("/", 1)[-1] if peer else None

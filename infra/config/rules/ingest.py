@@ -1,9 +1,11 @@
-"""Rules for the ingest service: task counts per AZ, Fargate CPU/memory pairs."""
+"""Rules for the ingest service: task counts per AZ, Fargate CPU/memory pairs, ports, paths, image, topic."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from infra.config.loader import REPO_ROOT
 from infra.config.problems import Problem, error
 from infra.config.schema import StackConfig
 
@@ -18,6 +20,23 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     8192: tuple(range(16384, 61441, 4096)),
     16384: tuple(range(32768, 122881, 8192)),
 }
+TEMPLATES_DIR = REPO_ROOT / "templates"
+# A reference is pinned by digest, or by a tag that is not a moving one.
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+_MOVING_TAGS = {"latest", "edge", "main", "master", "nightly", "latest-cloud"}
+
+
+def image_pin_problem(image: str) -> str | None:
+    """Why an image reference would deploy different code over time; None when it is pinned."""
+    if _DIGEST.search(image):
+        return None
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return "has no tag: ECS would pull ':latest' (pin a version tag or an @sha256: digest)"
+    tag = last.rsplit(":", 1)[1]
+    if tag in _MOVING_TAGS:
+        return f"tag '{tag}' moves between releases (pin a version tag or an @sha256: digest)"
+    return None
 
 
 def check(config: StackConfig) -> Iterator[Problem]:
@@ -26,8 +45,29 @@ def check(config: StackConfig) -> Iterator[Problem]:
         yield error("ingest.cpu", ingest.cpu, f"Fargate CPU units allowed: {', '.join(map(str, FARGATE_MEMORY))}")
     elif ingest.memory_mib not in FARGATE_MEMORY[ingest.cpu]:
         allowed = FARGATE_MEMORY[ingest.cpu]
-        yield error("ingest.memoryMib", ingest.memory_mib, f"with cpu {ingest.cpu} Fargate allows {allowed[0]}..{allowed[-1]} MiB in its steps")
+        yield error(
+            "ingest.memoryMib",
+            ingest.memory_mib,
+            f"with cpu {ingest.cpu} Fargate allows {allowed[0]}..{allowed[-1]} MiB in its steps",
+        )
     if config.tier == "prod" and ingest.min_tasks < azs:
         yield error("ingest.minTasks", ingest.min_tasks, f"prod runs at least one task per AZ (allowed: >= {azs})")
     if ingest.max_tasks < ingest.min_tasks:
         yield error("ingest.maxTasks", ingest.max_tasks, f"must be >= ingest.minTasks ({ingest.min_tasks})")
+    if ingest.admin_port == ingest.container_port:
+        yield error(
+            "ingest.adminPort", ingest.admin_port,
+            "must differ from ingest.containerPort: clients must never reach /metrics or /ready",
+        )  # fmt: skip
+    pin = image_pin_problem(ingest.image)
+    if pin:
+        yield error("ingest.image", ingest.image, pin)
+    if not (TEMPLATES_DIR / ingest.config_template).is_file():
+        yield error("ingest.configTemplate", ingest.config_template, f"no such template under {TEMPLATES_DIR.name}/")
+    if ingest.topic not in config.workload.topics:
+        yield error(
+            "ingest.topic", ingest.topic, f"must be one of workload.topics ({', '.join(config.workload.topics)})"
+        )
+    for key, path in (("ingest.ingestPath", ingest.ingest_path), ("ingest.healthCheckPath", ingest.health_check_path)):
+        if not path.startswith("/") or (len(path) > 1 and path.endswith("/")):
+            yield error(key, path, "must start with '/' and not end with '/' (a trailing slash matches every sub-path)")

@@ -1,0 +1,470 @@
+"""Point-in-time backups with copies in the DR region: AWS Backup for S3, and a daily ElastiCache export.
+
+Replication copies corruption and bad deletes as faithfully as good data, so even a warm
+standby keeps backups in both regions (AWS whitepaper "Disaster Recovery of Workloads on
+AWS"). AWS Backup covers the S3 buckets that hold state (continuous point-in-time backups
+for up to 35 days plus daily recovery points copied to a vault in the DR region, vault
+locked in prod). AWS Backup supports neither MSK, ElastiCache nor EMR
+(shared/notes/aws-facts.md): Kafka is covered by the Replicator and its retention, and the
+cache by its own snapshots, exported daily to S3 (then replicated and backed up like any
+bucket).
+
+Cache export mechanism: ElastiCache can only export a *named* snapshot (CopySnapshot with a
+target bucket), and automatic snapshot names are not predictable, so a Step Functions state
+machine using SDK integrations (no Lambda code to own) takes a manual snapshot, waits for it,
+exports it, and deletes the manual snapshot; EventBridge Scheduler starts it daily. Only the
+active region runs it: a Global Datastore secondary is read-only and its export would be a
+duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.components.network import service_trust
+from infra.components.replication import CACHE_EXPORTS, SSE_S3, KeyRef, private_bucket
+from infra.config.schema import DrConfig, StorageConfig, Tier
+from infra.naming import Naming
+
+# AWS managed policies for S3 backup and restore ("Amazon S3 backups", AWS Backup developer guide;
+# AWS managed policy reference; checked 2026-11-26).
+S3_BACKUP_POLICIES = (
+    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+)
+# If the backup role cannot use a key, jobs can report success while copying nothing
+# (shared/notes/aws-facts.md): grant every key it touches explicitly.
+BACKUP_KMS_ACTIONS = (
+    "kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
+)  # fmt: skip
+# Backup windows, minutes: a job starts within START_WINDOW of the schedule and must finish within
+# COMPLETION_WINDOW (AWS Backup requires completion >= start + 60; large buckets take hours).
+START_WINDOW_MINUTES = 60
+COMPLETION_WINDOW_MINUTES = 480
+
+ELASTICACHE_SDK = "arn:aws:states:::aws-sdk:elasticache:"
+EXPORT_POLL_SECONDS = 300
+EXPORT_TIMEOUT_SECONDS = 4 * 3600
+# Transient errors worth a retry: a snapshot or a maintenance already running on the group, or the
+# snapshot still busy exporting when we delete it (error names: "ElastiCache." + the API exception).
+BUSY_ERRORS = (
+    "ElastiCache.InvalidReplicationGroupStateException",
+    "ElastiCache.InvalidSnapshotStateException",
+    "ElastiCache.SnapshotQuotaExceededException",
+)
+
+
+@dataclass(frozen=True)
+class CopyVault:
+    """The vault in the DR region that receives the daily copies."""
+
+    region: str
+    name: str
+    key: KeyRef
+    """Its encryption key; the backup role needs it to write the copies."""
+    create: bool
+    """Create it here (backup-restore: no standby stack) or use the standby's (warm-standby)."""
+
+    def arn(self, account_id: str) -> str:
+        return f"arn:aws:backup:{self.region}:{account_id}:backup-vault:{self.name}"
+
+
+@dataclass(frozen=True)
+class CacheExport:
+    replication_group_id: str
+    enabled: bool
+    """Only the active region exports (the standby's cache is a read-only Global Datastore member)."""
+    export_bucket_tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BackupsArgs:
+    config: DrConfig
+    tier: Tier
+    naming: Naming
+    account_id: str
+    storage: StorageConfig
+    key: KeyRef
+    """The stack key (with its ARN): local vault, source objects."""
+    copy_vault: CopyVault
+    bucket_arns: Mapping[str, str]
+    """Buckets to back up, by role (deterministic ARNs)."""
+    cache: CacheExport | None
+    log_retention_days: int
+
+
+class Backups(pulumi.ComponentResource):
+    """Local vault, DR vault (when owned), backup role, plan and selection; the cache export pipeline."""
+
+    vault: aws.backup.Vault
+    copy_vault: aws.backup.Vault | None
+    vault_locks: list[aws.backup.VaultLockConfiguration]
+    role: aws.iam.Role
+    plan: aws.backup.Plan
+    selection: aws.backup.Selection
+    export_bucket: aws.s3.Bucket | None
+    export_versioning: aws.s3.BucketVersioning | None
+    export_state_machine: aws.sfn.StateMachine | None
+    export_schedule: aws.scheduler.Schedule | None
+
+    def __init__(self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("streaming:backup:Backups", name, None, opts)
+        cfg, naming = args.config, args.naming
+        protect = args.tier == "prod"
+        self._name, self._args = name, args
+        self.copy_vault_spec = args.copy_vault
+        self.vault = aws.backup.Vault(
+            f"{name}-vault", name=naming("backup"), kms_key_arn=args.key.arn,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )  # fmt: skip
+        self.copy_vault = None
+        if args.copy_vault.create:
+            self.copy_vault = aws.backup.Vault(
+                f"{name}-copy-vault", name=args.copy_vault.name, kms_key_arn=args.copy_vault.key.arn,
+                region=args.copy_vault.region, opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            )  # fmt: skip
+        self.vault_locks = self._locks(name) if cfg.vault_lock else []
+        self.role = self._role(name)
+        self.export_bucket = self.export_versioning = self.export_state_machine = self.export_schedule = None
+        buckets = dict(args.bucket_arns)
+        if args.cache is not None:
+            self._cache_export(name, args.cache)
+            buckets[CACHE_EXPORTS] = f"arn:aws:s3:::{naming.bucket(CACHE_EXPORTS, args.account_id)}"
+        self.plan = aws.backup.Plan(
+            f"{name}-plan", name=naming("backup"), rules=plan_rules(cfg, self.vault.name, args.copy_vault.arn(args.account_id)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[v for v in (self.copy_vault,) if v is not None]),
+        )  # fmt: skip
+        ready: list[pulumi.Resource] = []
+        if self.export_bucket is not None:
+            ready.append(self.export_bucket)
+        self.selection = aws.backup.Selection(
+            f"{name}-selection", name=naming("backup"), plan_id=self.plan.id, iam_role_arn=self.role.arn,
+            resources=sorted(buckets.values()), opts=pulumi.ResourceOptions(parent=self.plan, depends_on=ready),
+        )  # fmt: skip
+        self.selected = sorted(buckets)
+        self.register_outputs(
+            {
+                "vaultName": self.vault.name,
+                "copyVaultArn": args.copy_vault.arn(args.account_id),
+                "planId": self.plan.id,
+                "selected": self.selected,
+            }
+        )
+
+    def _locks(self, name: str) -> list[aws.backup.VaultLockConfiguration]:
+        """Compliance mode: after the grace period nobody (root included) can delete recovery points early."""
+        cfg = self._args.config
+        lock = {"changeable_for_days": cfg.vault_lock_grace_days, "min_retention_days": min_retention_days(cfg)}
+        locks = [
+            aws.backup.VaultLockConfiguration(
+                f"{name}-vault-lock",
+                backup_vault_name=self.vault.name,
+                opts=pulumi.ResourceOptions(parent=self.vault),
+                **lock,
+            )
+        ]
+        if self.copy_vault is not None:
+            locks.append(
+                aws.backup.VaultLockConfiguration(
+                    f"{name}-copy-vault-lock",
+                    backup_vault_name=self.copy_vault.name,
+                    region=self._args.copy_vault.region,
+                    opts=pulumi.ResourceOptions(parent=self.copy_vault),
+                    **lock,
+                )
+            )
+        return locks
+
+    def _role(self, name: str) -> aws.iam.Role:
+        args = self._args
+        role = aws.iam.Role(
+            f"{name}-role", name=args.naming("backup"), assume_role_policy=json.dumps(service_trust("backup.amazonaws.com")),
+            description="AWS Backup: S3 backups, restores and cross-region copies",
+            opts=pulumi.ResourceOptions(parent=self),
+        )  # fmt: skip
+        for index, policy_arn in enumerate(S3_BACKUP_POLICIES):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-role-managed-{index}",
+                role=role.name,
+                policy_arn=policy_arn,
+                opts=pulumi.ResourceOptions(parent=role),
+            )
+        aws.iam.RolePolicy(
+            f"{name}-role-kms", role=role.id,
+            policy=pulumi.Output.from_input(args.key.arn).apply(
+                lambda arn: json.dumps(backup_kms_policy(args.account_id, args.key, str(arn), args.copy_vault.key))
+            ),
+            opts=pulumi.ResourceOptions(parent=role),
+        )  # fmt: skip
+        return role
+
+    def _cache_export(self, name: str, spec: CacheExport) -> None:
+        args, naming = self._args, self._args.naming
+        bucket, versioning = private_bucket(
+            self, f"{name}-cache-exports", naming, CACHE_EXPORTS, args.account_id, sse=SSE_S3, storage=args.storage,
+            protect=args.tier == "prod", acl_grants_for_elasticache=True,
+            expire_days=args.config.cache_export_retention_days, tags=spec.export_bucket_tags,
+        )  # fmt: skip
+        self.export_bucket, self.export_versioning = bucket, versioning
+        bucket_name = naming.bucket(CACHE_EXPORTS, args.account_id)
+        child = pulumi.ResourceOptions(parent=self)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-cache-export-logs", name=naming.log_group("states", "cache-export"),
+            retention_in_days=args.log_retention_days, kms_key_id=args.key.arn, opts=child,
+        )  # fmt: skip
+        sfn_role = aws.iam.Role(
+            f"{name}-cache-export-role", name=naming("cache-export"),
+            assume_role_policy=json.dumps(service_trust("states.amazonaws.com")), opts=child,
+        )  # fmt: skip
+        sfn_policy = aws.iam.RolePolicy(
+            f"{name}-cache-export-policy", role=sfn_role.id,
+            policy=json.dumps(export_role_policy(naming.region, args.account_id, spec.replication_group_id, bucket_name)),
+            opts=pulumi.ResourceOptions(parent=sfn_role),
+        )  # fmt: skip
+        self.export_state_machine = aws.sfn.StateMachine(
+            f"{name}-cache-export", name=naming("cache-export"), role_arn=sfn_role.arn, type="STANDARD",
+            definition=json.dumps(export_definition(spec.replication_group_id, bucket_name)),
+            logging_configuration={
+                "level": "ERROR", "include_execution_data": True,
+                "log_destination": log_group.arn.apply(lambda arn: f"{arn}:*"),
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[sfn_policy, versioning]),
+        )  # fmt: skip
+        scheduler_role = aws.iam.Role(
+            f"{name}-cache-export-scheduler", name=naming("cache-export-scheduler"),
+            assume_role_policy=json.dumps(service_trust("scheduler.amazonaws.com")), opts=child,
+        )  # fmt: skip
+        start = aws.iam.RolePolicy(
+            f"{name}-cache-export-scheduler-policy", role=scheduler_role.id,
+            policy=self.export_state_machine.arn.apply(
+                lambda arn: json.dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "states:StartExecution", "Resource": arn}],
+                })
+            ),
+            opts=pulumi.ResourceOptions(parent=scheduler_role),
+        )  # fmt: skip
+        self.export_schedule = aws.scheduler.Schedule(
+            f"{name}-cache-export-schedule", name=naming("cache-export"),
+            description=f"Daily export of {spec.replication_group_id} to s3://{bucket_name} (active region only)",
+            schedule_expression=args.config.cache_export_schedule, schedule_expression_timezone="UTC",
+            flexible_time_window={"mode": "OFF"}, state="ENABLED" if spec.enabled else "DISABLED",
+            target={
+                "arn": self.export_state_machine.arn, "role_arn": scheduler_role.arn,
+                "retry_policy": {"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 3600},
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[start]),
+        )  # fmt: skip
+
+
+def min_retention_days(config: DrConfig) -> int:
+    """The vault lock's floor: no recovery point this plan writes may be kept shorter."""
+    return min(config.backup_retention_days, config.continuous_backup_days)
+
+
+def plan_rules(config: DrConfig, vault_name: pulumi.Input[str], copy_vault_arn: str) -> list[dict[str, Any]]:
+    """Continuous (point-in-time, <= 35 days) and daily rules; the daily recovery point is copied to the DR region.
+
+    Continuous S3 backups are not copied: the daily copy is what exists in the DR region.
+    """
+    return [
+        {
+            "rule_name": "continuous",
+            "target_vault_name": vault_name,
+            "schedule": config.backup_schedule,
+            "enable_continuous_backup": True,
+            "start_window": START_WINDOW_MINUTES,
+            "completion_window": COMPLETION_WINDOW_MINUTES,
+            "lifecycle": {"delete_after": config.continuous_backup_days},
+        },
+        {
+            "rule_name": "daily",
+            "target_vault_name": vault_name,
+            "schedule": config.backup_schedule,
+            "start_window": START_WINDOW_MINUTES,
+            "completion_window": COMPLETION_WINDOW_MINUTES,
+            "lifecycle": {"delete_after": config.backup_retention_days},
+            "copy_actions": [
+                {"destination_vault_arn": copy_vault_arn, "lifecycle": {"delete_after": config.backup_retention_days}}
+            ],
+        },
+    ]
+
+
+def _key_statement(sid: str, key: KeyRef, key_arn: str | None, account_id: str) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": list(BACKUP_KMS_ACTIONS),
+        "Resource": key_arn or f"arn:aws:kms:{key.region}:{account_id}:key/*",
+    }
+    if key_arn is None:
+        statement["Condition"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": key.alias}}
+    return statement
+
+
+def backup_kms_policy(account_id: str, key: KeyRef, key_arn: str, copy_key: KeyRef) -> dict[str, Any]:
+    """Explicit use of the stack key (sources, local vault) and of the DR vault's key (copies); grants only for AWS resources."""
+    keys = [
+        _key_statement("StackKey", key, key_arn, account_id),
+        _key_statement("CopyVaultKey", copy_key, None, account_id),
+    ]
+    grant_resources = [key_arn, f"arn:aws:kms:{copy_key.region}:{account_id}:key/*"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            *keys,
+            {
+                "Sid": "GrantsForBackupOnly",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": grant_resources,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ],
+    }
+
+
+def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
+    """Amazon States Language: snapshot -> wait until available -> export to S3 -> wait -> delete the manual snapshot."""
+
+    def describe(next_state: str) -> dict[str, Any]:
+        return {
+            "Type": "Task",
+            "Resource": f"{ELASTICACHE_SDK}describeSnapshots",
+            "Parameters": {"SnapshotName.$": "$.snapshotName"},
+            "ResultSelector": {"status.$": "$.Snapshots[0].SnapshotStatus"},
+            "ResultPath": "$.snapshot",
+            "Next": next_state,
+        }
+
+    busy = [
+        {"ErrorEquals": list(BUSY_ERRORS), "IntervalSeconds": EXPORT_POLL_SECONDS, "MaxAttempts": 6, "BackoffRate": 1.0}
+    ]
+    return {
+        "Comment": f"Daily export of ElastiCache {replication_group_id} to s3://{bucket}",
+        "TimeoutSeconds": EXPORT_TIMEOUT_SECONDS,
+        "StartAt": "NameSnapshot",
+        "States": {
+            "NameSnapshot": {
+                "Type": "Pass",
+                # Execution names are unique UUIDs: letters, digits and single hyphens, as snapshot names need.
+                "Parameters": {
+                    "snapshotName.$": f"States.Format('{replication_group_id}-export-{{}}', $$.Execution.Name)"
+                },
+                "Next": "CreateSnapshot",
+            },
+            "CreateSnapshot": {
+                "Type": "Task",
+                "Resource": f"{ELASTICACHE_SDK}createSnapshot",
+                "Parameters": {"ReplicationGroupId": replication_group_id, "SnapshotName.$": "$.snapshotName"},
+                "ResultPath": None,
+                "Retry": busy,
+                "Next": "WaitForSnapshot",
+            },
+            "WaitForSnapshot": {"Type": "Wait", "Seconds": EXPORT_POLL_SECONDS, "Next": "DescribeSnapshot"},
+            "DescribeSnapshot": describe("SnapshotReady"),
+            "SnapshotReady": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.snapshot.status", "StringEquals": "available", "Next": "ExportSnapshot"},
+                    {"Variable": "$.snapshot.status", "StringEquals": "creating", "Next": "WaitForSnapshot"},
+                ],
+                "Default": "SnapshotFailed",
+            },
+            "ExportSnapshot": {
+                "Type": "Task",
+                "Resource": f"{ELASTICACHE_SDK}copySnapshot",
+                "Parameters": {
+                    "SourceSnapshotName.$": "$.snapshotName",
+                    "TargetSnapshotName.$": "$.snapshotName",
+                    "TargetBucket": bucket,
+                },
+                "ResultPath": None,
+                "Retry": busy,
+                "Next": "WaitForExport",
+            },
+            "WaitForExport": {"Type": "Wait", "Seconds": EXPORT_POLL_SECONDS, "Next": "DescribeExport"},
+            "DescribeExport": describe("ExportDone"),
+            "ExportDone": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.snapshot.status", "StringEquals": "available", "Next": "DeleteSnapshot"},
+                    {"Variable": "$.snapshot.status", "StringEquals": "exporting", "Next": "WaitForExport"},
+                    {"Variable": "$.snapshot.status", "StringEquals": "copying", "Next": "WaitForExport"},
+                ],
+                "Default": "ExportFailed",
+            },
+            "DeleteSnapshot": {
+                "Type": "Task",
+                "Resource": f"{ELASTICACHE_SDK}deleteSnapshot",
+                "Parameters": {"SnapshotName.$": "$.snapshotName"},
+                "ResultPath": None,
+                "Retry": busy,
+                "End": True,
+            },
+            "SnapshotFailed": {
+                "Type": "Fail",
+                "Error": "SnapshotFailed",
+                "Cause": "the manual snapshot did not become available",
+            },
+            "ExportFailed": {"Type": "Fail", "Error": "ExportFailed", "Cause": "the export to S3 did not complete"},
+        },
+    }
+
+
+def export_role_policy(region: str, account_id: str, replication_group_id: str, bucket: str) -> dict[str, Any]:
+    """What the state machine calls: snapshot and export of one group, plus the S3 access CopySnapshot checks.
+
+    S3 actions per "Exporting a backup", step 3 (Amazon ElastiCache user guide, checked 2026-11-26);
+    log delivery actions per "Logging using CloudWatch Logs" (AWS Step Functions developer guide), which
+    accept only "*".
+    """
+    elasticache = f"arn:aws:elasticache:{region}:{account_id}"
+    snapshots = f"{elasticache}:snapshot:{replication_group_id}-export-*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SnapshotTheGroup",
+                "Effect": "Allow",
+                "Action": "elasticache:CreateSnapshot",
+                "Resource": [f"{elasticache}:replicationgroup:{replication_group_id}", snapshots],
+            },
+            {
+                "Sid": "ExportAndDeleteOurSnapshots",
+                "Effect": "Allow",
+                "Action": ["elasticache:CopySnapshot", "elasticache:DeleteSnapshot"],
+                "Resource": snapshots,
+            },
+            {"Sid": "DescribeSnapshots", "Effect": "Allow", "Action": "elasticache:DescribeSnapshots", "Resource": "*"},
+            {
+                "Sid": "CopySnapshotChecksBuckets",
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketLocation", "s3:ListAllMyBuckets"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ExportBucket",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            },
+            {
+                "Sid": "ExecutionLogs",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups",
+                ],
+                "Resource": "*",
+            },
+        ],
+    }  # fmt: skip

@@ -1,0 +1,879 @@
+"""The processing tier: a private EMR cluster running the Spark Structured Streaming job as a step.
+
+- Release from config, checked against infra/data/emr_releases.yaml; Spark and Hadoop only.
+- Instance fleets: primary (3 in prod for HA), core on-demand, task on spot with the
+  price-capacity-optimized strategy and an on-demand fallback. The fleets list every
+  private-app subnet: EMR picks ONE healthy AZ at launch (the whole cluster lives there;
+  resilience is a relaunch in another AZ).
+- Managed scaling grows and shrinks the spot task fleet; the program ignores the target
+  capacities the scaler changes so `pulumi up` never fights it.
+- A security configuration: S3 SSE-KMS, local-disk and EBS encryption with the stack key,
+  IMDSv2 only, and TLS between nodes where the tier asks for it. EMR on EC2 has no managed
+  certificates: it needs a zip of PEM files in S3 (spark.tlsCertificatesS3Uri, by default
+  tls/emr-in-transit-certs.zip in the artifacts bucket). An operator provides it (e.g.
+  exported from AWS Private CA) before the first `pulumi up`; nothing secret is generated
+  into the repo or the state ("Providing certificates for encrypting data in transit with
+  Amazon EMR encryption", Amazon EMR Management Guide, checked 2026-11-26).
+- Private: no public IPs, EMR-managed security groups created here (empty: EMR writes their
+  rules, so the program ignores rule drift), plus the pre-created `processing` group, which
+  MSK and the cache admit and which carries the nodes' egress.
+- Least privilege: the service role uses AmazonEMRServicePolicy_v2, which only touches
+  resources tagged for-use-with-amazon-emr-managed-policies=true (the cluster, our EMR
+  security groups; the network must tag the private-app subnets and the processing group);
+  the instance role reaches only this stack's buckets, key, topic, consumer groups and cache.
+- The job: the package (jobs/streaming_job, zipped deterministically and named by its hash),
+  the pinned jars and wheels (build/, filled by `blueprint artifacts fetch`) go to the
+  artifacts bucket; the step runs spark-submit through command-runner.jar with --jars from
+  S3. Steps of aws.emr.Cluster are create-only (a change would replace the cluster, and a
+  create-before-delete replacement would run two queries on one checkpoint), so the program
+  ignores step changes: the job's current step is the `emrJobStep` output, which an operator
+  submits with `aws emr add-steps` to roll out a new job version or to start the job in the
+  DR region (runbooks/).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shlex
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import pulumi
+import pulumi_aws as aws
+
+from infra.cli.artifacts import BUILD_DIR, Catalog, load_catalog, missing_or_modified
+from infra.components.storage import EMR_LOG_PREFIX, Storage
+from infra.config.rules.dr import serves_traffic
+from infra.config.schema import SparkConfig, Tier
+from infra.naming import Naming
+
+if TYPE_CHECKING:
+    from infra.program import Platform
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = REPO_ROOT / "templates"
+JOB_SOURCE = REPO_ROOT / "jobs" / "streaming_job"
+JOB_PACKAGE = "streaming_job"
+# spark-submit's primary file must be a .py; the package's __main__ imports it absolutely.
+JOB_ENTRY_SOURCE = "__main__.py"
+JOB_ENTRY_NAME = "streaming_job_main.py"
+
+# AmazonEMRServicePolicy_v2 acts only on resources carrying this tag ("Amazon EMR managed
+# policies: tagging resources to use managed policies", Amazon EMR Management Guide, checked 2026-11-26).
+EMR_MANAGED_TAG = {"for-use-with-amazon-emr-managed-policies": "true"}
+SERVICE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"
+APPLICATIONS = ("Hadoop", "Spark")
+# The job needs Python 3.11 (jobs/README.md); EMR 7.x nodes (Amazon Linux 2023) carry
+# /usr/bin/python3.11 beside the default python3 (3.9), selected through spark-env
+# (Amazon EMR release guide, EMR 7.x application versions; checked 2026-11-26; confirm on the
+# first real cluster: `python3.11 --version` on a node).
+NODE_PYTHON = "/usr/bin/python3.11"
+SITE_DIR = "/usr/local/lib/streaming-job/python"
+DRIVER_ATTEMPTS = 4
+# A stateful query keeps the shuffle partition count of its first run in its checkpoint
+# (Spark Structured Streaming guide, "Recovery semantics"): fixed here, changed only with a
+# new job generation (a new checkpoint).
+SHUFFLE_PARTITIONS = 48
+PRIMARY_EBS_GIB = 64
+SPOT_TIMEOUT_MINUTES = 10
+COMMAND_RUNNER = "command-runner.jar"
+TLS_CERTIFICATES_KEY = "tls/emr-in-transit-certs.zip"
+JOB_NAME = "streaming-job"
+# Buckets EMR nodes read (bootstrap libraries, package repos, app metadata) and write (EMR's
+# own log collection) from a private subnet ("Minimum Amazon S3 policy for private subnet",
+# Amazon EMR Management Guide, https://docs.aws.amazon.com/emr/latest/ManagementGuide/private-subnet-iampolicy.html,
+# checked 2026-11-26).
+EMR_READ_BUCKETS = ("{region}.elasticmapreduce", "repo.{region}.emr.amazonaws.com", "prod.{region}.appinfo.src")
+EMR_WRITE_BUCKETS = ("aws157-logs-prod-{region}",)
+
+
+@dataclass(frozen=True)
+class KafkaAccess:
+    """What the job needs from MSK: brokers, and the ARNs its IAM policy is scoped to."""
+
+    bootstrap_brokers: pulumi.Input[str]
+    cluster_arn: pulumi.Input[str]
+    topic_arn: pulumi.Input[str]
+    group_arn: pulumi.Input[str]
+    """ARN pattern of the job's consumer groups (its group-id prefix followed by ``*``)."""
+
+
+@dataclass(frozen=True)
+class CacheAccess:
+    """What the job needs from the cache: its endpoint and the IAM user it connects as."""
+
+    endpoint: pulumi.Input[str]
+    port: int
+    replication_group_id: str
+    replication_group_arn: pulumi.Input[str]
+    user_id: str
+    user_arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class JobPackage:
+    """The job's code as uploaded: a deterministic zip named by its content hash, and the entry file."""
+
+    version: str
+    zip_path: Path
+    entry_path: Path
+
+    @property
+    def zip_key(self) -> str:
+        return f"jobs/{JOB_PACKAGE}/{self.version}/{JOB_PACKAGE}.zip"
+
+    @property
+    def entry_key(self) -> str:
+        return f"jobs/{JOB_PACKAGE}/{self.version}/{JOB_ENTRY_NAME}"
+
+
+@dataclass(frozen=True)
+class SparkArgs:
+    config: SparkConfig
+    tier: Tier
+    naming: Naming
+    account_id: str
+    kms_key_arn: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    processing_security_group_id: pulumi.Input[str]
+    storage: Storage
+    topic: str
+    catalog: Catalog
+    job: JobPackage
+    kafka: KafkaAccess | None
+    cache: CacheAccess | None
+    build_dir: Path = BUILD_DIR
+
+
+class Spark(pulumi.ComponentResource):
+    cluster: aws.emr.Cluster
+    task_fleet: aws.emr.InstanceFleet
+    scaling: aws.emr.ManagedScalingPolicy
+    security_configuration: aws.emr.SecurityConfiguration
+    service_role: aws.iam.Role
+    instance_role: aws.iam.Role
+    instance_profile: aws.iam.InstanceProfile
+    security_groups: dict[str, aws.ec2.SecurityGroup]
+    objects: dict[str, aws.s3.BucketObjectv2]
+    bootstrap_key: str
+    job_step: pulumi.Output[dict[str, Any]] | None
+
+    def __init__(self, name: str, args: SparkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("streaming:spark:Spark", name, None, opts)
+        cfg, naming = args.config, args.naming
+        self.cluster_name = naming("spark")
+        self.log_uri = args.storage.uri("logs", EMR_LOG_PREFIX) + "/"
+        self.certificates_uri = certificates_uri(cfg, args.storage)
+        self.security_groups = self._security_groups(name, args)
+        self.instance_role, self.instance_profile, instance_policy = self._instance_role(name, args)
+        self.service_role, service_policies = self._service_role(name, args)
+        self.security_configuration = self._security_configuration(name, args)
+        self.objects = self._uploads(name, args)
+        self.job_step = self._job_step(args)
+        self.cluster = self._cluster(name, args, [instance_policy, *service_policies, *self.objects.values()])
+        self.task_fleet = aws.emr.InstanceFleet(
+            f"{name}-task-fleet", cluster_id=self.cluster.id, name="task", **task_fleet(cfg),
+            opts=pulumi.ResourceOptions(parent=self.cluster, ignore_changes=["targetOnDemandCapacity", "targetSpotCapacity"]),
+        )  # fmt: skip
+        self.scaling = aws.emr.ManagedScalingPolicy(
+            f"{name}-managed-scaling", cluster_id=self.cluster.id, compute_limits=[managed_scaling_limits(cfg)],
+            opts=pulumi.ResourceOptions(parent=self.cluster, depends_on=[self.task_fleet]),
+        )  # fmt: skip
+        self.register_outputs(
+            {
+                "clusterId": self.cluster.id,
+                "clusterName": self.cluster_name,
+                "logUri": self.log_uri,
+                "serviceRoleArn": self.service_role.arn,
+                "instanceRoleArn": self.instance_role.arn,
+                "jobStep": self.job_step,
+            }
+        )
+
+    def _security_groups(self, name: str, args: SparkArgs) -> dict[str, aws.ec2.SecurityGroup]:
+        """Empty EMR-managed groups: EMR adds (and on deletion revokes) their rules itself."""
+        groups = {}
+        for role, purpose in (("primary", "EMR-managed, primary nodes"), ("worker", "EMR-managed, core and task nodes"),
+                              ("service-access", "EMR-managed, service access in a private subnet")):  # fmt: skip
+            group_name = args.naming("emr", role)
+            groups[role] = aws.ec2.SecurityGroup(
+                f"{name}-{role}-sg", name=group_name, description=f"{purpose}; rules written by EMR", vpc_id=args.vpc_id,
+                revoke_rules_on_delete=True, tags={"Name": group_name, **EMR_MANAGED_TAG},
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ingress", "egress"]),
+            )  # fmt: skip
+        return groups
+
+    def _instance_role(
+        self, name: str, args: SparkArgs
+    ) -> tuple[aws.iam.Role, aws.iam.InstanceProfile, aws.iam.RolePolicy]:
+        role_name = args.naming("emr-instance")
+        role = aws.iam.Role(
+            f"{name}-instance-role", name=role_name, description="EMR nodes of the streaming job",
+            assume_role_policy=json.dumps(service_trust("ec2.amazonaws.com")), opts=pulumi.ResourceOptions(parent=self),
+        )  # fmt: skip
+        scope = InstanceScope(
+            region=args.naming.region,
+            account_id=args.account_id,
+            storage_arns={role: args.storage.arn(role) for role in ("artifacts", "checkpoints", "lake", "logs")},
+            certificates_uri=self.certificates_uri if args.config.in_transit_encryption else None,
+        )
+        kafka, cache = args.kafka, args.cache
+        document = pulumi.Output.all(
+            key_arn=args.kms_key_arn,
+            kafka=[kafka.cluster_arn, kafka.topic_arn, kafka.group_arn] if kafka else [],
+            cache=[cache.replication_group_arn, cache.user_arn] if cache else [],
+        ).apply(lambda v: json.dumps(instance_policy(scope, v["key_arn"], v["kafka"] or None, v["cache"] or None)))
+        policy = aws.iam.RolePolicy(
+            f"{name}-instance-policy",
+            name="streaming-job",
+            role=role.id,
+            policy=document,
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+        profile = aws.iam.InstanceProfile(
+            f"{name}-instance-profile", name=role_name, role=role.name, opts=pulumi.ResourceOptions(parent=role)
+        )
+        return role, profile, policy
+
+    def _service_role(self, name: str, args: SparkArgs) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        region, account = args.naming.region, args.account_id
+        role = aws.iam.Role(
+            f"{name}-service-role", name=args.naming("emr-service"), description="Amazon EMR service role of the streaming cluster",
+            assume_role_policy=json.dumps(emr_service_trust(region, account)), opts=pulumi.ResourceOptions(parent=self),
+        )  # fmt: skip
+        child = pulumi.ResourceOptions(parent=role)
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-service-managed", role=role.name, policy_arn=SERVICE_POLICY_ARN, opts=child
+        )
+        document = pulumi.Output.all(self.instance_role.arn, args.kms_key_arn).apply(
+            lambda v: json.dumps(service_policy(instance_role_arn=v[0], key_arn=v[1]))
+        )
+        inline = aws.iam.RolePolicy(
+            f"{name}-service-policy", name="pass-role-and-ebs-key", role=role.id, policy=document, opts=child
+        )
+        return role, [attachment, inline]
+
+    def _security_configuration(self, name: str, args: SparkArgs) -> aws.emr.SecurityConfiguration:
+        """Named by a hash of its content: a change creates the new one before the old is deleted."""
+        content = pulumi.Output.from_input(args.kms_key_arn).apply(
+            lambda key: json.dumps(
+                security_configuration(key, args.config.in_transit_encryption, self.certificates_uri), sort_keys=True
+            )
+        )
+        return aws.emr.SecurityConfiguration(
+            f"{name}-security-configuration", configuration=content,
+            name=content.apply(lambda text: f"{args.naming('emr')}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )  # fmt: skip
+
+    def _uploads(self, name: str, args: SparkArgs) -> dict[str, aws.s3.BucketObjectv2]:
+        """The bootstrap script, the job's code, jars and wheels in the artifacts bucket, keyed by S3 key."""
+        bucket = args.storage.buckets["artifacts"].id
+        child = pulumi.ResourceOptions(parent=self)
+        local = args.catalog.local_paths(args.build_dir)
+        sources: dict[str, pulumi.Asset] = {
+            args.job.zip_key: pulumi.FileAsset(str(args.job.zip_path)),
+            args.job.entry_key: pulumi.FileAsset(str(args.job.entry_path)),
+            **{artifact_key(name_): pulumi.FileAsset(str(path)) for name_, path in local.items()},
+        }
+        script = render_bootstrap(self.cluster_name, args.naming.region, args.storage.names["artifacts"], args.catalog)
+        self.bootstrap_key = f"emr/bootstrap/bootstrap-{hashlib.sha256(script.encode()).hexdigest()[:12]}.sh"
+        sources[self.bootstrap_key] = pulumi.StringAsset(script)
+        return {
+            key: aws.s3.BucketObjectv2(
+                f"{name}-object-{key.replace('/', '-')}",
+                bucket=bucket,
+                key=key,
+                source=source,
+                content_type="text/x-shellscript" if key.endswith(".sh") else None,
+                opts=child,
+            )
+            for key, source in sources.items()
+        }
+
+    def _job_step(self, args: SparkArgs) -> pulumi.Output[dict[str, Any]] | None:
+        """The job's EMR step (None until MSK and the cache exist): submitted at creation when spark.runJob."""
+        kafka, cache = args.kafka, args.cache
+        if kafka is None or cache is None:
+            pulumi.log.warn(f"{self.cluster_name}: no job step: the Kafka and cache tiers must exist first")
+            return None
+        storage, cfg = args.storage, args.config
+        jars = [args.storage.uri("artifacts", f"jars/{jar.file}") for jar in args.catalog.jars]
+        locations = JobLocations(
+            entry=storage.uri("artifacts", args.job.entry_key),
+            package=storage.uri("artifacts", args.job.zip_key),
+            jars=tuple(jars),
+            checkpoint_root=storage.uri("checkpoints", JOB_NAME),
+            lake=storage.uri("lake", "events"),
+            dead_letter=storage.uri("lake", "dead-letter", "events"),
+        )
+        return pulumi.Output.all(kafka.bootstrap_brokers, cache.endpoint).apply(
+            lambda v: job_step(
+                cfg,
+                locations,
+                bootstrap_brokers=v[0],
+                topic=args.topic,
+                region=args.naming.region,
+                group_id_prefix=group_id_prefix(args.naming),
+                cache_host=v[1],
+                cache=cache,
+            )
+        )
+
+    def _cluster(self, name: str, args: SparkArgs, ready: Sequence[pulumi.Resource]) -> aws.emr.Cluster:
+        cfg = args.config
+        groups = self.security_groups
+        configurations = render_configurations()
+        steps = None
+        if cfg.run_job and self.job_step is not None:
+            steps = [self.job_step.apply(lambda step: {
+                "name": step["name"], "action_on_failure": step["actionOnFailure"],
+                "hadoop_jar_step": {"jar": step["jar"], "args": step["args"]},
+            })]  # fmt: skip
+        return aws.emr.Cluster(
+            f"{name}-cluster",
+            name=self.cluster_name,
+            release_label=cfg.release_label,
+            applications=list(APPLICATIONS),
+            service_role=self.service_role.arn,
+            security_configuration=self.security_configuration.name,
+            log_uri=self.log_uri,
+            log_encryption_kms_key_id=args.kms_key_arn,
+            ec2_attributes={
+                "instance_profile": self.instance_profile.arn,
+                "subnet_ids": list(args.subnet_ids),
+                "emr_managed_master_security_group": groups["primary"].id,
+                "emr_managed_slave_security_group": groups["worker"].id,
+                "service_access_security_group": groups["service-access"].id,
+                "additional_master_security_groups": args.processing_security_group_id,
+                "additional_slave_security_groups": args.processing_security_group_id,
+            },
+            master_instance_fleet=primary_fleet(cfg),
+            core_instance_fleet=core_fleet(cfg),
+            bootstrap_actions=[
+                {"name": "job-python-wheels", "path": args.storage.uri("artifacts", self.bootstrap_key)}
+            ],
+            configurations_json=configurations,
+            steps=steps,
+            step_concurrency_level=1,
+            keep_job_flow_alive_when_no_steps=True,
+            scale_down_behavior="TERMINATE_AT_TASK_COMPLETION",
+            auto_termination_policy={"idle_timeout": cfg.idle_timeout_minutes * 60}
+            if cfg.idle_timeout_minutes
+            else None,
+            termination_protection=args.tier == "prod",
+            unhealthy_node_replacement=args.tier != "dev",
+            tags={"Name": self.cluster_name, **EMR_MANAGED_TAG},
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args.tier == "prod",
+                depends_on=list(ready),
+                ignore_changes=[
+                    "coreInstanceFleet.targetOnDemandCapacity",
+                    "coreInstanceFleet.targetSpotCapacity",
+                    "steps",
+                ],
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class InstanceScope:
+    """The stack-specific names the instance role's policy is scoped to."""
+
+    region: str
+    account_id: str
+    storage_arns: Mapping[str, str]
+    certificates_uri: str | None
+
+
+@dataclass(frozen=True)
+class JobLocations:
+    """S3 locations the step passes: code, jars, checkpoint, lake and dead letters."""
+
+    entry: str
+    package: str
+    jars: tuple[str, ...]
+    checkpoint_root: str
+    lake: str
+    dead_letter: str
+
+
+def add_to(platform: Platform) -> Spark:
+    """Build the processing tier with whatever MSK and cache exist, and publish its outputs."""
+    if platform.storage is None:
+        raise RuntimeError("the Spark tier needs the storage tier: call storage.add_to first")
+    config, naming, net = platform.config, platform.naming, platform.network
+    # The job runs only where dr.activeRegion points: a standby starts it at failover (infra/components/dr.py).
+    spark_config = config.spark.model_copy(update={"run_job": config.spark.run_job and serves_traffic(config)})
+    catalog = load_catalog()
+    job = build_job_package(JOB_SOURCE, BUILD_DIR / "job")
+    if not _under_mocks():
+        preflight(catalog, BUILD_DIR)
+        if config.spark.in_transit_encryption:
+            preflight_certificates(certificates_uri(config.spark, platform.storage), _s3_client(config.region))
+    spark = Spark(
+        "spark",
+        SparkArgs(
+            config=spark_config, tier=config.tier, naming=naming, account_id=platform.account_id,
+            kms_key_arn=platform.key.key.arn, vpc_id=net.vpc.id, subnet_ids=[s.id for s in net.subnets["private-app"]],
+            processing_security_group_id=net.security_groups["processing"].id, storage=platform.storage,
+            topic=config.workload.topics[0], catalog=catalog, job=job,
+            kafka=kafka_access(platform.kafka, config.workload.topics[0], group_id_prefix(naming)),
+            cache=cache_access(platform.cache),
+        ),
+        platform.opts(),
+    )  # fmt: skip
+    platform.outputs.update(stack_outputs(spark, spark_config, job))
+    return spark
+
+
+def kafka_access(kafka: Any, topic: str, group_prefix: str) -> KafkaAccess | None:
+    """The MSK contract (infra/components/kafka.py) as the job sees it; None when the stack has no MSK yet."""
+    if kafka is None:
+        return None
+    return KafkaAccess(
+        bootstrap_brokers=kafka.bootstrap_brokers, cluster_arn=kafka.cluster_arn,
+        topic_arn=kafka.topic_arn(topic), group_arn=kafka.group_arn(f"{group_prefix}*"),
+    )  # fmt: skip
+
+
+def cache_access(cache: Any) -> CacheAccess | None:
+    """The cache contract (infra/components/cache.py); None without a cache or without its IAM user."""
+    if cache is None or cache.iam_user_id is None:
+        return None
+    return CacheAccess(
+        endpoint=cache.configuration_endpoint, port=cache.port, replication_group_id=cache.replication_group_id,
+        replication_group_arn=cache.replication_group.arn, user_id=cache.iam_user_id,
+        user_arn=cache.iam_user.arn,
+    )  # fmt: skip
+
+
+def stack_outputs(spark: Spark, cfg: SparkConfig, job: JobPackage) -> dict[str, Any]:
+    return {
+        "emrClusterId": spark.cluster.id,
+        "emrClusterArn": spark.cluster.arn,
+        "emrClusterName": spark.cluster_name,
+        "emrReleaseLabel": cfg.release_label,
+        "emrFleets": fleets_summary(cfg),
+        "emrManagedScaling": {
+            "unitType": "InstanceFleetUnits",
+            "minimumUnits": cfg.core_capacity,
+            "maximumUnits": cfg.managed_scaling_max,
+            "maximumOnDemandUnits": cfg.core_capacity,
+            "maximumCoreUnits": cfg.core_capacity,
+        },
+        "emrJobStep": spark.job_step,
+        "emrJobSubmitted": cfg.run_job and spark.job_step is not None,
+        "emrJobVersion": job.version,
+        "emrLogUri": spark.log_uri,
+        "emrSecurityConfiguration": spark.security_configuration.name,
+        "emrInTransitEncryption": cfg.in_transit_encryption,
+        "emrTlsCertificatesUri": spark.certificates_uri if cfg.in_transit_encryption else None,
+        "emrServiceRoleArn": spark.service_role.arn,
+        "emrInstanceRoleArn": spark.instance_role.arn,
+        "emrInstanceProfileArn": spark.instance_profile.arn,
+        "emrSecurityGroupIds": {role: group.id for role, group in spark.security_groups.items()},
+    }
+
+
+# --- pure functions: fleets, scaling, policies, step, templates, packaging -------------------------------
+
+
+def _type_configs(types: Sequence[str], ebs_gib: int, spot: bool) -> list[dict[str, Any]]:
+    """One entry per instance type, each with a gp3 volume; spot bids capped at the on-demand price."""
+    configs = []
+    for instance_type in types:
+        config: dict[str, Any] = {
+            "instance_type": instance_type,
+            "weighted_capacity": 1,
+            "ebs_configs": [{"size": ebs_gib, "type": "gp3", "volumes_per_instance": 1}],
+        }
+        if spot:
+            config["bid_price_as_percentage_of_on_demand_price"] = 100
+        configs.append(config)
+    return configs
+
+
+def primary_fleet(cfg: SparkConfig) -> dict[str, Any]:
+    return {
+        "name": "primary",
+        "target_on_demand_capacity": cfg.primary_count,
+        "instance_type_configs": _type_configs([cfg.primary_instance_type], PRIMARY_EBS_GIB, spot=False),
+    }
+
+
+def core_fleet(cfg: SparkConfig) -> dict[str, Any]:
+    """On-demand only: core nodes hold HDFS and the YARN application masters (the driver)."""
+    return {
+        "name": "core",
+        "target_on_demand_capacity": cfg.core_capacity,
+        "target_spot_capacity": 0,
+        "instance_type_configs": _type_configs(cfg.core_instance_types, cfg.ebs_volume_gib, spot=False),
+        "launch_specifications": {"on_demand_specifications": [{"allocation_strategy": "lowest-price"}]},
+    }
+
+
+def task_fleet(cfg: SparkConfig) -> dict[str, Any]:
+    """Spot executors only, started at zero: managed scaling adds them; spot shortage falls back to on-demand."""
+    return {
+        "target_on_demand_capacity": 0,
+        "target_spot_capacity": 0,
+        "instance_type_configs": _type_configs(cfg.task_instance_types, cfg.ebs_volume_gib, spot=True),
+        "launch_specifications": {
+            "spot_specifications": [{
+                "allocation_strategy": "price-capacity-optimized", "timeout_action": "SWITCH_TO_ON_DEMAND",
+                "timeout_duration_minutes": SPOT_TIMEOUT_MINUTES,
+            }],
+            "on_demand_specifications": [{"allocation_strategy": "lowest-price"}],
+        },
+    }  # fmt: skip
+
+
+def managed_scaling_limits(cfg: SparkConfig) -> dict[str, Any]:
+    """Core stays at its on-demand size; everything above it is spot task capacity."""
+    return {
+        "unit_type": "InstanceFleetUnits",
+        "minimum_capacity_units": cfg.core_capacity,
+        "maximum_capacity_units": cfg.managed_scaling_max,
+        "maximum_ondemand_capacity_units": cfg.core_capacity,
+        "maximum_core_capacity_units": cfg.core_capacity,
+    }
+
+
+def fleets_summary(cfg: SparkConfig) -> dict[str, Any]:
+    """What `blueprint plan` shows about the fleets (and what the cost model prices)."""
+    return {
+        "primary": {"instanceTypes": [cfg.primary_instance_type], "onDemand": cfg.primary_count},
+        "core": {"instanceTypes": list(cfg.core_instance_types), "onDemand": cfg.core_capacity, "ebsGib": cfg.ebs_volume_gib},
+        "task": {
+            "instanceTypes": list(cfg.task_instance_types), "spotInitial": 0, "spotMax": cfg.task_max_capacity,
+            "allocationStrategy": "price-capacity-optimized", "onSpotTimeout": "SWITCH_TO_ON_DEMAND",
+        },
+    }  # fmt: skip
+
+
+def security_configuration(key_arn: str, in_transit: bool, certificates_uri: str) -> dict[str, Any]:
+    """EMR security configuration JSON ("Create a security configuration", Amazon EMR Management Guide)."""
+    encryption: dict[str, Any] = {
+        "EnableAtRestEncryption": True,
+        "EnableInTransitEncryption": in_transit,
+        "AtRestEncryptionConfiguration": {
+            "S3EncryptionConfiguration": {"EncryptionMode": "SSE-KMS", "AwsKmsKey": key_arn},
+            "LocalDiskEncryptionConfiguration": {
+                "EncryptionKeyProviderType": "AwsKms", "AwsKmsKey": key_arn, "EnableEbsEncryption": True,
+            },
+        },
+    }  # fmt: skip
+    if in_transit:
+        encryption["InTransitEncryptionConfiguration"] = {
+            "TLSCertificateConfiguration": {"CertificateProviderType": "PEM", "S3Object": certificates_uri}
+        }
+    return {
+        "EncryptionConfiguration": encryption,
+        "InstanceMetadataServiceConfiguration": {
+            "MinimumInstanceMetadataServiceVersion": 2,
+            "HttpPutResponseHopLimit": 2,
+        },
+    }
+
+
+def service_trust(*services: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": list(services)}, "Action": "sts:AssumeRole"}],
+    }
+
+
+def emr_service_trust(region: str, account_id: str) -> dict[str, Any]:
+    """EMR may assume the role only for this account's clusters (confused-deputy guard, "Service role for Amazon EMR")."""
+    trust = service_trust("elasticmapreduce.amazonaws.com")
+    trust["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": account_id},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:elasticmapreduce:{region}:{account_id}:*"},
+    }
+    return trust
+
+
+def service_policy(instance_role_arn: str, key_arn: str) -> dict[str, Any]:
+    """What AmazonEMRServicePolicy_v2 lacks for this cluster: passing our instance role, and the key for EBS volumes."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PassTheInstanceRoleToEc2",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": instance_role_arn,
+                "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            },
+            {
+                "Sid": "EncryptEbsWithTheStackKey",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": key_arn,
+            },
+            {
+                "Sid": "GrantEbsTheStackKey",
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                "Resource": key_arn,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ],
+    }
+
+
+def instance_policy(
+    scope: InstanceScope, key_arn: str, kafka: Sequence[str] | None, cache: Sequence[str] | None
+) -> dict[str, Any]:
+    """The nodes' permissions, each scoped to this stack: kafka = (cluster, topic, group) ARNs; cache = (group, user) ARNs."""
+    arns = scope.storage_arns
+    region = scope.region
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ReadJobArtifacts", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{arns['artifacts']}/*"},
+        {
+            "Sid": "ReadWriteCheckpointsAndLake",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            "Resource": [f"{arns['checkpoints']}/*", f"{arns['lake']}/*"],
+        },
+        {
+            "Sid": "ListOwnBuckets",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+            "Resource": [arns["artifacts"], arns["checkpoints"], arns["lake"], arns["logs"]],
+        },
+        {"Sid": "WriteClusterLogs", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arns['logs']}/{EMR_LOG_PREFIX}/*"},
+        {
+            "Sid": "EmrOwnedBucketsRead",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": [f"arn:aws:s3:::{b.format(region=region)}/*" for b in EMR_READ_BUCKETS],
+        },
+        {
+            "Sid": "EmrOwnedBucketsWrite",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": [f"arn:aws:s3:::{b.format(region=region)}/*" for b in EMR_WRITE_BUCKETS],
+        },
+        {
+            "Sid": "UseTheStackKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncrypt*", "kms:DescribeKey"],
+            "Resource": key_arn,
+        },
+        {
+            "Sid": "DescribeOwnCluster",
+            "Effect": "Allow",
+            "Action": ["elasticmapreduce:DescribeCluster", "elasticmapreduce:ListInstanceFleets", "elasticmapreduce:ListBootstrapActions",
+                       "elasticmapreduce:ListSteps", "elasticmapreduce:DescribeStep"],
+            "Resource": f"arn:aws:elasticmapreduce:{region}:{scope.account_id}:cluster/*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/for-use-with-amazon-emr-managed-policies": "true"}},
+        },
+    ]  # fmt: skip
+    if scope.certificates_uri is not None:
+        statements.append({
+            "Sid": "ReadInTransitCertificates", "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::" + scope.certificates_uri.removeprefix("s3://"),
+        })  # fmt: skip
+    if kafka is not None:
+        cluster_arn, topic_arn, group_arn = kafka
+        statements += [
+            {"Sid": "ConnectToTheCluster", "Effect": "Allow", "Action": ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"],
+             "Resource": cluster_arn},
+            {"Sid": "ReadTheIngestTopic", "Effect": "Allow",
+             "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:DescribeTopicDynamicConfiguration", "kafka-cluster:ReadData"],
+             "Resource": topic_arn},
+            {"Sid": "UseTheJobsConsumerGroups", "Effect": "Allow", "Action": ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+             "Resource": group_arn},
+        ]  # fmt: skip
+    if cache is not None:
+        statements.append(
+            {"Sid": "ConnectToTheCache", "Effect": "Allow", "Action": "elasticache:Connect", "Resource": list(cache)}
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def group_id_prefix(naming: Naming) -> str:
+    """Prefix of the job's Kafka consumer groups: the IAM policy grants exactly ``<prefix>*``."""
+    return naming(JOB_NAME)
+
+
+def job_step(
+    cfg: SparkConfig, locations: JobLocations, *, bootstrap_brokers: str, topic: str, region: str,
+    group_id_prefix: str, cache_host: str, cache: CacheAccess,
+) -> dict[str, Any]:  # fmt: skip
+    """The EMR step running the job (cluster deploy mode: YARN restarts a failed driver); see jobs/README.md for the arguments."""
+    starting = (
+        ["--starting-timestamp", cfg.starting_timestamp]
+        if cfg.starting_timestamp
+        else ["--starting-offsets", cfg.starting_offsets]
+    )
+    job_args = [
+        "--bootstrap-servers", bootstrap_brokers,
+        "--topic", topic,
+        *starting,
+        "--generation", str(cfg.job_generation),
+        "--checkpoint-root", locations.checkpoint_root,
+        "--lake-path", locations.lake,
+        "--dead-letter-path", locations.dead_letter,
+        "--region", region,
+        "--group-id-prefix", group_id_prefix,
+        "--cache-host", cache_host,
+        "--cache-port", str(cache.port),
+        "--cache-tls",
+        "--cache-auth", "iam",
+        "--cache-user-id", cache.user_id,
+        "--cache-name", cache.replication_group_id,
+        "--cache-cluster-mode",
+    ]  # fmt: skip
+    submit = [
+        "spark-submit", "--deploy-mode", "cluster", "--master", "yarn", "--name", f"{JOB_NAME}-g{cfg.job_generation}",
+        "--jars", ",".join(locations.jars), "--py-files", locations.package, locations.entry,
+    ]  # fmt: skip
+    return {
+        "name": f"{JOB_NAME} generation {cfg.job_generation}",
+        "actionOnFailure": "CONTINUE",
+        "jar": COMMAND_RUNNER,
+        "args": [*submit, *job_args],
+    }
+
+
+def artifact_key(relative_name: str) -> str:
+    """S3 key of a build/ artifact: jars/x.jar stays jars/x.jar, wheels/y.whl becomes python/y.whl."""
+    directory, file = relative_name.split("/", 1)
+    return f"{'python' if directory == 'wheels' else directory}/{file}"
+
+
+def _templates() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        autoescape=False,
+    )  # fmt: skip
+    environment.filters["quote_shell"] = shlex.quote
+    return environment
+
+
+def render_bootstrap(cluster_name: str, region: str, bucket: str, catalog: Catalog) -> str:
+    wheels = [{"key": artifact_key(f"{w.local_dir}/{w.file}"), "sha256": w.sha256} for w in catalog.wheels]
+    return (
+        _templates()
+        .get_template("emr/bootstrap.sh.j2")
+        .render(
+            cluster_name=cluster_name,
+            region=region,
+            bucket=bucket,
+            wheels=wheels,
+            site_dir=SITE_DIR,
+            python=NODE_PYTHON,
+        )
+    )
+
+
+def render_configurations() -> str:
+    """EMR configurations (spark-defaults, spark-env, yarn-site) as compact, key-sorted JSON."""
+    text = (
+        _templates()
+        .get_template("emr/configurations.json.j2")
+        .render(
+            python=NODE_PYTHON,
+            site_dir=SITE_DIR,
+            driver_attempts=DRIVER_ATTEMPTS,
+            shuffle_partitions=SHUFFLE_PARTITIONS,
+        )
+    )
+    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+
+
+def job_package_bytes(source: Path) -> bytes:
+    """A reproducible zip of the package (fixed timestamps and order): same code, same bytes, same version."""
+    files = sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(
+                f"{source.name}/{path.relative_to(source).as_posix()}", date_time=(1980, 1, 1, 0, 0, 0)
+            )
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def build_job_package(source: Path, out_dir: Path) -> JobPackage:
+    """Zip the job into out_dir under a content-hash version (written once; rebuilt only when the code changes)."""
+    if not (source / JOB_ENTRY_SOURCE).is_file():
+        raise pulumi.RunError(f"the streaming job is missing: {source / JOB_ENTRY_SOURCE} not found")
+    body = job_package_bytes(source)
+    version = hashlib.sha256(body).hexdigest()[:12]
+    zip_path = out_dir / version / f"{JOB_PACKAGE}.zip"
+    if not zip_path.is_file() or zip_path.read_bytes() != body:
+        zip_path.parent.mkdir(parents=True, exist_ok=True)
+        temp = zip_path.with_suffix(".zip.tmp")
+        temp.write_bytes(body)
+        temp.replace(zip_path)
+    return JobPackage(version=version, zip_path=zip_path, entry_path=source / JOB_ENTRY_SOURCE)
+
+
+def preflight(catalog: Catalog, build_dir: Path) -> None:
+    """Stop a real preview/up before any resource when build/ lacks a verified jar or wheel."""
+    missing = missing_or_modified(catalog, build_dir)
+    if missing:
+        raise pulumi.RunError(
+            f"{len(missing)} job artifact(s) missing or not verified in {build_dir}: {', '.join(missing)}. "
+            "Run `blueprint artifacts fetch` first (it downloads and verifies the pinned jars and wheels)."
+        )
+
+
+def certificates_uri(cfg: SparkConfig, storage: Storage) -> str:
+    """Where EMR fetches the in-transit PEM zip: the configured URI, else a fixed key in the artifacts bucket."""
+    return cfg.tls_certificates_s3_uri or storage.uri("artifacts", TLS_CERTIFICATES_KEY)
+
+
+def preflight_certificates(uri: str, s3: Any) -> None:
+    """Stop a real preview/up when the in-transit certificates are missing (EMR would fail only after minutes).
+
+    Only a definite "not there" stops the run; anything else (no permission to look) is a warning.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code not in ("404", "NoSuchKey", "NoSuchBucket"):
+            pulumi.log.warn(
+                f"could not check the in-transit certificates at {uri} ({code}); EMR fails at launch if they are missing"
+            )
+            return
+        raise pulumi.RunError(
+            f"in-transit encryption needs a zip of PEM files (privateKey.pem, certificateChain.pem, "
+            f"trustedCertificates.pem; e.g. issued by AWS Private CA) at {uri}, and there is none. Upload it "
+            f"(`aws s3 cp certs.zip {uri}`; on a new stack create the artifacts bucket first with "
+            "`pulumi up --target <its URN>`), or point spark.tlsCertificatesS3Uri at an existing zip."
+        ) from None
+    except BotoCoreError as exc:
+        pulumi.log.warn(f"could not check the in-transit certificates at {uri}: {exc}")
+
+
+def _s3_client(region: str) -> Any:
+    import boto3
+
+    return boto3.client("s3", region_name=region)
+
+
+def _under_mocks() -> bool:
+    """True in the offline plan and tests, where build/ need not be filled."""
+    from pulumi.runtime.mocks import MockMonitor
+    from pulumi.runtime.settings import get_monitor
+
+    return isinstance(get_monitor(), MockMonitor)

@@ -1,0 +1,266 @@
+"""The stack's S3 buckets: job artifacts, Spark checkpoints, the data lake, logs and load-balancer logs.
+
+Every bucket is versioned, private (public access blocked, ACLs disabled through
+BucketOwnerEnforced), TLS-only, and has lifecycle rules from ``storage.*`` config.
+Four buckets use SSE-KMS with the stack key and S3 Bucket Keys (fewer KMS calls, lower
+cost). The fifth, ``lb-logs``, exists because ALB access logs support SSE-S3 only, and
+S3 default encryption is set per bucket, not per prefix ("Enable access logs for your
+Application Load Balancer", Elastic Load Balancing user guide,
+https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html,
+checked 2026-11-26). Names are deterministic (``sp-<stack>-<role>-<account>-<region>``) so
+the DR peer can derive them; prod buckets are protected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config.schema import StorageConfig, Tier
+from infra.naming import Naming
+
+if TYPE_CHECKING:
+    from infra.program import Platform
+
+KMS_BUCKETS = ("artifacts", "checkpoints", "lake", "logs")
+LB_LOGS = "lb-logs"
+BUCKET_ROLES = (*KMS_BUCKETS, LB_LOGS)
+OUTPUT_KEYS = {
+    "artifacts": "artifactsBucket",
+    "checkpoints": "checkpointsBucket",
+    "lake": "lakeBucket",
+    "logs": "logsBucket",
+    LB_LOGS: "lbLogsBucket",
+}
+
+# Key prefixes writers use; the bucket policies grant log delivery on exactly these.
+MSK_LOG_PREFIX = "msk"
+EMR_LOG_PREFIX = "emr"
+ALB_LOG_PREFIX = "alb"
+NLB_LOG_PREFIX = "nlb"
+
+# Elastic Load Balancing account per region, for ALB access-log delivery in Regions available
+# before August 2022; later Regions use the logdelivery.elasticloadbalancing.amazonaws.com
+# service principal instead. Source: "Enable access logs for your Application Load Balancer",
+# step "Attach a policy to your S3 bucket",
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+# (checked 2026-11-26).
+ELB_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-central-1": "054676820928",
+}
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+# Vended-log delivery (MSK broker logs, NLB access logs): "Enabling logging from AWS services",
+# Amazon CloudWatch Logs user guide, "Logs sent to Amazon S3",
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html
+# (checked 2026-11-26).
+LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
+ABORT_MULTIPART_DAYS = 7
+
+
+@dataclass(frozen=True)
+class StorageArgs:
+    config: StorageConfig
+    tier: Tier
+    naming: Naming
+    account_id: str
+    kms_key_arn: pulumi.Input[str]
+
+
+class Storage(pulumi.ComponentResource):
+    """The buckets of one stack; ``buckets`` and ``versioning`` are keyed by role (see BUCKET_ROLES)."""
+
+    buckets: dict[str, aws.s3.Bucket]
+    versioning: dict[str, aws.s3.BucketVersioning]
+    policies: dict[str, aws.s3.BucketPolicy]
+    names: dict[str, str]
+
+    def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("streaming:storage:Storage", name, None, opts)
+        naming, region, account = args.naming, args.naming.region, args.account_id
+        protect = args.tier == "prod"
+        self.names = {role: naming.bucket(role, account) for role in BUCKET_ROLES}
+        self.buckets, self.versioning, self.policies = {}, {}, {}
+        for role in BUCKET_ROLES:
+            bucket_name = self.names[role]
+            bucket = aws.s3.Bucket(
+                f"{name}-{role}", bucket=bucket_name, force_destroy=args.tier == "dev",
+                tags={"Name": bucket_name, "role": role},
+                opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            )  # fmt: skip
+            child = pulumi.ResourceOptions(parent=bucket)
+            self.versioning[role] = aws.s3.BucketVersioning(
+                f"{name}-{role}-versioning", bucket=bucket.id,
+                versioning_configuration={"status": "Enabled"}, opts=child,
+            )  # fmt: skip
+            aws.s3.BucketServerSideEncryptionConfiguration(
+                f"{name}-{role}-sse", bucket=bucket.id, rules=[encryption_rule(role, args.kms_key_arn)], opts=child
+            )
+            aws.s3.BucketOwnershipControls(
+                f"{name}-{role}-ownership",
+                bucket=bucket.id,
+                rule={"object_ownership": "BucketOwnerEnforced"},
+                opts=child,
+            )
+            block = aws.s3.BucketPublicAccessBlock(
+                f"{name}-{role}-public-access-block", bucket=bucket.id, block_public_acls=True,
+                block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child,
+            )  # fmt: skip
+            # S3 rejects concurrent PutBucketPolicy/PutPublicAccessBlock ("conflicting conditional
+            # operation"): the policy waits for the block.
+            self.policies[role] = aws.s3.BucketPolicy(
+                f"{name}-{role}-policy", bucket=bucket.id,
+                policy=json.dumps(bucket_policy(role, bucket_name, account, region)),
+                opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]),
+            )  # fmt: skip
+            # Lifecycle rules on a versioned bucket must follow versioning (S3 validates noncurrent rules).
+            aws.s3.BucketLifecycleConfiguration(
+                f"{name}-{role}-lifecycle", bucket=bucket.id, rules=lifecycle_rules(role, args.config),
+                opts=pulumi.ResourceOptions(parent=bucket, depends_on=[self.versioning[role]]),
+            )  # fmt: skip
+            self.buckets[role] = bucket
+        self.register_outputs(
+            {f"{OUTPUT_KEYS[role]}": {"name": b.bucket, "arn": b.arn} for role, b in self.buckets.items()}
+        )
+
+    def arn(self, role: str) -> str:
+        """The bucket's ARN, known before creation because names are deterministic."""
+        return f"arn:aws:s3:::{self.names[role]}"
+
+    def uri(self, role: str, *parts: str) -> str:
+        """``s3://<bucket>/<parts...>`` for a role's bucket."""
+        return "/".join((f"s3://{self.names[role]}", *parts))
+
+
+def add_to(platform: Platform) -> Storage:
+    """Create the stack's buckets and publish their names and ARNs as stack outputs."""
+    storage = Storage(
+        "storage",
+        StorageArgs(
+            config=platform.config.storage, tier=platform.config.tier, naming=platform.naming,
+            account_id=platform.account_id, kms_key_arn=platform.key.key.arn,
+        ),
+        platform.opts(),
+    )  # fmt: skip
+    platform.outputs.update(
+        {OUTPUT_KEYS[role]: {"name": bucket.bucket, "arn": bucket.arn} for role, bucket in storage.buckets.items()}
+    )
+    return storage
+
+
+def encryption_rule(role: str, kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """SSE-KMS with the stack key and a Bucket Key; SSE-S3 for the ALB access-log bucket (its only option)."""
+    if role == LB_LOGS:
+        return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
+    return {
+        "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
+        "bucket_key_enabled": True,
+    }
+
+
+def lifecycle_rules(role: str, config: StorageConfig) -> list[dict[str, Any]]:
+    """Lifecycle rules per bucket role; every bucket also drops noncurrent versions and stale multipart uploads."""
+    everything: Mapping[str, str] = {"prefix": ""}
+    housekeeping: dict[str, Any] = {
+        "id": "noncurrent-and-incomplete-uploads",
+        "status": "Enabled",
+        "filter": dict(everything),
+        "noncurrent_version_expiration": {"noncurrent_days": config.noncurrent_expire_days},
+        "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
+    }
+    rules = [housekeeping]
+    if role in ("logs", LB_LOGS):
+        rules.append({
+            "id": "expire-logs", "status": "Enabled", "filter": dict(everything),
+            "expiration": {"days": config.logs_expire_days},
+        })  # fmt: skip
+    else:
+        # Without a current-version expiry, delete markers left by Spark's cleanup pile up.
+        housekeeping["expiration"] = {"expired_object_delete_marker": True}
+    if role == "lake":
+        rules.append({
+            "id": "lake-to-standard-ia", "status": "Enabled", "filter": dict(everything),
+            "transitions": [{"days": config.lake_ia_after_days, "storage_class": "STANDARD_IA"}],
+        })  # fmt: skip
+    return rules
+
+
+def bucket_policy(role: str, bucket: str, account_id: str, region: str) -> dict[str, Any]:
+    """TLS 1.2+ only for everyone; plus the log-delivery grants the logs buckets need."""
+    arn = f"arn:aws:s3:::{bucket}"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Sid": "DenyTlsOlderThan12",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+        },
+    ]
+    if role == "logs":
+        statements += _vended_log_delivery(arn, MSK_LOG_PREFIX, account_id, region, "MskBrokerLogs")
+    if role == LB_LOGS:
+        statements.append(_alb_log_delivery(arn, account_id, region))
+        statements += _vended_log_delivery(arn, NLB_LOG_PREFIX, account_id, region, "NlbAccessLogs")
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _vended_log_delivery(arn: str, prefix: str, account_id: str, region: str, sid: str) -> list[dict[str, Any]]:
+    """delivery.logs.amazonaws.com writes under <prefix>/AWSLogs/<account>/, only for this account's sources."""
+    source = {
+        "StringEquals": {"aws:SourceAccount": account_id},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{account_id}:*"},
+    }
+    return [
+        {
+            "Sid": f"{sid}AclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": LOG_DELIVERY_SERVICE},
+            "Action": "s3:GetBucketAcl",
+            "Resource": arn,
+            "Condition": source,
+        },
+        {
+            "Sid": f"{sid}Write",
+            "Effect": "Allow",
+            "Principal": {"Service": LOG_DELIVERY_SERVICE},
+            "Action": "s3:PutObject",
+            "Resource": f"{arn}/{prefix}/AWSLogs/{account_id}/*",
+            "Condition": {
+                **source,
+                "StringEquals": {**source["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"},
+            },
+        },
+    ]
+
+
+def _alb_log_delivery(arn: str, account_id: str, region: str) -> dict[str, Any]:
+    """The regional ELB account (older Regions) or the ELB log-delivery service principal (newer ones)."""
+    elb_account = ELB_ACCOUNTS.get(region)
+    principal = {"AWS": f"arn:aws:iam::{elb_account}:root"} if elb_account else {"Service": ELB_LOG_DELIVERY_SERVICE}
+    return {
+        "Sid": "AlbAccessLogsWrite",
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": "s3:PutObject",
+        "Resource": f"{arn}/{ALB_LOG_PREFIX}/AWSLogs/{account_id}/*",
+    }
