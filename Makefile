@@ -18,7 +18,7 @@ lint: setup
 	$(VENV)/ruff check . && $(VENV)/ruff format --check .
 
 typecheck: setup
-	$(VENV)/mypy infra
+	$(VENV)/mypy infra policies/streaming_policies jobs/streaming_job
 
 bench: setup           ## plan time per stack and import cost
 	$(VENV)/python bench/plan_benchmark.py

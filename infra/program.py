@@ -70,7 +70,9 @@ def build(config: StackConfig) -> dict[str, Any]:
         NetworkArgs(config=config.network, naming=naming, availability_zones=list(zones), kms_key_arn=key.key.arn),
         component_opts,
     )
-    platform = Platform(config=config, naming=naming, provider=provider, account_id=account_id, key=key, network=network)
+    platform = Platform(
+        config=config, naming=naming, provider=provider, account_id=account_id, key=key, network=network
+    )
     platform.outputs.update(_foundation_outputs(platform))
     platform.storage = storage.add_to(platform)
     platform.kafka = kafka.add_to(platform)

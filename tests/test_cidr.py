@@ -75,9 +75,7 @@ def test_subnets_never_overlap_and_stay_inside_the_vpc(layout: Layout) -> None:
     vpc_cidr, lengths = layout
     vpc = ipaddress.IPv4Network(vpc_cidr)
     plans = allocate_subnets(vpc_cidr, MAX_AZS, SUBNET_TIERS, lengths)
-    networks = [
-        ipaddress.IPv4Network(plan.cidr) for plan in plans
-    ]  # strict: aligned blocks
+    networks = [ipaddress.IPv4Network(plan.cidr) for plan in plans]  # strict: aligned blocks
     assert len(plans) == MAX_AZS * len(SUBNET_TIERS)
     for plan, network in zip(plans, networks, strict=True):
         assert network.subnet_of(vpc)
@@ -87,9 +85,7 @@ def test_subnets_never_overlap_and_stay_inside_the_vpc(layout: Layout) -> None:
 
 
 @given(valid_layouts(), st.integers(1, MAX_AZS - 1), tier_subsets)
-def test_adding_an_az_keeps_every_existing_subnet(
-    layout: Layout, az_count: int, tiers: list[str]
-) -> None:
+def test_adding_an_az_keeps_every_existing_subnet(layout: Layout, az_count: int, tiers: list[str]) -> None:
     vpc_cidr, lengths = layout
     before = allocate_subnets(vpc_cidr, az_count, tiers, lengths)
     after = allocate_subnets(vpc_cidr, az_count + 1, tiers, lengths)
@@ -103,38 +99,28 @@ def test_adding_a_tier_keeps_existing_tiers(
 ) -> None:
     vpc_cidr, lengths = layout
     fewer = allocate_subnets(vpc_cidr, az_count, some_tiers, lengths)
-    more = allocate_subnets(
-        vpc_cidr, az_count, sorted({*some_tiers, *more_tiers}), lengths
-    )
+    more = allocate_subnets(vpc_cidr, az_count, sorted({*some_tiers, *more_tiers}), lengths)
     more_by_key = by_key(more)
     assert {key: more_by_key[key] for key in by_key(fewer)} == by_key(fewer)
 
 
 @given(valid_layouts(), st.integers(16, 28))
-def test_appending_a_tier_to_the_registry_moves_no_existing_region(
-    layout: Layout, new_tier_prefix: int
-) -> None:
+def test_appending_a_tier_to_the_registry_moves_no_existing_region(layout: Layout, new_tier_prefix: int) -> None:
     vpc_cidr, lengths = layout
     extended = (*SUBNET_TIERS, "future-tier")
     try:
-        grown = tier_regions(
-            vpc_cidr, {**lengths, "future-tier": new_tier_prefix}, registry=extended
-        )
+        grown = tier_regions(vpc_cidr, {**lengths, "future-tier": new_tier_prefix}, registry=extended)
     except ValueError:
         assume(False)  # the new tier does not fit this VPC: nothing to compare
     current = tier_regions(vpc_cidr, lengths)
     assert {tier: grown[tier] for tier in SUBNET_TIERS} == current
     new_block = {ipaddress.IPv4Network(cidr) for cidr in grown["future-tier"].slots}
-    existing = {
-        ipaddress.IPv4Network(c) for region in current.values() for c in region.slots
-    }
+    existing = {ipaddress.IPv4Network(c) for region in current.values() for c in region.slots}
     assert not any(a.overlaps(b) for a in new_block for b in existing)
 
 
 @given(valid_layouts(), st.integers(1, MAX_AZS), tier_subsets)
-def test_allocation_is_deterministic_and_ignores_tier_order(
-    layout: Layout, az_count: int, tiers: list[str]
-) -> None:
+def test_allocation_is_deterministic_and_ignores_tier_order(layout: Layout, az_count: int, tiers: list[str]) -> None:
     vpc_cidr, lengths = layout
     first = allocate_subnets(vpc_cidr, az_count, tiers, lengths)
     assert allocate_subnets(vpc_cidr, az_count, tiers, lengths) == first
@@ -142,9 +128,7 @@ def test_allocation_is_deterministic_and_ignores_tier_order(
 
 
 @given(any_layouts(), st.integers(-1, MAX_AZS + 1))
-def test_allocation_fails_exactly_when_check_layout_reports_a_problem(
-    layout: Layout, az_count: int
-) -> None:
+def test_allocation_fails_exactly_when_check_layout_reports_a_problem(layout: Layout, az_count: int) -> None:
     vpc_cidr, lengths = layout
     problems = check_layout(vpc_cidr, az_count, lengths)
     if problems:
@@ -152,10 +136,7 @@ def test_allocation_fails_exactly_when_check_layout_reports_a_problem(
             allocate_subnets(vpc_cidr, az_count, SUBNET_TIERS, lengths)
         assert all(problem in str(raised.value) for problem in problems)
     else:
-        assert (
-            len(allocate_subnets(vpc_cidr, az_count, SUBNET_TIERS, lengths))
-            == az_count * 3
-        )
+        assert len(allocate_subnets(vpc_cidr, az_count, SUBNET_TIERS, lengths)) == az_count * 3
 
 
 @given(
@@ -169,9 +150,9 @@ def test_cidrs_overlap_matches_address_ranges(
 ) -> None:
     first = ipaddress.IPv4Network((first_address, first_prefix), strict=False)
     second = ipaddress.IPv4Network((second_address, second_prefix), strict=False)
-    share_an_address = int(first.network_address) <= int(
-        second.broadcast_address
-    ) and int(second.network_address) <= int(first.broadcast_address)
+    share_an_address = int(first.network_address) <= int(second.broadcast_address) and int(
+        second.network_address
+    ) <= int(first.broadcast_address)
     assert cidrs_overlap(str(first), str(second)) is share_an_address
     assert cidrs_overlap(str(second), str(first)) is share_an_address
 
@@ -187,12 +168,8 @@ def test_defaults_fit_a_slash_16_with_every_tier_at_max_azs() -> None:
 def test_documented_layout_of_a_slash_16() -> None:
     regions = tier_regions("10.0.0.0/16")
     assert regions["public"].slots == tuple(f"10.0.{i}.0/24" for i in range(6))
-    assert regions["private-app"].slots == tuple(
-        f"10.0.{16 * (i + 1)}.0/20" for i in range(6)
-    )
-    assert regions["private-data"].slots == tuple(
-        f"10.0.{112 + 4 * i}.0/22" for i in range(6)
-    )
+    assert regions["private-app"].slots == tuple(f"10.0.{16 * (i + 1)}.0/20" for i in range(6))
+    assert regions["private-data"].slots == tuple(f"10.0.{112 + 4 * i}.0/22" for i in range(6))
 
 
 def test_dev_stack_two_azs() -> None:

@@ -125,7 +125,8 @@ def test_default_security_group_is_stripped(stack_plan: StackPlan) -> None:
 
 def test_data_tier_security_groups_never_egress_beyond_the_vpc(stack_plan: StackPlan) -> None:
     groups = {
-        g.outputs["id"]: g.inputs.get("tags", {}).get("tier") for g in stack_plan.of_type("aws:ec2/securityGroup:SecurityGroup")
+        g.outputs["id"]: g.inputs.get("tags", {}).get("tier")
+        for g in stack_plan.of_type("aws:ec2/securityGroup:SecurityGroup")
     }
     for rule in stack_plan.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):
         if groups.get(rule.inputs["securityGroupId"]) in ("kafka", "cache", "endpoints"):

@@ -824,5 +824,7 @@ def test_network_resources_emr_touches_carry_the_v2_tag(stack_plan: StackPlan) -
 def test_shuffle_partitions_are_fixed_for_the_checkpoint(stack_plan: StackPlan) -> None:
     """A stateful query's checkpoint keeps its first shuffle partition count: the cluster pins it."""
     cluster = stack_plan.one("aws:emr/cluster:Cluster")
-    [defaults] = [c for c in json.loads(cluster.inputs["configurationsJson"]) if c["Classification"] == "spark-defaults"]
+    [defaults] = [
+        c for c in json.loads(cluster.inputs["configurationsJson"]) if c["Classification"] == "spark-defaults"
+    ]
     assert defaults["Properties"]["spark.sql.shuffle.partitions"] == str(spark.SHUFFLE_PARTITIONS)

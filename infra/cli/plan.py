@@ -13,6 +13,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stack name(s), e.g. dev prod")
     parser.add_argument("--all", action="store_true", help="plan every stack in stacks/ in one process")
     parser.add_argument("--json", action="store_true", help="emit the full record as JSON")
+    parser.epilog = "exit codes: 0 plan ok, 1 invalid stack config, 2 bad arguments, 3 mandatory policy violations"
     parser.set_defaults(func=run)
 
 
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"unknown stack(s): {', '.join(unknown)}; stacks/ has: {', '.join(available)}", file=sys.stderr)
         return 2
-    from infra.offline.render import plan_to_json, render_plan
+    from infra.offline.render import plan_to_json, policy_violations, render_plan
     from infra.offline.runtime import plan_stacks
 
     try:
@@ -41,8 +42,16 @@ def run(args: argparse.Namespace) -> int:
         json.dump(document if len(stacks) > 1 else document[stacks[0]], sys.stdout, indent=2, default=str)
         print()
         return 0
+    blocked = []
     for index, plan in enumerate(plans.values()):
         if index:
             print("\n" + "=" * 78 + "\n")
         print("\n".join(render_plan(plan)))
+        if any(v.blocking for v in policy_violations(plan)):
+            blocked.append(plan.stack)
+    if blocked:
+        print(
+            f"\nmandatory policy violations in: {', '.join(blocked)} (a real `pulumi up` would stop)", file=sys.stderr
+        )
+        return 3
     return 0

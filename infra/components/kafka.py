@@ -362,7 +362,9 @@ def add_to(platform: Platform) -> Kafka:
             multi_vpc_iam=config.dr.strategy == "warm-standby",
             logs_ready=(storage.policies["logs"],) if storage is not None else (),
             # The Replicator copying this cluster lives in the standby's stack (infra/components/dr.py).
-            dr_peer_stack=peer_stack_name(config) if config.dr.strategy == "warm-standby" and config.dr.role == "primary" else None,
+            dr_peer_stack=peer_stack_name(config)
+            if config.dr.strategy == "warm-standby" and config.dr.role == "primary"
+            else None,
         ),
         platform.opts(),
     )

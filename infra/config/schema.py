@@ -380,7 +380,9 @@ class DrConfig(Section):
         default=60, gt=0, description="MSK Replicator ReplicationLatency alarm, seconds (the stream RPO target)."
     )
     stream_message_lag_alarm: int = Field(
-        default=100_000, gt=0, description="MSK Replicator MessageLag alarm: records the replicator is behind the source."
+        default=100_000,
+        gt=0,
+        description="MSK Replicator MessageLag alarm: records the replicator is behind the source.",
     )
     cache_lag_alarm_seconds: float = Field(
         default=5, gt=0, description="GlobalDatastoreReplicationLag alarm, seconds (target lag is about 1 s)."

@@ -130,7 +130,11 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "azCount": 3,
             "natGateways": "per-az",
             "interfaceEndpoints": [
-                *_COMMON_ENDPOINTS, "monitoring", "ssm", "elasticmapreduce", "kafka",
+                *_COMMON_ENDPOINTS,
+                "monitoring",
+                "ssm",
+                "elasticmapreduce",
+                "kafka",
             ],
             "flowLogRetentionDays": 365,
         },

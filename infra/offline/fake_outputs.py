@@ -226,7 +226,11 @@ def _load_balancer(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[
     kind = inputs.get("loadBalancerType", "application")
     lb = inputs.get("name", name)
     suffix = f"{'net' if kind == 'network' else 'app'}/{lb}/{ctx.short_id(lb, 16)}"
-    dns = f"{lb}-{ctx.short_id(lb, 16)}.elb.{ctx.region}.amazonaws.com" if kind == "network" else f"{lb}-{int(ctx.short_id(lb, 8), 16) % 10**10}.{ctx.region}.elb.amazonaws.com"
+    dns = (
+        f"{lb}-{ctx.short_id(lb, 16)}.elb.{ctx.region}.amazonaws.com"
+        if kind == "network"
+        else f"{lb}-{int(ctx.short_id(lb, 8), 16) % 10**10}.{ctx.region}.elb.amazonaws.com"
+    )
     arn = f"arn:aws:elasticloadbalancing:{ctx.region}:{ctx.account_id}:loadbalancer/{suffix}"
     zone = _ELB_ZONES.get((kind, ctx.region), f"Z{ctx.short_id(kind + ctx.region, 13).upper()}")
     return {"id": arn, "arn": arn, "arnSuffix": suffix, "dnsName": dns, "zoneId": zone}
@@ -274,7 +278,11 @@ def _route53_record(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict
 def _web_acl(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
     acl, acl_id = inputs.get("name", name), _uuid(ctx, name)
     scope = "global" if inputs.get("scope") == "CLOUDFRONT" else "regional"
-    return {"id": acl_id, "arn": f"arn:aws:wafv2:{ctx.region}:{ctx.account_id}:{scope}/webacl/{acl}/{acl_id}", "capacity": 1000}
+    return {
+        "id": acl_id,
+        "arn": f"arn:aws:wafv2:{ctx.region}:{ctx.account_id}:{scope}/webacl/{acl}/{acl_id}",
+        "capacity": 1000,
+    }
 
 
 def _ecs_cluster(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
@@ -293,7 +301,12 @@ def _task_definition(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dic
     without_revision = f"arn:aws:ecs:{ctx.region}:{ctx.account_id}:task-definition/{family}"
     # The provider's id is the family name; the ARN is used here so plan snapshots never mistake
     # another resource's equal name (the ingest security group, the service) for a reference to it.
-    return {"id": f"{without_revision}:1", "arn": f"{without_revision}:1", "arnWithoutRevision": without_revision, "revision": 1}
+    return {
+        "id": f"{without_revision}:1",
+        "arn": f"{without_revision}:1",
+        "arnWithoutRevision": without_revision,
+        "revision": 1,
+    }
 
 
 def _scaling_target(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
@@ -322,7 +335,11 @@ def _emr_cluster(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[st
 
 
 def _emr_instance_fleet(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
-    return {"id": f"if-{ctx.short_id(name, 13).upper()}", "provisionedOnDemandCapacity": 0, "provisionedSpotCapacity": 0}
+    return {
+        "id": f"if-{ctx.short_id(name, 13).upper()}",
+        "provisionedOnDemandCapacity": 0,
+        "provisionedSpotCapacity": 0,
+    }
 
 
 def _emr_security_configuration(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:

@@ -57,7 +57,9 @@ def format_policy(violations: list[Violation]) -> list[str]:
     if not violations:
         return [f"Policy pack: {rules} rules, no violation"]
     blocking = [v for v in violations if v.blocking]
-    lines = [f"Policy pack: {rules} rules, {len(blocking)} mandatory and {len(violations) - len(blocking)} advisory violations"]
+    lines = [
+        f"Policy pack: {rules} rules, {len(blocking)} mandatory and {len(violations) - len(blocking)} advisory violations"
+    ]
     lines += [
         f"  {'BLOCK' if v.blocking else 'warn '} {v.rule}: {v.resource_type} {v.resource_name}: {v.message}"
         for v in sorted(violations, key=lambda v: (not v.blocking, v.rule))

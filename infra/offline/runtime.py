@@ -86,8 +86,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             resource_id=request.importId,
             custom=request.custom or False,
         )
-        id_, state = self.mocks.new_resource(args)
-        self.records.append(self._record(request, urn, inputs, id_, state))
+        new_id, state = self.mocks.new_resource(args)
+        id_ = new_id or ""
+        self.records.append(self._record(request, urn, inputs, new_id, state))
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
@@ -210,7 +211,8 @@ def plan_stack(stack: str, peer_outputs: dict[str, dict[str, Any]] | None = None
 
     def program() -> None:
         outputs = build(config)
-        resolved.update(_sync_await(pulumi.Output.from_input(outputs).future()) or {})
+        values: dict[str, Any] | None = _sync_await(pulumi.Output.from_input(outputs).future())
+        resolved.update(values or {})
 
     _sync_await(run_pulumi_func(program))
     warnings = [w.format(f"stacks/Pulumi.{stack}.yaml") for w in config_warnings] + collector.messages

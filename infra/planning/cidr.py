@@ -59,9 +59,7 @@ has AZ IDs up to use1-az6 (Amazon S3 User Guide, "S3 Express One Zone Availabili
 and Regions", https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-Endpoints.html,
 checked 2026-11-26)."""
 
-DEFAULT_PREFIX_LENGTHS: Mapping[str, int] = MappingProxyType(
-    {"public": 24, "private-app": 20, "private-data": 22}
-)
+DEFAULT_PREFIX_LENGTHS: Mapping[str, int] = MappingProxyType({"public": 24, "private-app": 20, "private-data": 22})
 """Subnet sizes per tier; all three tiers for ``MAX_AZS`` fit a /16 with room to spare.
 
 - public /24 (251 usable): holds only ALB/NLB nodes and NAT gateways. ALBs need a /27
@@ -149,10 +147,7 @@ def tier_regions(
     for tier in registry:
         slot_size = 2 ** (32 - lengths[tier])
         base = int(vpc.network_address) + starts[tier]
-        slots = tuple(
-            str(ipaddress.IPv4Network((base + index * slot_size, lengths[tier])))
-            for index in range(MAX_AZS)
-        )
+        slots = tuple(str(ipaddress.IPv4Network((base + index * slot_size, lengths[tier]))) for index in range(MAX_AZS))
         regions[tier] = TierRegion(tier=tier, prefix_length=lengths[tier], slots=slots)
     return regions
 
@@ -171,10 +166,7 @@ def allocate_subnets(
     """
     unknown = [tier for tier in tiers if tier not in SUBNET_TIERS]
     if unknown:
-        raise ValueError(
-            f"unknown subnet tier(s) {', '.join(map(repr, unknown))}; "
-            f"known: {', '.join(SUBNET_TIERS)}"
-        )
+        raise ValueError(f"unknown subnet tier(s) {', '.join(map(repr, unknown))}; known: {', '.join(SUBNET_TIERS)}")
     if len(set(tiers)) != len(tiers):
         raise ValueError(f"subnet tiers repeat: {list(tiers)}")
     problems = check_layout(vpc_cidr, az_count, prefix_lengths)
@@ -200,14 +192,8 @@ def check_layout(
     that passes can later grow to more AZs or tiers without renumbering.
     """
     problems: list[str] = []
-    if (
-        isinstance(az_count, bool)
-        or not isinstance(az_count, int)
-        or not 1 <= az_count <= MAX_AZS
-    ):
-        problems.append(
-            f"az_count must be a whole number from 1 to {MAX_AZS}, got {az_count!r}"
-        )
+    if isinstance(az_count, bool) or not isinstance(az_count, int) or not 1 <= az_count <= MAX_AZS:
+        problems.append(f"az_count must be a whole number from 1 to {MAX_AZS}, got {az_count!r}")
     length_problems = _prefix_length_problems(prefix_lengths, SUBNET_TIERS)
     problems.extend(length_problems)
     try:
@@ -217,46 +203,34 @@ def check_layout(
         return problems
     if not any(vpc.subnet_of(private) for private in RFC1918_RANGES):
         problems.append(
-            f"VPC CIDR {vpc} is not inside a private (RFC 1918) range: "
-            "use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+            f"VPC CIDR {vpc} is not inside a private (RFC 1918) range: use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
         )
     if not AWS_MIN_PREFIX <= vpc.prefixlen <= AWS_MAX_PREFIX:
         problems.append(
-            f"VPC CIDR {vpc} must have a prefix length from /{AWS_MIN_PREFIX} "
-            f"to /{AWS_MAX_PREFIX} (AWS limit)"
+            f"VPC CIDR {vpc} must have a prefix length from /{AWS_MIN_PREFIX} to /{AWS_MAX_PREFIX} (AWS limit)"
         )
     if not length_problems:
-        _, layout_end = _region_offsets(
-            _merged_prefix_lengths(prefix_lengths), SUBNET_TIERS
-        )
+        _, layout_end = _region_offsets(_merged_prefix_lengths(prefix_lengths), SUBNET_TIERS)
         if layout_end > vpc.num_addresses:
             problems.append(_too_small_message(vpc, layout_end))
     return problems
 
 
-def _prefix_length_problems(
-    prefix_lengths: Mapping[str, int] | None, registry: Sequence[str]
-) -> list[str]:
+def _prefix_length_problems(prefix_lengths: Mapping[str, int] | None, registry: Sequence[str]) -> list[str]:
     """Problems with a stack's tier-size overrides (unknown tier, not an int, outside AWS limits)."""
     problems: list[str] = []
     for tier, length in (prefix_lengths or {}).items():
         if tier not in registry:
-            problems.append(
-                f"prefix length given for unknown tier {tier!r}; known: {', '.join(registry)}"
-            )
+            problems.append(f"prefix length given for unknown tier {tier!r}; known: {', '.join(registry)}")
         elif isinstance(length, bool) or not isinstance(length, int):
-            problems.append(
-                f"prefix length of tier {tier!r} must be a whole number, got {length!r}"
-            )
+            problems.append(f"prefix length of tier {tier!r} must be a whole number, got {length!r}")
         elif not AWS_MIN_PREFIX <= length <= AWS_MAX_PREFIX:
             problems.append(
-                f"tier {tier!r} subnets must be /{AWS_MIN_PREFIX} to /{AWS_MAX_PREFIX} "
-                f"(AWS limit), got /{length}"
+                f"tier {tier!r} subnets must be /{AWS_MIN_PREFIX} to /{AWS_MAX_PREFIX} (AWS limit), got /{length}"
             )
         elif tier == "public" and length > ALB_MAX_PREFIX:
             problems.append(
-                f"public subnets hold load balancers, which need at least a /{ALB_MAX_PREFIX}, "
-                f"got /{length}"
+                f"public subnets hold load balancers, which need at least a /{ALB_MAX_PREFIX}, got /{length}"
             )
     return problems
 
@@ -267,9 +241,7 @@ def _too_small_message(vpc: ipaddress.IPv4Network, layout_end: int) -> str:
     if smallest_prefix >= AWS_MIN_PREFIX:
         remedy = f"use a /{smallest_prefix} or larger VPC, or smaller subnets"
     else:
-        remedy = (
-            f"that is more than a /{AWS_MIN_PREFIX} VPC can hold: use smaller subnets"
-        )
+        remedy = f"that is more than a /{AWS_MIN_PREFIX} VPC can hold: use smaller subnets"
     return (
         f"VPC CIDR {vpc} ({vpc.num_addresses} addresses) is too small for {MAX_AZS} AZs "
         f"of every tier at these subnet sizes: the layout needs {layout_end} addresses; {remedy}"
@@ -281,9 +253,7 @@ def _merged_prefix_lengths(prefix_lengths: Mapping[str, int] | None) -> dict[str
     return {**DEFAULT_PREFIX_LENGTHS, **(prefix_lengths or {})}
 
 
-def _region_offsets(
-    lengths: Mapping[str, int], registry: Sequence[str]
-) -> tuple[dict[str, int], int]:
+def _region_offsets(lengths: Mapping[str, int], registry: Sequence[str]) -> tuple[dict[str, int], int]:
     """The stable rule: each tier's region start (offset from the VPC start) and the layout end.
 
     A tier's start depends only on the sizes of the tiers before it in the registry.
@@ -309,14 +279,10 @@ def _parse_cidr(text: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise ValueError(
-            f"{text!r} is not a valid CIDR block (expected e.g. '10.0.0.0/16')"
-        ) from None
+        raise ValueError(f"{text!r} is not a valid CIDR block (expected e.g. '10.0.0.0/16')") from None
     address, slash, _ = text.partition("/")
     if not slash:
-        raise ValueError(
-            f"CIDR {text!r} has no prefix length; write it like '10.0.0.0/16'"
-        )
+        raise ValueError(f"CIDR {text!r} has no prefix length; write it like '10.0.0.0/16'")
     if ipaddress.ip_address(address) != network.network_address:
         raise ValueError(f"CIDR {text!r} has host bits set; did you mean '{network}'?")
     return network

@@ -91,7 +91,9 @@ def _symbolic(value: Any, references: dict[str, str]) -> Any:
 def _asset(value: Any) -> Any:
     """Assets and archives as plain data: content hash for text, repo-relative path for files."""
     if isinstance(value, pulumi.StringAsset):
-        return {"stringAsset": {"sha256": hashlib.sha256(value.text.encode()).hexdigest()[:16], "bytes": len(value.text)}}
+        return {
+            "stringAsset": {"sha256": hashlib.sha256(value.text.encode()).hexdigest()[:16], "bytes": len(value.text)}
+        }
     if isinstance(value, pulumi.FileAsset | pulumi.FileArchive):
         kind = "fileAsset" if isinstance(value, pulumi.FileAsset) else "fileArchive"
         return {kind: _relative(str(value.path))}

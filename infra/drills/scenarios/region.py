@@ -1,0 +1,475 @@
+"""`region-failover` and `failback`: move the warm-standby pair's service to the other region and back.
+
+Run against the primary stack (prod); the peer (prod-dr) comes from ``dr.peerStack``.
+Failover, in the order AWS documents for MSK Replicator and Global Datastore (aws-facts.md,
+"Disaster recovery"): fence the primary's traffic (its Route 53 health check inverted, so the
+failover records answer with the DR region), see the fence take effect, measure replication
+lag at the cut-over, stop the primary's job (its cache becomes read-only next), promote the
+DR cache (FailoverGlobalReplicationGroup, called in the DR region: static stability), raise
+the DR ingest and EMR capacity to the primary's, then start the DR job with a NEW checkpoint
+from a timestamp rewind. Failback is the mirror image. Each step's rollback undoes it, so a
+stop condition midway returns the pair to where it started.
+
+After a real failover, make the IaC agree: `pulumi config set dr.activeRegion <region>` in
+both stacks and `pulumi up` (runbooks/<stack>/region-failover.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from infra.drills.calls import Arn, Call
+from infra.drills.clock import iso, parse_iso
+from infra.drills.guard import TagTarget
+from infra.drills.jobstep import epoch_ms, generation_of, rewind_point, rewound_step
+from infra.drills.model import DrillContext, Facts, PreconditionError, Record, Scenario, Step, Verdict
+from infra.drills.scenarios.common import canary_verify_step, canary_write_step
+
+# Stack outputs these scenarios read (primary stack P, DR stack D).
+GLOBAL_DATASTORE = "cacheGlobalDatastoreId"  # P and D
+HEALTH_CHECKS = "healthCheckIds"  # P: {endpoint: Route 53 health check id} of the primary's failover records
+ROUTING_CONTROLS = "drRoutingControlArns"  # P: set when ARC routing controls, not health checks, steer traffic
+REPLICATOR = "kafkaReplicatorArn"  # D (the replicator lives in the target region)
+ROUTE53_API_REGION = "us-east-1"  # Route 53 is global; its API endpoint lives in us-east-1
+JOB_STATES = ["PENDING", "RUNNING"]
+
+
+def applies(outputs: Mapping[str, Any]) -> str | None:
+    if outputs.get("drStrategy") != "warm-standby":
+        return f"DR strategy is '{outputs.get('drStrategy', 'none')}': there is no standby region"
+    if outputs.get("drRole") != "primary":
+        return f"run it against the pair's primary ({str(outputs.get('drPeerStack') or '').rsplit('/', 1)[-1]})"
+    return None
+
+
+def _side(ctx: DrillContext, active: str) -> dict[str, Any]:
+    """Names of the region that serves now (``active``: primary or dr) and of the one that takes over."""
+    peer = ctx.require_peer()
+    primary = {"stack": ctx.stack, "region": ctx.region, "outputs": ctx.outputs}
+    dr = {"stack": peer.stack, "region": peer.region, "outputs": peer.outputs}
+    return {"from": primary, "to": dr} if active == "primary" else {"from": dr, "to": primary}
+
+
+def _o(ctx: DrillContext, side: Mapping[str, Any], path: str) -> Any:
+    return ctx.out(path, side["outputs"], side["stack"])
+
+
+def _service(ctx: DrillContext, side: Mapping[str, Any]) -> dict[str, Any]:
+    cluster, service = _o(ctx, side, "ecsClusterName"), _o(ctx, side, "ingestServiceName")
+    found = ctx.clients("ecs", side["region"]).describe_services(cluster=cluster, services=[service])["services"]
+    if not found:
+        raise PreconditionError(f"{side['stack']}: ECS service {service} not found")
+    return dict(found[0])
+
+
+def _scalable_target(ctx: DrillContext, side: Mapping[str, Any]) -> dict[str, Any]:
+    resource = f"service/{_o(ctx, side, 'ecsClusterName')}/{_o(ctx, side, 'ingestServiceName')}"
+    found = ctx.clients("application-autoscaling", side["region"]).describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[resource], ScalableDimension="ecs:service:DesiredCount"
+    )["ScalableTargets"]
+    if not found:
+        raise PreconditionError(f"{side['stack']}: no autoscaling target for {resource}")
+    return {"resource": resource, "min": found[0]["MinCapacity"], "max": found[0]["MaxCapacity"]}
+
+
+def _job_steps(ctx: DrillContext, side: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The streaming job's pending or running steps, with what it takes to submit them again."""
+    steps = ctx.clients("emr", side["region"]).list_steps(
+        ClusterId=_o(ctx, side, "emrClusterId"), StepStates=JOB_STATES
+    )
+    return [
+        {"Id": s["Id"], "Name": s["Name"], "ActionOnFailure": s.get("ActionOnFailure", "CONTINUE"),
+         "HadoopJarStep": {"Jar": s["Config"]["Jar"], "Args": list(s["Config"].get("Args", []))}}
+        for s in steps["Steps"] if str(s["Name"]).startswith("streaming-job")
+    ]  # fmt: skip
+
+
+def _members(ctx: DrillContext, region: str) -> dict[str, Any]:
+    """Global Datastore status and the role of each member replication group."""
+    found = ctx.clients("elasticache", region).describe_global_replication_groups(
+        GlobalReplicationGroupId=ctx.out(GLOBAL_DATASTORE), ShowMemberInfo=True
+    )["GlobalReplicationGroups"][0]
+    return {"status": found["Status"], "roles": {m["ReplicationGroupId"]: m["Role"] for m in found.get("Members", [])}}
+
+
+def _preflight(active: str) -> Any:
+    def prepare(ctx: DrillContext) -> Facts:
+        side = _side(ctx, active)
+        old, new = side["from"], side["to"]
+        members = _members(ctx, new["region"])
+        if members["roles"].get(_o(ctx, old, "cacheReplicationGroupId")) != "PRIMARY":
+            raise PreconditionError(f"the cache primary is not in {old['region']}: {members['roles']}")
+        replicator_region = ctx.require_peer().region
+        replicator = ctx.clients("kafka", replicator_region).describe_replicator(ReplicatorArn=ctx.peer_out(REPLICATOR))
+        if replicator["ReplicatorState"] != "RUNNING":
+            raise PreconditionError(f"MSK Replicator is {replicator['ReplicatorState']}, not RUNNING")
+        cluster = ctx.clients("emr", new["region"]).describe_cluster(ClusterId=_o(ctx, new, "emrClusterId"))["Cluster"]
+        if cluster["Status"]["State"] not in ("WAITING", "RUNNING"):
+            raise PreconditionError(f"{new['stack']} EMR cluster is {cluster['Status']['State']}")
+        emr = {side_name: ctx.clients("emr", side["region"]).get_managed_scaling_policy(ClusterId=_o(ctx, side, "emrClusterId"))
+               for side_name, side in (("old", old), ("new", new))}  # fmt: skip
+        if ctx.outputs.get(ROUTING_CONTROLS):
+            raise PreconditionError(
+                "ARC routing controls steer this pair's traffic: flip them as region-failover.md says; "
+                "the drill's health-check fence would not move traffic"
+            )
+        return {
+            "healthCheckIds": sorted(ctx.out(HEALTH_CHECKS).values()),
+            "oldService": _service(ctx, old)["desiredCount"],
+            "newService": {key: _service(ctx, new)[key] for key in ("serviceArn", "desiredCount")},
+            "newScaling": _scalable_target(ctx, new),
+            "oldScaling": _scalable_target(ctx, old),
+            "newEmrPolicy": emr["new"].get("ManagedScalingPolicy"),
+            "oldEmrPolicy": emr["old"].get("ManagedScalingPolicy"),
+            "newEmrArn": cluster["ClusterArn"],
+            "oldJobSteps": _job_steps(ctx, old),
+            "newJobSteps": _job_steps(ctx, new),
+            "replicatorArn": replicator["ReplicatorArn"],
+            "replicatorRegion": replicator_region,
+        }
+
+    return prepare
+
+
+def _targets(active: str) -> Any:
+    def targets(ctx: DrillContext, facts: Facts) -> list[TagTarget]:
+        side = _side(ctx, active)
+        old, new = side["from"], side["to"]
+        peer = ctx.require_peer()
+        account = Arn.parse(_o(ctx, old, "cacheReplicationGroupArn")).account
+        return [
+            TagTarget(_o(ctx, old, "cacheReplicationGroupArn"), old["region"], old["stack"]),
+            TagTarget(_o(ctx, new, "cacheReplicationGroupArn"), new["region"], new["stack"]),
+            TagTarget(facts["replicatorArn"], facts["replicatorRegion"], peer.stack),
+            TagTarget(facts["newService"]["serviceArn"], new["region"], new["stack"]),
+            TagTarget(facts["newEmrArn"], new["region"], new["stack"]),
+            TagTarget(_emr_arn(ctx, old, account), old["region"], old["stack"]),
+            *(
+                TagTarget(f"arn:aws:route53:::healthcheck/{hc}", ROUTE53_API_REGION, ctx.stack)
+                for hc in facts["healthCheckIds"]
+            ),
+        ]
+
+    return targets
+
+
+def _emr_arn(ctx: DrillContext, side: Mapping[str, Any], account: str) -> str:
+    return f"arn:aws:elasticmapreduce:{side['region']}:{account}:cluster/{_o(ctx, side, 'emrClusterId')}"
+
+
+def _fence(inverted: bool) -> Any:
+    """Invert (or restore) the primary's health checks: Route 53 then answers the failover records with the other region."""
+
+    def _calls(ctx: DrillContext, value: bool) -> list[Call]:
+        checks = ctx.recorded("preflight", "facts", "healthCheckIds")
+        if not ctx.execute and isinstance(checks, str):
+            checks = [checks]
+        return [
+            Call("route53", "update_health_check", ROUTE53_API_REGION, {"HealthCheckId": hc, "Inverted": value})
+            for hc in checks
+        ]
+
+    def calls(ctx: DrillContext, _: Facts) -> list[Call]:
+        return _calls(ctx, inverted)
+
+    def rollback(ctx: DrillContext, _: Record) -> list[Call]:
+        return _calls(ctx, not inverted)
+
+    return calls, rollback
+
+
+def _health(ctx: DrillContext) -> float | None:
+    """Lowest latest AWS/Route53 HealthCheckStatus over the primary's checks (1 healthy, 0 unhealthy; inversion applied)."""
+    now = ctx.clock.now()
+    latest: list[float] = []
+    for hc in ctx.recorded("preflight", "facts", "healthCheckIds"):
+        points = ctx.clients("cloudwatch", ROUTE53_API_REGION).get_metric_statistics(
+            Namespace="AWS/Route53", MetricName="HealthCheckStatus", Dimensions=[{"Name": "HealthCheckId", "Value": hc}],
+            StartTime=now - timedelta(minutes=5), EndTime=now, Period=60, Statistics=["Minimum"],
+        )["Datapoints"]  # fmt: skip
+        if not points:
+            return None
+        latest.append(float(max(points, key=lambda p: p["Timestamp"])["Minimum"]))
+    return min(latest) if latest else None
+
+
+def _health_is(wanted: float) -> Any:
+    def verify(ctx: DrillContext, record: Record) -> Verdict:
+        status = _health(ctx)
+        if status == wanted:
+            record["detected"] = f"HealthCheckStatus {status:g} on the primary's health checks"
+        return Verdict(status == wanted, f"HealthCheckStatus {status}")
+
+    return verify
+
+
+def _lag(active: str) -> Any:
+    def prepare(ctx: DrillContext) -> Facts:
+        """Replication lag at the cut-over, from the metrics AWS publishes for each mechanism."""
+        side = _side(ctx, active)
+        now = ctx.clock.now()
+        replicator = Arn.parse(ctx.recorded("preflight", "facts", "replicatorArn")).resource.split("/")[1]
+
+        def latest(region: str, namespace: str, metric: str, dims: dict[str, str], stat: str) -> float | None:
+            points = ctx.clients("cloudwatch", region).get_metric_statistics(
+                Namespace=namespace, MetricName=metric, Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()],
+                StartTime=now - timedelta(minutes=5), EndTime=now, Period=60, Statistics=[stat],
+            )["Datapoints"]  # fmt: skip
+            return float(max(points, key=lambda p: p["Timestamp"])[stat]) if points else None
+
+        replicator_region = ctx.recorded("preflight", "facts", "replicatorRegion")
+        members = _o(ctx, side["to"], "cacheMemberClusters")
+        cache_lags = [
+            lag for member in members
+            if (lag := latest(side["to"]["region"], "AWS/ElastiCache", "GlobalDatastoreReplicationLag", {"CacheClusterId": member}, "Maximum")) is not None
+        ]  # fmt: skip
+        return {
+            "replication_lag": {
+                "kafkaReplicationLatencyMs": latest(replicator_region, "AWS/Kafka", "ReplicationLatency", {"ReplicatorName": replicator}, "Maximum"),
+                "kafkaMessageLag": latest(replicator_region, "AWS/Kafka", "MessageLag", {"ReplicatorName": replicator}, "Sum"),
+                "cacheGlobalDatastoreLagSeconds": max(cache_lags) if cache_lags else None,
+            }
+        }  # fmt: skip
+
+    return prepare
+
+
+def _stop_jobs(active: str) -> Any:
+    def calls(ctx: DrillContext, _: Facts) -> list[Call]:
+        old = _side(ctx, active)["from"]
+        steps = ctx.recorded("preflight", "facts", "oldJobSteps")
+        if not steps:
+            return []
+        ids = [step["Id"] for step in steps] if ctx.execute else steps
+        params = {
+            "ClusterId": _o(ctx, old, "emrClusterId"),
+            "StepIds": ids,
+            "StepCancellationOption": "TERMINATE_PROCESS",
+        }
+        return [Call("emr", "cancel_steps", old["region"], params)]
+
+    def rollback(ctx: DrillContext, record: Record) -> list[Call]:
+        """Submit the stopped steps again: in their own region they resume their own checkpoint."""
+        old = _side(ctx, active)["from"]
+        steps = ctx.recorded("preflight", "facts", "oldJobSteps")
+        if not record["calls"] or not steps:
+            return []
+        again = [{k: v for k, v in step.items() if k != "Id"} for step in steps]
+        return [
+            Call(
+                "emr", "add_job_flow_steps", old["region"], {"JobFlowId": _o(ctx, old, "emrClusterId"), "Steps": again}
+            )
+        ]
+
+    return calls, rollback
+
+
+def _promote(active: str) -> Any:
+    def calls(ctx: DrillContext, _: Facts) -> list[Call]:
+        new = _side(ctx, active)["to"]
+        params = {
+            "GlobalReplicationGroupId": ctx.out(GLOBAL_DATASTORE), "PrimaryRegion": new["region"],
+            "PrimaryReplicationGroupId": _o(ctx, new, "cacheReplicationGroupId"),
+        }  # fmt: skip
+        return [Call("elasticache", "failover_global_replication_group", new["region"], params)]
+
+    def verify(ctx: DrillContext, _: Record) -> Verdict:
+        new = _side(ctx, active)["to"]
+        members = _members(ctx, new["region"])
+        role = members["roles"].get(_o(ctx, new, "cacheReplicationGroupId"))
+        return Verdict(
+            role == "PRIMARY" and members["status"] == "available",
+            f"{new['region']} role {role}, status {members['status']}",
+        )
+
+    def rollback(ctx: DrillContext, _: Record) -> list[Call]:
+        old = _side(ctx, active)["from"]
+        params = {
+            "GlobalReplicationGroupId": ctx.out(GLOBAL_DATASTORE), "PrimaryRegion": old["region"],
+            "PrimaryReplicationGroupId": _o(ctx, old, "cacheReplicationGroupId"),
+        }  # fmt: skip
+        return [Call("elasticache", "failover_global_replication_group", old["region"], params)]
+
+    return calls, verify, rollback
+
+
+def _emr_policy(limits: Mapping[str, Any]) -> dict[str, Any]:
+    """A ManagedScalingPolicy from an ``emrManagedScaling`` output."""
+    return {"ComputeLimits": {
+        "UnitType": limits["unitType"], "MinimumCapacityUnits": limits["minimumUnits"],
+        "MaximumCapacityUnits": limits["maximumUnits"], "MaximumOnDemandCapacityUnits": limits["maximumOnDemandUnits"],
+        "MaximumCoreCapacityUnits": limits["maximumCoreUnits"],
+    }}  # fmt: skip
+
+
+def _capacity_calls(
+    ctx: DrillContext, side: Mapping[str, Any], scaling: Mapping[str, Any], desired: int, emr_policy: Any
+) -> list[Call]:
+    """Autoscaling bounds and desired count of a side's ingest service, and its EMR managed scaling policy."""
+    region, cluster = side["region"], _o(ctx, side, "emrClusterId")
+    calls = [
+        Call("application-autoscaling", "register_scalable_target", region, {
+            "ServiceNamespace": "ecs", "ResourceId": scaling["resource"], "ScalableDimension": "ecs:service:DesiredCount",
+            "MinCapacity": scaling["min"], "MaxCapacity": scaling["max"],
+        }),
+        Call("ecs", "update_service", region, {
+            "cluster": _o(ctx, side, "ecsClusterName"), "service": _o(ctx, side, "ingestServiceName"), "desiredCount": desired,
+        }),
+    ]  # fmt: skip
+    if emr_policy:
+        calls.append(
+            Call(
+                "emr", "put_managed_scaling_policy", region, {"ClusterId": cluster, "ManagedScalingPolicy": emr_policy}
+            )
+        )
+    else:
+        calls.append(Call("emr", "remove_managed_scaling_policy", region, {"ClusterId": cluster}))
+    return calls
+
+
+def _primary_capacity(active: str) -> Any:
+    """The taking-over side gets the primary stack's capacity: its ingest bounds and EMR limits (from its outputs).
+
+    Desired tasks start at the larger of the serving side's current count and the primary's floor, so the
+    new side can take the whole load at once; autoscaling takes over from there.
+    """
+
+    def calls(ctx: DrillContext, _: Facts) -> list[Call]:
+        new = _side(ctx, active)["to"]
+        capacity = ctx.out("ingestCapacity")
+        serving = int(ctx.recorded("preflight", "facts", "oldService")) if ctx.execute else capacity["minTasks"]
+        desired = max(serving, int(capacity["minTasks"]))
+        resource = ctx.recorded("preflight", "facts", "newScaling", "resource")
+        scaling = {"resource": resource, "min": desired, "max": max(desired, int(capacity["maxTasks"]))}
+        return _capacity_calls(ctx, new, scaling, desired, _emr_policy(ctx.out("emrManagedScaling")))
+
+    def verify(ctx: DrillContext, _: Record) -> Verdict:
+        service = _service(ctx, _side(ctx, active)["to"])
+        return Verdict(
+            service["runningCount"] >= service["desiredCount"],
+            f"{service['runningCount']}/{service['desiredCount']} tasks running",
+        )
+
+    def rollback(ctx: DrillContext, _: Record) -> list[Call]:
+        new = _side(ctx, active)["to"]
+        desired = int(ctx.recorded("preflight", "facts", "newService", "desiredCount"))
+        return _capacity_calls(
+            ctx,
+            new,
+            ctx.recorded("preflight", "facts", "newScaling"),
+            desired,
+            ctx.recorded("preflight", "facts", "newEmrPolicy"),
+        )
+
+    return calls, verify, rollback
+
+
+def _standby_capacity(ctx: DrillContext, _: Facts) -> list[Call]:
+    """After failback, the DR side returns to its own configured (standby) capacity."""
+    dr = _side(ctx, "dr")["from"]
+    capacity = _o(ctx, dr, "ingestCapacity")
+    resource = ctx.recorded("preflight", "facts", "oldScaling", "resource")
+    scaling = {"resource": resource, "min": int(capacity["minTasks"]), "max": int(capacity["maxTasks"])}
+    return _capacity_calls(ctx, dr, scaling, int(capacity["minTasks"]), _emr_policy(_o(ctx, dr, "emrManagedScaling")))
+
+
+def _standby_rollback(ctx: DrillContext, _: Record) -> list[Call]:
+    dr = _side(ctx, "dr")["from"]
+    facts = ctx.recorded("preflight", "facts")
+    return _capacity_calls(ctx, dr, facts["oldScaling"], int(facts["oldService"]), facts["oldEmrPolicy"])
+
+
+def _start_job(active: str) -> Any:
+    def calls(ctx: DrillContext, _: Facts) -> list[Call]:
+        new = _side(ctx, active)["to"]
+        base = _o(ctx, new, "emrJobStep")
+        if ctx.execute:
+            lag_ms = ctx.recorded("replication-lag", "facts", "replication_lag", "kafkaReplicationLatencyMs") or 0
+            starting = epoch_ms(rewind_point(parse_iso(ctx.recorded("fence-traffic", "facts", "t0")), lag_ms / 1000))
+        else:
+            starting = "<T0 - replication lag - 5 min, epoch ms>"
+        step = rewound_step(base, starting, generation_of(base) + 1, ctx.drill_id)
+        return [
+            Call(
+                "emr",
+                "add_job_flow_steps",
+                new["region"],
+                {"JobFlowId": _o(ctx, new, "emrClusterId"), "Steps": [step]},
+                key="job",
+            )
+        ]
+
+    def verify(ctx: DrillContext, record: Record) -> Verdict:
+        new = _side(ctx, active)["to"]
+        step_id = record["results"]["job"]["StepIds"][0]
+        state = ctx.clients("emr", new["region"]).describe_step(ClusterId=_o(ctx, new, "emrClusterId"), StepId=step_id)[
+            "Step"
+        ]["Status"]["State"]
+        return Verdict(
+            state == "RUNNING", f"job step {step_id} {state}", failed=state in ("FAILED", "CANCELLED", "INTERRUPTED")
+        )
+
+    def rollback(ctx: DrillContext, record: Record) -> list[Call]:
+        new = _side(ctx, active)["to"]
+        job = record.get("results", {}).get("job")
+        if not job:
+            return []
+        params = {
+            "ClusterId": _o(ctx, new, "emrClusterId"),
+            "StepIds": job["StepIds"],
+            "StepCancellationOption": "TERMINATE_PROCESS",
+        }
+        return [Call("emr", "cancel_steps", new["region"], params)]
+
+    return calls, verify, rollback
+
+
+def _steps(active: str, inverted: bool) -> Any:
+    """Failover starts from the primary (active) and inverts its health check; failback does the reverse."""
+
+    def steps(ctx: DrillContext) -> list[Step]:
+        fence_calls, fence_rollback = _fence(inverted)
+        stop_calls, stop_rollback = _stop_jobs(active)
+        promote_calls, promote_verify, promote_rollback = _promote(active)
+        capacity_calls, capacity_verify, capacity_rollback = _primary_capacity(active)
+        job_calls, job_verify, job_rollback = _start_job(active)
+        side = _side(ctx, active)
+        to = side["to"]["region"]
+        steps = [
+            Step("preflight", "preflight", f"cache primary in {side['from']['region']}, replicator RUNNING, {to} EMR ready, all tagged", 30,
+                 prepare=_preflight(active), targets=_targets(active)),
+            canary_write_step(),
+            Step("fence-traffic", "fault", f"{'invert' if inverted else 'restore'} the primary's Route 53 health check: traffic goes to {to}", 10,
+                 prepare=lambda c: {"t0": iso(c.clock.now())}, calls=fence_calls, rollback=fence_rollback),
+            Step("detect", "detect", "Route 53 sees the primary's health check change (HealthCheckStatus)", 90,
+                 verify=_health_is(0.0 if inverted else 1.0), timeout_seconds=600, poll_seconds=15, on_timeout="continue"),
+            Step("replication-lag", "decide", "read replication lag at the cut-over (MSK Replicator, Global Datastore)", 10,
+                 prepare=_lag(active)),
+            Step("stop-serving-job", "recover", f"stop the streaming job in {side['from']['region']} before its cache turns read-only", 60,
+                 calls=stop_calls, rollback=stop_rollback),
+            Step("promote-cache", "recover", f"promote the {to} cache (FailoverGlobalReplicationGroup)", 300,
+                 calls=promote_calls, verify=promote_verify, rollback=promote_rollback, timeout_seconds=1200, poll_seconds=30),
+            Step("scale-up", "recover", f"give {to} the primary's capacity: ingest tasks and bounds, EMR scaling limits", 300,
+                 calls=capacity_calls, verify=capacity_verify, rollback=capacity_rollback, timeout_seconds=900, poll_seconds=15),
+            Step("start-job", "recover", f"start the {to} job: NEW checkpoint generation, Kafka from T0 - lag - 5 min", 300,
+                 calls=job_calls, verify=job_verify, rollback=job_rollback, timeout_seconds=1200, poll_seconds=30),
+            canary_verify_step(timeout=900, poll=30, summary=f"canaries written in {side['from']['region']} are readable in {to}"),
+        ]  # fmt: skip
+        if active == "dr":
+            steps.append(Step("standby-capacity", "cleanup", f"return {side['from']['region']} to its standby capacity", 60,
+                              calls=_standby_capacity, rollback=_standby_rollback))  # fmt: skip
+        return steps
+
+    return steps
+
+
+FAILOVER = Scenario(
+    "region-failover", "fail the warm-standby pair over to the DR region", _steps("primary", inverted=True),
+    canary_stores=("kafka", "s3", "cache"), needs_peer=True, applies=applies,
+)  # fmt: skip
+FAILBACK = Scenario(
+    "failback", "return the pair's service to the primary region after a failover", _steps("dr", inverted=False),
+    canary_stores=("kafka", "s3", "cache"), needs_peer=True, applies=applies,
+)  # fmt: skip

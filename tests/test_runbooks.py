@@ -1,0 +1,155 @@
+"""Runbooks: every stack renders from the offline plan with StrictUndefined, names only exported outputs,
+and the committed runbooks/<stack>/ are exactly a fresh render."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from infra.cli import runbooks as runbooks_cli
+from infra.offline.record import StackPlan
+from infra.runbooks import RUNBOOKS, RUNBOOKS_DIR, output_references, render_stack, view_of
+from tests.conftest import STACKS
+
+# Template syntax, Python's None, or an empty value in inline code (`` `[]` ``, `` `` ``).
+LEFTOVERS = re.compile(r"\{\{|\{%|\bNone\b|Undefined|`\[\]`|`\{\}`|(?<!`)``(?!`)")
+
+
+def _render(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
+    peer = "prod-dr" if stack == "prod" else None
+    return render_stack(view_of(plans[stack]), view_of(plans[peer]) if peer else None)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_runbook_renders_with_nothing_left_unfilled(plans: dict[str, StackPlan], stack: str) -> None:
+    files = _render(plans, stack)
+    for name, text in files.items():
+        assert not LEFTOVERS.findall(text), f"{stack}/{name}: {LEFTOVERS.findall(text)}"
+        assert f"stack `{stack}`" in text
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_committed_runbooks_are_a_fresh_render(plans: dict[str, StackPlan], stack: str) -> None:
+    files = _render(plans, stack)
+    committed = {p.name: p.read_text() for p in (RUNBOOKS_DIR / stack).glob("*.md")}
+    assert committed == files, f"run `blueprint runbooks {stack}` and commit runbooks/{stack}/"
+
+
+def test_each_stack_gets_the_runbooks_that_apply_to_it(plans: dict[str, StackPlan]) -> None:
+    rendered = {stack: set(_render(plans, stack)) for stack in STACKS}
+    everywhere = {"README.md", "az-loss.md", "msk-broker.md", "cache-primary-failure.md", "spark-restart.md"}
+    assert rendered["dev"] == everywhere
+    assert rendered["staging"] == everywhere | {"restore.md"}
+    assert rendered["prod"] == everywhere | {"restore.md", "region-failover.md", "failback.md"}
+    assert rendered["prod-dr"] == everywhere | {"restore.md"}
+    dev_index = _render(plans, "dev")["README.md"]
+    assert (
+        "Region failover to the warm standby: DR strategy is 'none': there is no standby region to fail over to."
+        in dev_index
+    )
+    assert "see runbooks/prod/" in _render(plans, "prod-dr")["README.md"]
+
+
+def test_templates_name_only_outputs_the_program_exports(plans: dict[str, StackPlan]) -> None:
+    """outputs.X must exist in every stack the runbook renders for; inside an `"X" in outputs` guard, in at least one."""
+    rendered_for = {r.name: [s for s in STACKS if r.filename in _render(plans, s)] for r in RUNBOOKS}
+    rendered_for["README"] = list(STACKS)
+    references = output_references()
+    assert set(references) == {"_macros", "README", *(r.name for r in RUNBOOKS)}
+    for template, refs in references.items():
+        for stack in rendered_for.get(template, []):
+            peer = "prod-dr" if stack == "prod" else None
+            missing = {n for n in refs["self"] if n not in plans[stack].outputs}
+            missing |= {f"peer.{n}" for n in refs["peer"] if peer is None or n not in plans[peer].outputs}
+            assert not missing, (
+                f"{template} rendered for {stack} reads outputs that stack does not export: {sorted(missing)}"
+            )
+        for name in refs["optional"]:
+            assert any(name in plans[s].outputs for s in STACKS), f"{template}: optional output {name} exists nowhere"
+    assert "fisExperimentTemplateIds" in references["az-loss"]["optional"]
+    assert {"kafkaReplicatorArn", "emrJobStep"} <= references["region-failover"]["peer"]
+
+
+def test_a_missing_output_fails_the_render_instead_of_leaving_a_blank(plans: dict[str, StackPlan]) -> None:
+    outputs = {k: v for k, v in plans["staging"].outputs.items() if k != "kafkaClusterArn"}
+    with pytest.raises(jinja2.UndefinedError, match="kafkaClusterArn"):
+        render_stack(view_of(plans["staging"], outputs))
+
+
+def test_commands_carry_the_real_names_and_arns(plans: dict[str, StackPlan]) -> None:
+    prod, dr = plans["prod"].outputs, plans["prod-dr"].outputs
+    files = _render(plans, "prod")
+    assert (
+        f"aws kafka reboot-broker --region us-east-1 --cluster-arn {prod['kafkaClusterArn']} --broker-ids <BROKER_ID>"
+        in files["msk-broker.md"]
+    )
+    failover = files["region-failover.md"]
+    assert (
+        f"aws elasticache failover-global-replication-group --region us-west-2 --global-replication-group-id {prod['cacheGlobalDatastoreId']}"
+        in failover
+    )
+    assert f"--primary-region us-west-2 --primary-replication-group-id {dr['cacheReplicationGroupId']}" in failover
+    assert (
+        f"aws emr add-steps --region us-west-2 --cluster-id {dr['emrClusterId']} --steps file://dr-job-step.json"
+        in failover
+    )
+    assert "pulumi config set --path dr.activeRegion us-west-2 --stack prod-dr" in failover
+    for hc in prod["healthCheckIds"].values():
+        assert f"aws route53 update-health-check --health-check-id {hc} --inverted" in failover
+    restore = files["restore.md"]
+    assert (
+        f"--iam-role-arn {prod['backupRoleArn']}" in restore
+        and f"--backup-vault-name {prod['backupVaultName']}" in restore
+    )
+    assert "sp-prod-kafka-disk-used-broker-1" in files["msk-broker.md"]
+    az_loss = files["az-loss.md"]
+    assert all(template in az_loss for template in prod["fisExperimentTemplateIds"].values())
+
+
+def test_the_rewound_job_step_json_is_valid_and_bumps_the_generation(plans: dict[str, StackPlan]) -> None:
+    text = _render(plans, "prod")["spark-restart.md"]
+    blocks = re.findall(r"cat > job-step\.json <<'?JSON'?\n(.*?)\nJSON", text, re.S)
+    restart, reprocess = (json.loads(block) for block in blocks)
+    assert restart[0]["Args"] == plans["prod"].outputs["emrJobStep"]["args"]
+    args = reprocess[0]["Args"]
+    assert (
+        args[args.index("--generation") + 1] == "1" and args[args.index("--starting-timestamp") + 1] == "${REWIND_MS}"
+    )
+
+
+def _cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    runbooks_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["runbooks", *argv])
+    code: int = args.func(args)
+    return code
+
+
+def test_cli_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli("dev", "--out", str(tmp_path)) == 0
+    assert (tmp_path / "dev" / "az-loss.md").exists()
+    assert _cli("dev", "--out", str(tmp_path), "--check") == 0
+    (tmp_path / "dev" / "az-loss.md").write_text("edited by hand\n")
+    assert _cli("dev", "--out", str(tmp_path), "--check") == 1
+    assert "az-loss.md: differs from a fresh render" in capsys.readouterr().err
+
+
+def test_cli_rejects_bad_outputs(
+    tmp_path: Path, plans: dict[str, StackPlan], capsys: pytest.CaptureFixture[str]
+) -> None:
+    staging = tmp_path / "staging.json"
+    staging.write_text(json.dumps(plans["staging"].outputs))
+    assert _cli("dev", "--outputs", str(staging)) == 2
+    assert "holds the outputs of stack 'staging', not 'dev'" in capsys.readouterr().err
+    assert _cli("prod", "--outputs", str(staging)) == 2
+    assert "--peer-outputs FILE (prod-dr)" in capsys.readouterr().err
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({k: v for k, v in plans["staging"].outputs.items() if k != "emrJobStep"}))
+    assert _cli("staging", "--outputs", str(broken), "--out", str(tmp_path)) == 2
+    assert "emrJobStep" in capsys.readouterr().err
+    assert _cli("nope") == 2
