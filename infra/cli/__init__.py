@@ -12,7 +12,18 @@ import argparse
 import importlib
 import sys
 
-COMMANDS: tuple[str, ...] = ("plan", "size", "diff", "snapshot", "diagram", "prices", "artifacts", "client_config")
+COMMANDS: tuple[str, ...] = (
+    "plan",
+    "size",
+    "diff",
+    "snapshot",
+    "diagram",
+    "prices",
+    "artifacts",
+    "client_config",
+    "runbooks",
+    "drill",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from typing import Any
 
 from streaming_policies import ALL_RULES, Violation, evaluate_plan
 
+from infra.drills.targets import drill_targets
 from infra.offline.record import StackPlan
 from infra.planning.cost import estimate_cost, format_cost
 from infra.planning.critical_path import critical_path, format_critical_path
@@ -44,6 +45,7 @@ def render_plan(plan: StackPlan) -> list[str]:
     lines += ["", *format_cost(estimate_cost(plan))]
     lines += ["", *format_critical_path(critical_path(plan))]
     lines += ["", *format_policy(policy_violations(plan))]
+    lines += ["", *drill_targets(plan)]
     return lines
 
 

@@ -164,8 +164,6 @@ def _fence(inverted: bool) -> Any:
 
     def _calls(ctx: DrillContext, value: bool) -> list[Call]:
         checks = ctx.recorded("preflight", "facts", "healthCheckIds")
-        if not ctx.execute and isinstance(checks, str):
-            checks = [checks]
         return [
             Call("route53", "update_health_check", ROUTE53_API_REGION, {"HealthCheckId": hc, "Inverted": value})
             for hc in checks
@@ -242,7 +240,7 @@ def _stop_jobs(active: str) -> Any:
         steps = ctx.recorded("preflight", "facts", "oldJobSteps")
         if not steps:
             return []
-        ids = [step["Id"] for step in steps] if ctx.execute else steps
+        ids = [step["Id"] for step in steps]
         params = {
             "ClusterId": _o(ctx, old, "emrClusterId"),
             "StepIds": ids,
@@ -339,8 +337,7 @@ def _primary_capacity(active: str) -> Any:
     def calls(ctx: DrillContext, _: Facts) -> list[Call]:
         new = _side(ctx, active)["to"]
         capacity = ctx.out("ingestCapacity")
-        serving = int(ctx.recorded("preflight", "facts", "oldService")) if ctx.execute else capacity["minTasks"]
-        desired = max(serving, int(capacity["minTasks"]))
+        desired = max(int(ctx.recorded("preflight", "facts", "oldService")), int(capacity["minTasks"]))
         resource = ctx.recorded("preflight", "facts", "newScaling", "resource")
         scaling = {"resource": resource, "min": desired, "max": max(desired, int(capacity["maxTasks"]))}
         return _capacity_calls(ctx, new, scaling, desired, _emr_policy(ctx.out("emrManagedScaling")))

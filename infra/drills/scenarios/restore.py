@@ -157,9 +157,6 @@ def _bucket_deletion(ctx: DrillContext) -> list[Call]:
 
 def _cache_restore_calls(ctx: DrillContext, _: Facts) -> list[Call]:
     source = ctx.recorded("preflight", "facts", "cache")
-    if not ctx.execute:
-        source = {k: f"<{k} of the source group>" for k in ("nodeType", "engine", "engineVersion", "subnetGroup", "parameterGroup", "kmsKeyId")} | {
-            "shards": ctx.out("cacheShards"), "securityGroups": ["<security groups of the source group>"]}  # fmt: skip
     params: dict[str, Any] = {
         "ReplicationGroupId": scratch_names(ctx)["cache"],
         "ReplicationGroupDescription": f"restore drill {ctx.drill_id}: delete after the drill",

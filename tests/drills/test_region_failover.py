@@ -1,0 +1,369 @@
+"""region-failover (prod -> prod-dr): Global Datastore, MSK Replicator, EMR scaling/steps and Route 53 through Stubber;
+ECS, Application Auto Scaling, CloudWatch and S3 in moto."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.drills.canaries import S3Canary
+from infra.drills.jobstep import rewound_step
+from infra.drills.model import Peer
+from infra.drills.report import build_report
+from infra.drills.scenarios import SCENARIOS
+from infra.drills.targets import target_for
+from infra.offline.record import StackPlan
+from tests.drills.conftest import START, Kit, create_alarms, kit, set_alarm
+
+SCENARIO = SCENARIOS["region-failover"]
+EAST, WEST = "us-east-1", "us-west-2"
+JOB_STEP = {"Id": "s-PRIMARY1", "Name": "streaming-job generation 0", "ActionOnFailure": "CONTINUE",
+            "Config": {"Jar": "command-runner.jar", "Args": ["spark-submit", "main.py"]}, "Status": {"State": "RUNNING"}}  # fmt: skip
+
+
+@pytest.fixture
+def pair(plans: dict[str, StackPlan]) -> tuple[dict[str, Any], dict[str, Any]]:
+    return dict(plans["prod"].outputs), dict(plans["prod-dr"].outputs)
+
+
+def _moto_side(outputs: dict[str, Any], region: str, stack: str, desired: int, minimum: int, maximum: int) -> None:
+    ecs = boto3.client("ecs", region_name=region)
+    ecs.create_cluster(clusterName=outputs["ecsClusterName"])
+    ecs.register_task_definition(
+        family="gateway", containerDefinitions=[{"name": "gateway", "image": "connect", "memory": 512}]
+    )
+    ecs.create_service(cluster=outputs["ecsClusterName"], serviceName=outputs["ingestServiceName"], taskDefinition="gateway",
+                       desiredCount=desired, tags=[{"key": "stack", "value": stack}])  # fmt: skip
+    boto3.client("application-autoscaling", region_name=region).register_scalable_target(
+        ServiceNamespace="ecs", ResourceId=f"service/{outputs['ecsClusterName']}/{outputs['ingestServiceName']}",
+        ScalableDimension="ecs:service:DesiredCount", MinCapacity=minimum, MaxCapacity=maximum,
+    )  # fmt: skip
+    s3 = boto3.client("s3", region_name=region)
+    config = {} if region == EAST else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=outputs["lakeBucket"]["name"], **config)
+
+
+def _gds(prod: dict[str, Any], dr: dict[str, Any], primary: str, status: str = "available") -> dict[str, Any]:
+    roles = {prod["cacheReplicationGroupId"]: "PRIMARY" if primary == EAST else "SECONDARY",
+             dr["cacheReplicationGroupId"]: "PRIMARY" if primary == WEST else "SECONDARY"}  # fmt: skip
+    members = [{"ReplicationGroupId": rg, "ReplicationGroupRegion": EAST if rg == prod["cacheReplicationGroupId"] else WEST, "Role": role}
+               for rg, role in roles.items()]  # fmt: skip
+    return {
+        "GlobalReplicationGroups": [
+            {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "Status": status, "Members": members}
+        ]
+    }
+
+
+def _tags(stack: str) -> dict[str, Any]:
+    return {"TagList": [{"Key": "stack", "Value": stack}]}
+
+
+def _setup(pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> tuple[Kit, dict[str, Any]]:
+    prod, dr = pair
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "3")
+    _moto_side(prod, EAST, "prod", desired=5, minimum=3, maximum=24)
+    _moto_side(dr, WEST, "prod-dr", desired=3, minimum=3, maximum=6)
+    create_alarms(EAST, prod["drillAlarms"]["stop"])
+    create_alarms(WEST, dr["drillAlarms"]["stop"])
+    k = kit(stubbed=("elasticache", "kafka", "emr", "route53"))
+    stubs = {f"{s}-{r}": k.factory.stub(s, r, k.clients) for s, r in
+             (("elasticache", EAST), ("elasticache", WEST), ("kafka", WEST), ("emr", EAST), ("emr", WEST), ("route53", EAST))}  # fmt: skip
+    gds = {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "ShowMemberInfo": True}
+    stubs["elasticache-us-west-2"].add_response("describe_global_replication_groups", _gds(prod, dr, EAST), gds)
+    replicator = dr["kafkaReplicatorArn"]
+    stubs["kafka-us-west-2"].add_response(
+        "describe_replicator",
+        {"ReplicatorArn": replicator, "ReplicatorState": "RUNNING"},
+        {"ReplicatorArn": replicator},
+    )
+    dr_emr = {"Id": dr["emrClusterId"], "Name": "sp-prod-dr-spark", "Status": {"State": "WAITING"}, "ClusterArn": dr["emrClusterArn"],
+              "Tags": [{"Key": "stack", "Value": "prod-dr"}]}  # fmt: skip
+    stubs["emr-us-west-2"].add_response("describe_cluster", {"Cluster": dr_emr}, {"ClusterId": dr["emrClusterId"]})
+    limits = {"UnitType": "InstanceFleetUnits", "MinimumCapacityUnits": 2, "MaximumCapacityUnits": 6}
+    stubs["emr-us-east-1"].add_response(
+        "get_managed_scaling_policy",
+        {"ManagedScalingPolicy": {"ComputeLimits": {**limits, "MaximumCapacityUnits": 20}}},
+        {"ClusterId": prod["emrClusterId"]},
+    )
+    stubs["emr-us-west-2"].add_response(
+        "get_managed_scaling_policy",
+        {"ManagedScalingPolicy": {"ComputeLimits": limits}},
+        {"ClusterId": dr["emrClusterId"]},
+    )
+    steps = {"StepStates": ["PENDING", "RUNNING"]}
+    stubs["emr-us-east-1"].add_response(
+        "list_steps", {"Steps": [JOB_STEP]}, {"ClusterId": prod["emrClusterId"], **steps}
+    )
+    stubs["emr-us-west-2"].add_response("list_steps", {"Steps": []}, {"ClusterId": dr["emrClusterId"], **steps})
+    stubs["elasticache-us-east-1"].add_response(
+        "list_tags_for_resource", _tags("prod"), {"ResourceName": prod["cacheReplicationGroupArn"]}
+    )
+    stubs["elasticache-us-west-2"].add_response(
+        "list_tags_for_resource", _tags("prod-dr"), {"ResourceName": dr["cacheReplicationGroupArn"]}
+    )
+    stubs["kafka-us-west-2"].add_response(
+        "list_tags_for_resource", {"Tags": {"stack": "prod-dr"}}, {"ResourceArn": replicator}
+    )
+    stubs["emr-us-west-2"].add_response("describe_cluster", {"Cluster": dr_emr}, {"ClusterId": dr["emrClusterId"]})
+    prod_emr = {
+        "Id": prod["emrClusterId"],
+        "Name": "sp-prod-spark",
+        "Status": {"State": "RUNNING"},
+        "Tags": [{"Key": "stack", "Value": "prod"}],
+    }
+    stubs["emr-us-east-1"].add_response("describe_cluster", {"Cluster": prod_emr}, {"ClusterId": prod["emrClusterId"]})
+    for hc in sorted(prod["healthCheckIds"].values()):
+        tag_set = {"ResourceType": "healthcheck", "ResourceId": hc, "Tags": [{"Key": "stack", "Value": "prod"}]}
+        stubs["route53-us-east-1"].add_response(
+            "list_tags_for_resource", {"ResourceTagSet": tag_set}, {"ResourceType": "healthcheck", "ResourceId": hc}
+        )
+    for hc in sorted(prod["healthCheckIds"].values()):
+        stubs["route53-us-east-1"].add_response(
+            "update_health_check", {"HealthCheck": _health_check(hc)}, {"HealthCheckId": hc, "Inverted": True}
+        )
+    return k, stubs
+
+
+def _health_check(hc: str) -> dict[str, Any]:
+    return {"Id": hc, "CallerReference": hc, "HealthCheckConfig": {"Type": "HTTPS"}, "HealthCheckVersion": 2}
+
+
+def _health_status(k: Kit, prod: dict[str, Any], value: float) -> None:
+    cloudwatch = boto3.client("cloudwatch", region_name=EAST)
+    for hc in prod["healthCheckIds"].values():
+        cloudwatch.put_metric_data(Namespace="AWS/Route53", MetricData=[{
+            "MetricName": "HealthCheckStatus", "Dimensions": [{"Name": "HealthCheckId", "Value": hc}], "Value": value,
+            "Timestamp": k.clock.now() - timedelta(seconds=30),
+        }])  # fmt: skip
+
+
+def _replicated(prod: dict[str, Any], dr: dict[str, Any], upto: int, drill_id: str) -> None:
+    """What S3 replication delivered to the DR lake by the time of the check: canaries 1..upto."""
+    east, west = boto3.client("s3", region_name=EAST), boto3.client("s3", region_name=WEST)
+    for seq in range(1, upto + 1):
+        key = f"drills/canary/{drill_id}/{seq:08d}"
+        body = east.get_object(Bucket=prod["lakeBucket"]["name"], Key=key)["Body"].read()
+        west.put_object(Bucket=dr["lakeBucket"]["name"], Key=key, Body=body)
+
+
+def _context(k: Kit, prod: dict[str, Any], dr: dict[str, Any]) -> Any:
+    ctx = k.context("region-failover", "prod", prod, execute=True, peer=Peer("prod-dr", WEST, dr))
+    ctx.canaries = {
+        "s3": S3Canary(
+            k.clients("s3", EAST), prod["lakeBucket"]["name"], k.clients("s3", WEST), dr["lakeBucket"]["name"]
+        )
+    }
+    return ctx
+
+
+def test_failover_runs_in_order_and_measures_rpo_from_the_replicated_canaries(
+    aws: None, pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod, dr = pair
+    k, stubs = _setup(pair, monkeypatch)
+    ctx = _context(k, prod, dr)
+    k.clock.after(20, lambda: _health_status(k, prod, 0.0))  # Route 53 sees the inverted checks: second detect poll
+    boto3.client("cloudwatch", region_name=WEST).put_metric_data(Namespace="AWS/Kafka", MetricData=[{
+        "MetricName": "ReplicationLatency", "Dimensions": [{"Name": "ReplicatorName", "Value": dr["kafkaReplicatorName"]}],
+        "Value": 1200.0, "Timestamp": k.clock.now() + timedelta(seconds=20),
+    }])  # fmt: skip
+    stubs["emr-us-east-1"].add_response("cancel_steps", {"CancelStepsInfoList": [{"StepId": "s-PRIMARY1", "Status": "SUBMITTED"}]}, {
+        "ClusterId": prod["emrClusterId"], "StepIds": ["s-PRIMARY1"], "StepCancellationOption": "TERMINATE_PROCESS"})  # fmt: skip
+    stubs["elasticache-us-west-2"].add_response("failover_global_replication_group", {"GlobalReplicationGroup": {"Status": "modifying"}}, {
+        "GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "PrimaryRegion": WEST, "PrimaryReplicationGroupId": dr["cacheReplicationGroupId"]})  # fmt: skip
+    gds = {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "ShowMemberInfo": True}
+    stubs["elasticache-us-west-2"].add_response(
+        "describe_global_replication_groups", _gds(prod, dr, EAST, "modifying"), gds
+    )
+    stubs["elasticache-us-west-2"].add_response("describe_global_replication_groups", _gds(prod, dr, WEST), gds)
+    stubs["emr-us-west-2"].add_response("put_managed_scaling_policy", {}, {"ClusterId": dr["emrClusterId"], "ManagedScalingPolicy": {"ComputeLimits": {
+        "UnitType": "InstanceFleetUnits", "MinimumCapacityUnits": 4, "MaximumCapacityUnits": 20, "MaximumOnDemandCapacityUnits": 4,
+        "MaximumCoreCapacityUnits": 4}}})  # fmt: skip
+    # T0 = the fence, after 8 s of canaries; the job rewinds to T0 - 1.2 s of replication latency - 5 min, generation 0 + 1.
+    rewind_ms = str(int((START + timedelta(seconds=8)).timestamp() * 1000) - 1200 - 300_000)
+    dr_step = rewound_step(dr["emrJobStep"], rewind_ms, 1, ctx.drill_id)
+    stubs["emr-us-west-2"].add_response(
+        "add_job_flow_steps", {"StepIds": ["s-DR1"]}, {"JobFlowId": dr["emrClusterId"], "Steps": [dr_step]}
+    )
+    stubs["emr-us-west-2"].add_response(
+        "describe_step",
+        {"Step": {"Id": "s-DR1", "Status": {"State": "RUNNING"}}},
+        {"ClusterId": dr["emrClusterId"], "StepId": "s-DR1"},
+    )
+    k.clock.after(60, lambda: _replicated(prod, dr, 4, ctx.drill_id))  # the 5th canary never makes it
+
+    state = k.runner(SCENARIO, ctx, {EAST: prod["drillAlarms"]["stop"], WEST: dr["drillAlarms"]["stop"]}).execute()
+
+    assert state.status == "completed", state.stop_reason
+    for stub in stubs.values():
+        stub.assert_no_pending_responses()
+    assert [(r.service, r.operation, r.region) for r in k.clients.mutating_calls()] == [
+        *[("s3", "PutObject", EAST)] * 5,
+        ("route53", "UpdateHealthCheck", EAST),
+        ("route53", "UpdateHealthCheck", EAST),
+        ("emr", "CancelSteps", EAST),
+        ("elasticache", "FailoverGlobalReplicationGroup", WEST),
+        ("application-autoscaling", "RegisterScalableTarget", WEST),
+        ("ecs", "UpdateService", WEST),
+        ("emr", "PutManagedScalingPolicy", WEST),
+        ("emr", "AddJobFlowSteps", WEST),
+    ]
+    service = boto3.client("ecs", region_name=WEST).describe_services(
+        cluster=dr["ecsClusterName"], services=[dr["ingestServiceName"]]
+    )["services"][0]
+    assert service["desiredCount"] == 5  # the primary's load, above the DR floor of 3
+    target = boto3.client("application-autoscaling", region_name=WEST).describe_scalable_targets(
+        ServiceNamespace="ecs"
+    )["ScalableTargets"][0]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (5, prod["ingestCapacity"]["maxTasks"])
+    assert dr_step["HadoopJarStep"]["Args"][dr_step["HadoopJarStep"]["Args"].index("--checkpoint-root") + 1].startswith(
+        f"s3://{dr['checkpointsBucket']['name']}/"
+    )  # a NEW checkpoint (generation 1) under the DR region's own checkpoint root
+    report = build_report(state, target_for("region-failover", "prod", prod), SCENARIO.canary_stores)
+    assert report["replicationLagAtCutover"]["kafkaReplicationLatencyMs"] == 1200.0
+    s3 = next(c for c in report["canaries"] if c["store"] == "s3")
+    assert (s3["written"], s3["recovered"], s3["lost"], s3["rpo_seconds"]) == (5, 4, [5], 2.0)
+    assert report["unmeasuredStores"] == ["kafka", "cache"]
+    assert report["result"] == "INCOMPLETE"  # kafka and cache canaries need clients inside the VPC
+    assert {row["target"]: row["verdict"] for row in report["targets"]}["RPO s3"] == "PASS"
+
+
+def test_a_stop_condition_during_promotion_rolls_everything_back_newest_first(
+    aws: None, pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod, dr = pair
+    k, stubs = _setup(pair, monkeypatch)
+    _health_status(k, prod, 0.0)
+    stubs["emr-us-east-1"].add_response("cancel_steps", {"CancelStepsInfoList": []}, None)
+    stubs["elasticache-us-west-2"].add_response(
+        "failover_global_replication_group", {"GlobalReplicationGroup": {"Status": "modifying"}}, None
+    )
+    gds = {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "ShowMemberInfo": True}
+    stubs["elasticache-us-west-2"].add_response(
+        "describe_global_replication_groups", _gds(prod, dr, EAST, "modifying"), gds
+    )
+    stubs["elasticache-us-west-2"].add_response(
+        "describe_global_replication_groups", _gds(prod, dr, EAST, "modifying"), gds
+    )
+    # Rollback, newest first: the cache goes back to us-east-1, the primary job restarts, the health checks return.
+    stubs["elasticache-us-east-1"].add_response("failover_global_replication_group", {"GlobalReplicationGroup": {"Status": "modifying"}}, {
+        "GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "PrimaryRegion": EAST, "PrimaryReplicationGroupId": prod["cacheReplicationGroupId"]})  # fmt: skip
+    stubs["emr-us-east-1"].add_response("add_job_flow_steps", {"StepIds": ["s-PRIMARY2"]}, {"JobFlowId": prod["emrClusterId"], "Steps": [
+        {"Name": JOB_STEP["Name"], "ActionOnFailure": "CONTINUE", "HadoopJarStep": JOB_STEP["Config"]}]})  # fmt: skip
+    for hc in sorted(prod["healthCheckIds"].values()):
+        stubs["route53-us-east-1"].add_response(
+            "update_health_check", {"HealthCheck": _health_check(hc)}, {"HealthCheckId": hc, "Inverted": False}
+        )
+    k.clock.after(20, lambda: set_alarm(WEST, dr["drillAlarms"]["stop"][0], "ALARM"))
+
+    state = k.runner(
+        SCENARIO, _context(k, prod, dr), {EAST: prod["drillAlarms"]["stop"], WEST: dr["drillAlarms"]["stop"]}
+    ).execute()
+
+    assert state.status == "stopped" and dr["drillAlarms"]["stop"][0] in (state.stop_reason or "")
+    assert state.rollback == "complete"
+    for stub in stubs.values():
+        stub.assert_no_pending_responses()
+    operations = [(r.operation, r.region) for r in k.clients.mutating_calls() if r.service != "s3"]
+    assert operations[-4:] == [
+        ("FailoverGlobalReplicationGroup", EAST),
+        ("AddJobFlowSteps", EAST),
+        ("UpdateHealthCheck", EAST),
+        ("UpdateHealthCheck", EAST),
+    ]
+    assert [s.status for s in state.steps if s.status == "rolled-back"] == ["rolled-back"] * 3
+
+
+def test_pair_scenarios_run_against_the_primary_only(plans: dict[str, StackPlan]) -> None:
+    assert SCENARIO.applies(plans["prod"].outputs) is None
+    assert SCENARIO.applies(plans["prod-dr"].outputs) == "run it against the pair's primary (prod)"
+    assert SCENARIO.applies(plans["staging"].outputs) == "DR strategy is 'backup-restore': there is no standby region"
+
+
+def test_failback_dry_run_plans_the_mirror_image_and_changes_nothing(
+    aws: None, pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod, dr = pair
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "3")
+    _moto_side(prod, EAST, "prod", desired=3, minimum=3, maximum=24)
+    _moto_side(dr, WEST, "prod-dr", desired=5, minimum=5, maximum=24)  # serving since the failover
+    create_alarms(EAST, prod["drillAlarms"]["stop"])
+    create_alarms(WEST, dr["drillAlarms"]["stop"])
+    k = kit(stubbed=("elasticache", "kafka", "emr", "route53"))
+    east_cache, west_cache = (
+        k.factory.stub("elasticache", EAST, k.clients),
+        k.factory.stub("elasticache", WEST, k.clients),
+    )
+    kafka, route53 = k.factory.stub("kafka", WEST, k.clients), k.factory.stub("route53", EAST, k.clients)
+    east_emr, west_emr = k.factory.stub("emr", EAST, k.clients), k.factory.stub("emr", WEST, k.clients)
+    east_cache.add_response(
+        "describe_global_replication_groups",
+        _gds(prod, dr, WEST),
+        {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "ShowMemberInfo": True},
+    )
+    kafka.add_response(
+        "describe_replicator", {"ReplicatorArn": dr["kafkaReplicatorArn"], "ReplicatorState": "RUNNING"}, None
+    )
+    prod_emr = {"Id": prod["emrClusterId"], "Name": "sp-prod-spark", "Status": {"State": "WAITING"}, "ClusterArn": prod["emrClusterArn"],
+                "Tags": [{"Key": "stack", "Value": "prod"}]}  # fmt: skip
+    east_emr.add_response("describe_cluster", {"Cluster": prod_emr}, {"ClusterId": prod["emrClusterId"]})
+    west_emr.add_response("get_managed_scaling_policy", {}, {"ClusterId": dr["emrClusterId"]})
+    east_emr.add_response("get_managed_scaling_policy", {}, {"ClusterId": prod["emrClusterId"]})
+    dr_job = {**JOB_STEP, "Id": "s-DR1", "Name": "streaming-job generation 1 failover"}
+    west_emr.add_response("list_steps", {"Steps": [dr_job]}, None)
+    east_emr.add_response("list_steps", {"Steps": []}, None)
+    west_cache.add_response("list_tags_for_resource", _tags("prod-dr"), None)
+    east_cache.add_response("list_tags_for_resource", _tags("prod"), None)
+    kafka.add_response("list_tags_for_resource", {"Tags": {"stack": "prod-dr"}}, None)
+    east_emr.add_response("describe_cluster", {"Cluster": prod_emr}, None)
+    west_emr.add_response(
+        "describe_cluster",
+        {"Cluster": {"Id": dr["emrClusterId"], "Tags": [{"Key": "stack", "Value": "prod-dr"}]}},
+        None,
+    )
+    for hc in sorted(prod["healthCheckIds"].values()):
+        route53.add_response(
+            "list_tags_for_resource",
+            {
+                "ResourceTagSet": {
+                    "ResourceType": "healthcheck",
+                    "ResourceId": hc,
+                    "Tags": [{"Key": "stack", "Value": "prod"}],
+                }
+            },
+            None,
+        )
+    ctx = k.context("failback", "prod", prod, execute=False, peer=Peer("prod-dr", WEST, dr))
+    result = k.runner(
+        SCENARIOS["failback"], ctx, {EAST: prod["drillAlarms"]["stop"], WEST: dr["drillAlarms"]["stop"]}
+    ).dry_run()
+
+    assert result.ok, result.problems
+    assert k.clients.mutating_calls() == []
+    for stub in (east_cache, west_cache, kafka, route53, east_emr, west_emr):
+        stub.assert_no_pending_responses()
+    planned = [line.split("would call ", 1)[1] for line in result.lines if "would call" in line]
+    services = [(line.split("(")[0], line.rsplit("[", 1)[1].rstrip("]")) for line in planned]
+    assert services == [
+        ("route53.update_health_check", EAST),
+        ("route53.update_health_check", EAST),
+        ("emr.cancel_steps", WEST),
+        ("elasticache.failover_global_replication_group", EAST),
+        ("application-autoscaling.register_scalable_target", EAST),
+        ("ecs.update_service", EAST),
+        ("emr.put_managed_scaling_policy", EAST),
+        ("emr.add_job_flow_steps", EAST),
+        ("application-autoscaling.register_scalable_target", WEST),
+        ("ecs.update_service", WEST),
+        ("emr.put_managed_scaling_policy", WEST),
+    ]
+    assert all("Inverted=false" in line for line in planned[:2])
+    assert 'StepIds=["s-DR1"]' in planned[2]
+    assert f'PrimaryRegion="{EAST}", PrimaryReplicationGroupId="{prod["cacheReplicationGroupId"]}"' in planned[3]
+    assert "MinCapacity=5, MaxCapacity=24" in planned[4]  # the primary takes the DR's current load back
+    assert "desiredCount=5" in planned[5]
+    assert "MinCapacity=3, MaxCapacity=6" in planned[8]  # the standby returns to its own floor and ceiling
