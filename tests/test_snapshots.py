@@ -12,7 +12,7 @@ from infra.config import loader
 from infra.offline.record import StackPlan
 from infra.offline.runtime import plan_stack
 from infra.review import snapshot
-from infra.review.diagram import mermaid
+from infra.review.diagram import diagram_markdown, diagram_path, mermaid
 from infra.review.diff import diff_snapshots
 from infra.review.render import render_markdown
 from tests.helpers import raw_with
@@ -50,6 +50,11 @@ def test_changing_a_stack_file_fails_the_snapshot_with_a_readable_diff(
     review = render_markdown([diff_snapshots(committed, changed)])
     assert "`inputs.retentionInDays`: `14` → `30`" in review
     assert "`network.flow_log_retention_days`: `14` → `30`" in review
+
+
+def test_committed_architecture_diagram_is_current(stack_plan: StackPlan) -> None:
+    path = diagram_path(stack_plan.stack)
+    assert path.exists() and path.read_text() == diagram_markdown(stack_plan), "run `blueprint snapshot`"
 
 
 def test_diagram_shows_every_component_and_its_dependencies(stack_plan: StackPlan) -> None:

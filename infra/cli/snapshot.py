@@ -8,7 +8,9 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("snapshot", help="update tests/snapshots/<stack>.json from the current program")
+    parser = subparsers.add_parser(
+        "snapshot", help="update the committed plan snapshots (tests/snapshots/) and diagrams (docs/architecture/)"
+    )
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks (default: all)")
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 and print the review if they differ"
@@ -20,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from infra.config import ConfigError, list_stacks
     from infra.offline.runtime import plan_stacks
     from infra.review import snapshot
+    from infra.review.diagram import diagram_markdown, diagram_path
     from infra.review.diff import diff_snapshots
     from infra.review.render import render_markdown
 
@@ -30,7 +33,15 @@ def run(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     diffs = []
+    stale_diagrams = []
     for stack, plan in plans.items():
+        page, path = diagram_markdown(plan), diagram_path(stack)
+        if not path.exists() or path.read_text() != page:
+            stale_diagrams.append(str(path.relative_to(snapshot.SNAPSHOT_DIR.parents[1])))
+            if not args.check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(page)
+                print(f"wrote {stale_diagrams[-1]}")
         current = snapshot.normalize(plan)
         committed = snapshot.load(stack)
         if committed == current:
@@ -38,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
         diffs.append(diff_snapshots(committed or {"stack": stack, "resources": {}}, current))
         if not args.check:
             print(f"wrote {snapshot.write(current).relative_to(snapshot.SNAPSHOT_DIR.parents[1])}")
-    if args.check and diffs:
-        sys.stdout.write(render_markdown(diffs))
+    if args.check and (diffs or stale_diagrams):
+        if diffs:
+            sys.stdout.write(render_markdown(diffs))
+        for path in stale_diagrams:
+            print(f"stale: {path}")
         return 1
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 
 from infra.offline.record import StackPlan
 
@@ -60,7 +61,7 @@ def mermaid(plan: StackPlan) -> str:
             if source and target and source != target and not _is_ancestor(by_urn, target, source):
                 edges.add((source, target))
     lines = ["flowchart LR", f"  %% stack {plan.stack} ({plan.config['tier']}) in {plan.region}"]
-    for component in plan.components():
+    for component in sorted(plan.components(), key=lambda c: c.urn):
         counts: dict[str, int] = defaultdict(int)
         for label in members[component.urn]:
             counts[label] += 1
@@ -83,3 +84,20 @@ def _is_ancestor(by_urn: dict, ancestor: str, urn: str) -> bool:
             return True
         node = by_urn.get(node.parent)
     return False
+
+
+DIAGRAM_DIR = Path(__file__).resolve().parents[2] / "docs" / "architecture"
+
+
+def diagram_markdown(plan: StackPlan) -> str:
+    """The committed architecture page of a stack (docs/architecture/<stack>.md)."""
+    return (
+        f"# Architecture of `{plan.stack}` ({plan.config['tier']}, {plan.region})\n\n"
+        "Generated from the offline plan by `blueprint snapshot` (do not edit): one box per\n"
+        "component with its key resources, an arrow to each component it depends on.\n\n"
+        f"```mermaid\n{mermaid(plan)}```\n"
+    )
+
+
+def diagram_path(stack: str) -> Path:
+    return DIAGRAM_DIR / f"{stack}.md"
