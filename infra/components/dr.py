@@ -214,37 +214,41 @@ def s3_replication_alarms(copies: Sequence[BucketCopy], pending_max: int) -> lis
 
 def backup_alarms(vault_name: str) -> list[AlarmSpec]:
     """Failed backup and copy jobs of the stack's vault (AWS Backup emits these every 5 minutes)."""
-    return [
-        AlarmSpec(
-            tier="dr",
-            family=f"{ALARM_FAMILY_PREFIX}-backup-{kind}-failed",
-            summary=f"AWS Backup {metric}",
-            metrics={"m": Metric("AWS/Backup", metric, {"BackupVaultName": vault_name}, "Sum", period=3600)},
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=1,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data="notBreaching",
-        )
-        for kind, metric in (("jobs", "NumberOfBackupJobsFailed"), ("copies", "NumberOfCopyJobsFailed"))
-    ]
+    return _any_failure_alarms(
+        "AWS/Backup", {"BackupVaultName": vault_name}, "AWS Backup {metric}", "backup-{kind}-failed",
+        (("jobs", "NumberOfBackupJobsFailed"), ("copies", "NumberOfCopyJobsFailed")),
+    )  # fmt: skip
 
 
 def export_alarms(state_machine_arn: pulumi.Input[str]) -> list[AlarmSpec]:
     """A cache export that fails or times out (the state machine gives up after 4 hours)."""
+    return _any_failure_alarms(
+        "AWS/States", {"StateMachineArn": state_machine_arn}, "Step Functions {metric} (cache export)",
+        "cache-export-{kind}", (("failed", "ExecutionsFailed"), ("timed-out", "ExecutionsTimedOut")),
+    )  # fmt: skip
+
+
+def _any_failure_alarms(
+    namespace: str,
+    dimensions: dict[str, pulumi.Input[str]],
+    summary: str,
+    family: str,
+    kinds: tuple[tuple[str, str], ...],
+) -> list[AlarmSpec]:
+    """One alarm per failure-count metric: a single failure in an hour is worth a page."""
     return [
         AlarmSpec(
             tier="dr",
-            family=f"{ALARM_FAMILY_PREFIX}-cache-export-{kind}",
-            summary=f"Step Functions {metric} (cache export)",
-            metrics={"m": Metric("AWS/States", metric, {"StateMachineArn": state_machine_arn}, "Sum", period=3600)},
+            family=f"{ALARM_FAMILY_PREFIX}-{family.format(kind=kind)}",
+            summary=summary.format(metric=metric),
+            metrics={"m": Metric(namespace, metric, dimensions, "Sum", period=3600)},
             comparison="GreaterThanOrEqualToThreshold",
             threshold=1,
             evaluation_periods=1,
             datapoints_to_alarm=1,
             treat_missing_data="notBreaching",
         )
-        for kind, metric in (("failed", "ExecutionsFailed"), ("timed-out", "ExecutionsTimedOut"))
+        for kind, metric in kinds
     ]
 
 
