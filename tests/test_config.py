@@ -79,6 +79,22 @@ def test_missing_region() -> None:
     assert message.startswith("stacks/Pulumi.dev.yaml: aws:region = None: required")
 
 
+@pytest.mark.parametrize(
+    ("stack", "expected"),
+    [("Prod_EU", "lowercase letters"), ("prod--eu", "single hyphens"), ("p" * 21, "at most 20 characters")],
+)
+def test_stack_name_that_aws_names_would_reject(stack: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse(raw_with("dev"), stack)
+    [message] = [p.format(info.value.stack_file) for p in info.value.problems]
+    assert message.startswith(f"stacks/Pulumi.{stack}.yaml: (stack name) = {stack!r}: ") and expected in message
+
+
+def test_longest_allowed_stack_name_passes() -> None:
+    config, _ = parse(raw_with("dev"), "a" * 20)
+    assert config.stack == "a" * 20
+
+
 def test_unsupported_region() -> None:
     [message] = config_errors("dev", {"aws:region": "mars-north-1"})
     assert "aws:region = 'mars-north-1'" in message and "us-east-1" in message
@@ -160,6 +176,22 @@ class TestDisasterRecoveryRules:
         [message] = config_errors("prod", {"dr": {"peerCidr": "10.30.128.0/17"}})
         assert "overlaps network.cidr 10.30.0.0/16" in message
 
+    @pytest.mark.parametrize(
+        ("peer_cidr", "expected"),
+        [("garbage", "not a valid CIDR block"), ("10.40.0.0", "no prefix length"), ("fd00::/48", "is IPv6")],
+    )
+    def test_malformed_peer_cidr_is_a_problem_not_a_crash(self, peer_cidr: str, expected: str) -> None:
+        [message] = config_errors("prod", {"dr": {"peerCidr": peer_cidr}})
+        assert f"dr.peerCidr = {peer_cidr!r}" in message and expected in message
+
+    def test_malformed_vpc_cidr_is_reported_once_by_the_network_rule(self) -> None:
+        [message] = config_errors("prod", {"network": {"cidr": "garbage"}})
+        assert "network.cidr = 'garbage'" in message and "not a valid CIDR block" in message
+
+    def test_dr_region_must_be_supported(self) -> None:
+        [message] = config_errors("staging", {"dr": {"region": "mars-north-1"}})
+        assert "dr.region = 'mars-north-1'" in message and "us-west-2" in message
+
     def test_peer_cidr_required(self) -> None:
         assert any("dr.peerCidr = None" in e for e in config_errors("staging", {"dr": {"peerCidr": None}}))
 
@@ -169,6 +201,22 @@ class TestDisasterRecoveryRules:
     def test_active_region_must_be_one_of_the_pair(self) -> None:
         [message] = config_errors("prod", {"dr": {"activeRegion": "eu-west-1"}})
         assert "must be one of the pair: us-east-1, us-west-2" in message
+
+    def test_peer_stack_must_be_fully_qualified(self) -> None:
+        [message] = config_errors("prod-dr", {"dr": {"peerStack": "prod"}})
+        assert "dr.peerStack = 'prod'" in message and "<org>/<project>/<stack>" in message
+
+    def test_each_pair_names_the_other_stacks_cidr_and_region(self) -> None:
+        """dr.peerCidr / dr.region of a stack must match what its peer's stack file really says."""
+        for stack in list_stacks():
+            config = load_stack(stack)[0]
+            peer = config.dr.peer_stack
+            if peer is None:
+                continue
+            peer_config = load_stack(peer.rsplit("/", 1)[-1])[0]
+            assert config.dr.peer_cidr == peer_config.network.cidr, stack
+            assert config.dr.region == peer_config.region, stack
+            assert peer_config.dr.peer_stack is not None and peer_config.dr.peer_stack.endswith("/" + stack)
 
     def test_secondary_runs_only_with_warm_standby(self) -> None:
         errors = config_errors("staging", {"dr": {"role": "secondary", "peerStack": "o/p/s"}})

@@ -78,17 +78,18 @@ def test_alb_and_nlb_log_to_the_sse_s3_bucket_after_its_policy_exists(stack_plan
     """AWS checks the log-delivery grant when access logs are enabled: the policy must exist first."""
     bucket = stack_plan.outputs["lbLogsBucket"]["name"]
     bucket_urn = _named(stack_plan, "aws:s3/bucketPolicy:BucketPolicy", f"storage-{LB_LOGS}-policy").urn
-    for name, prefix in (("edge-alb", ALB_LOG_PREFIX), ("edge-nlb", NLB_LOG_PREFIX)):
-        lb = _maybe(stack_plan, LB, name)
-        if lb is None:
-            continue
+    balancers = [("edge-alb", ALB_LOG_PREFIX)] + ([("edge-nlb", NLB_LOG_PREFIX)] if _edge(stack_plan)["nlb"] else [])
+    for name, prefix in balancers:
+        lb = _named(stack_plan, LB, name)
         assert lb.inputs["accessLogs"] == {"bucket": bucket, "prefix": prefix, "enabled": True}
         assert bucket_urn in lb.dependencies
 
 
 def test_deletion_protection_and_protect_only_in_prod(stack_plan: StackPlan) -> None:
     prod = stack_plan.config["tier"] == "prod"
-    for lb in (r for r in stack_plan.of_type(LB) if r.name.startswith("edge-")):
+    balancers = [r for r in stack_plan.of_type(LB) if r.name.startswith("edge-")]
+    assert len(balancers) == (2 if _edge(stack_plan)["nlb"] else 1)
+    for lb in balancers:
         assert lb.inputs["enableDeletionProtection"] is prod, lb.name
         assert lb.protect is prod, lb.name
 

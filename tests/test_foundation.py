@@ -19,6 +19,22 @@ def test_customer_managed_key_rotates_and_has_an_alias(stack_plan: StackPlan) ->
     assert f"alias/sp-{stack_plan.stack}-key" in aliases
 
 
+def test_key_policy_lets_the_alarm_topic_publishers_use_the_key(stack_plan: StackPlan) -> None:
+    """CloudWatch and Backup are held to this account; EventBridge must not be: KMS requests it makes
+    for an encrypted topic carry no aws:SourceAccount, and a condition on it drops every event."""
+    [key] = [k for k in stack_plan.of_type("aws:kms/key:Key") if k.region == stack_plan.region]
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    account = stack_plan.outputs["accountId"]
+    alarms = statements["AlarmsPublishToEncryptedTopics"]
+    assert set(alarms["Principal"]["Service"]) == {"cloudwatch.amazonaws.com", "backup.amazonaws.com"}
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
+    events = statements["EventBridgePublishesToEncryptedTopics"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"} and "Condition" not in events
+    assert set(events["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    services = [s["Principal"].get("Service") for s in statements.values()]
+    assert sum("events.amazonaws.com" in (p if isinstance(p, list) else [p]) for p in services) == 1
+
+
 def test_prod_key_waits_longest_before_deletion(plans: dict[str, StackPlan]) -> None:
     windows = {s: p.config["kms"]["deletion_window_days"] for s, p in plans.items()}
     assert windows["prod"] == 30 and windows["dev"] == 7

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from infra.components.network import TIER_SECURITY_GROUPS
 from infra.offline.record import StackPlan
 from infra.planning.cidr import SUBNET_TIERS, allocate_subnets
 
@@ -120,14 +121,18 @@ def test_vpc_flow_logs_go_to_an_encrypted_log_group(stack_plan: StackPlan) -> No
 
 def test_default_security_group_is_stripped(stack_plan: StackPlan) -> None:
     default_sg = stack_plan.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
-    assert default_sg.inputs.get("ingress", []) == [] and default_sg.inputs.get("egress", []) == []
+    assert default_sg.inputs["ingress"] == [] and default_sg.inputs["egress"] == []
 
 
-def test_data_tier_security_groups_never_egress_beyond_the_vpc(stack_plan: StackPlan) -> None:
-    groups = {
-        g.outputs["id"]: g.inputs.get("tags", {}).get("tier")
-        for g in stack_plan.of_type("aws:ec2/securityGroup:SecurityGroup")
+def test_only_the_ingest_and_processing_tiers_egress_beyond_the_vpc(stack_plan: StackPlan) -> None:
+    """The ALB reaches only its targets inside the VPC; data tiers and endpoints never leave it."""
+    sg_ids = stack_plan.outputs["securityGroupIds"]
+    egress = stack_plan.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    destinations = {
+        tier: [r.inputs.get("cidrIpv4") for r in egress if r.inputs["securityGroupId"] == sg_ids[tier]]
+        for tier in TIER_SECURITY_GROUPS
     }
-    for rule in stack_plan.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):
-        if groups.get(rule.inputs["securityGroupId"]) in ("kafka", "cache", "endpoints"):
-            assert rule.inputs["cidrIpv4"] == stack_plan.config["network"]["cidr"]
+    vpc_cidr = stack_plan.config["network"]["cidr"]
+    assert destinations == {
+        tier: ["0.0.0.0/0" if tier in ("ingest", "processing") else vpc_cidr] for tier in TIER_SECURITY_GROUPS
+    }

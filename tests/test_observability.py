@@ -271,23 +271,28 @@ def test_metric_math_and_percentiles_are_built_right(stack_plan: StackPlan) -> N
     assert [q["expression"] for q in controller.inputs["metricQueries"] if q.get("returnData")] == [
         "ABS(controllers - 1)"
     ]
-    if "edge-alb-p99" in by_name:
-        p99 = by_name["edge-alb-p99"].inputs
-        assert p99["extendedStatistic"] == "p99" and "statistic" not in p99
-    if "ingest-tasks-below-desired" in by_name:
-        tasks = by_name["ingest-tasks-below-desired"].inputs["metricQueries"]
-        assert {q["metric"]["namespace"] for q in tasks if "metric" in q} == {"ECS/ContainerInsights"}
-        (cluster,) = stack_plan.of_type("aws:ecs/cluster:Cluster")
-        assert {"name": "containerInsights", "value": "enabled"} in cluster.inputs["settings"]
+    # Every stack has the edge and the ingest service: these alarms must exist, not merely be right if present.
+    p99 = by_name["edge-alb-p99"].inputs
+    assert p99["extendedStatistic"] == "p99" and "statistic" not in p99
+    tasks = by_name["ingest-tasks-below-desired"].inputs["metricQueries"]
+    assert {q["metric"]["namespace"] for q in tasks if "metric" in q} == {"ECS/ContainerInsights"}
+    (cluster,) = stack_plan.of_type("aws:ecs/cluster:Cluster")
+    assert {"name": "containerInsights", "value": "enabled"} in cluster.inputs["settings"]
 
 
 def test_replicas_only_metrics_do_not_alarm_when_missing(stack_plan: StackPlan) -> None:
+    checked: Counter[str] = Counter()
     for alarm in _alarms(stack_plan):
         name = alarm.inputs["name"]
         if "-cache-replication-lag-" in name or "-cache-evictions-" in name or "5xx" in name:
             assert alarm.inputs["treatMissingData"] == "notBreaching", name
+            checked["notBreaching"] += 1
         if "no-healthy-hosts" in name:
             assert alarm.inputs["treatMissingData"] == "breaching", name
+            checked["breaching"] += 1
+    # Two per cache node, two 5XX alarms on the ALB; one no-healthy-hosts alarm per load balancer.
+    assert checked["notBreaching"] == 2 * stack_plan.outputs["alarmCounts"]["cache"] // 5 + 2
+    assert checked["breaching"] == (2 if stack_plan.outputs["nlbArn"] else 1)
 
 
 @settings(max_examples=25, deadline=None)

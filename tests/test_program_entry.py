@@ -70,3 +70,27 @@ def test_cli_plan_prints_problems_without_traceback(bad_stacks_dir: Path, capsys
 def test_cli_plan_rejects_an_unknown_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert blueprint(["plan", "qa"]) == 2
     assert "unknown stack(s): qa" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["plan", "--all", "dev"], "not both"),
+        (["snapshot", "--check", "qa"], "unknown stack(s): qa"),
+        (["diff", "qa"], "unknown stack(s): qa"),
+        (["diagram", "qa"], "unknown stack: qa"),
+    ],
+)
+def test_cli_bad_arguments_exit_2_with_a_message(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert blueprint(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_cli_diff_reports_an_unwritable_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "missing-dir" / "review.md"
+    assert blueprint(["diff", "dev", "--output", str(target)]) == 2
+    assert f"cannot write --output {target}" in capsys.readouterr().err
+    assert not target.exists()

@@ -135,3 +135,16 @@ def test_weaker_dr_strategy_in_config_is_flagged() -> None:
     )
     assert any("DR PATH LOST: prod DR strategy 'warm-standby' -> 'backup-restore'" in x for x in diff.risks)
     assert "`dr.strategy`" in markdown
+
+
+def test_a_filled_in_empty_container_lists_its_entries_only() -> None:
+    """``options: {}`` gaining ``dependsOn`` reads as the new entry, not as ``{}`` -> null."""
+    diff, markdown = changed(lambda r: r[MSK]["options"].update(dependsOn=["aws:ec2/vpc:Vpc::network-vpc"]))
+    before = copy.deepcopy(BASE)
+    before[MSK]["options"] = {}
+    filled = diff_snapshots(snap(before), snap(BASE))
+    [change] = filled.changes
+    assert change.properties == [("options.protect", None, True)]
+    [change] = diff.changes
+    assert change.properties == [("options.dependsOn[0]", None, "aws:ec2/vpc:Vpc::network-vpc")]
+    assert "`options`" not in markdown

@@ -106,8 +106,11 @@ def test_commands_carry_the_real_names_and_arns(plans: dict[str, StackPlan]) -> 
         f"--iam-role-arn {prod['backupRoleArn']}" in restore
         and f"--backup-vault-name {prod['backupVaultName']}" in restore
     )
+    # A cluster-mode scratch group needs automatic failover, and the user group keeps it closed.
+    assert f"--automatic-failover-enabled --user-group-ids {prod['cacheUserGroupId']}" in restore
     assert "sp-prod-kafka-disk-used-broker-1" in files["msk-broker.md"]
     az_loss = files["az-loss.md"]
+    assert prod["fisExperimentTemplateIds"]
     assert all(template in az_loss for template in prod["fisExperimentTemplateIds"].values())
 
 

@@ -155,7 +155,14 @@ def test_managed_scaling_limits_and_the_program_does_not_fight_the_scaler(stack_
         cluster.ignore_changes
     )
     assert set(stack_plan.one(FLEET).ignore_changes) == {"targetOnDemandCapacity", "targetSpotCapacity"}
-    assert stack_plan.outputs["emrManagedScaling"]["maximumUnits"] == cfg.managed_scaling_max
+    # The output operators read is the policy the cluster got, not a second copy of the numbers.
+    assert stack_plan.outputs["emrManagedScaling"] == {
+        "unitType": limits["unitType"],
+        "minimumUnits": limits["minimumCapacityUnits"],
+        "maximumUnits": limits["maximumCapacityUnits"],
+        "maximumOnDemandUnits": limits["maximumOndemandCapacityUnits"],
+        "maximumCoreUnits": limits["maximumCoreCapacityUnits"],
+    }
 
 
 def test_security_configuration_encrypts_with_the_stack_key(stack_plan: StackPlan) -> None:

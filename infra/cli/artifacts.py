@@ -355,7 +355,12 @@ def _fetch_command(args: argparse.Namespace) -> int:
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    outcomes = fetch_all(catalog, args.dest, maven_url=args.maven_url, pypi_url=args.pypi_url, force=args.force)
+    try:
+        args.dest.mkdir(parents=True, exist_ok=True)
+        outcomes = fetch_all(catalog, args.dest, maven_url=args.maven_url, pypi_url=args.pypi_url, force=args.force)
+    except OSError as exc:
+        print(f"error: cannot write under --dest {args.dest}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
     for outcome in outcomes:
         line = f"{outcome.status:>10}  {outcome.name}" + (f"  ({outcome.detail})" if outcome.detail else "")
         print(line, file=sys.stderr if outcome.status == "failed" else sys.stdout)
@@ -386,7 +391,7 @@ def _status_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run this command alone (tests, or before the lead lists it in COMMANDS)."""
+    """Run this command alone, without the other sub-commands' parsers (tests)."""
     parser = argparse.ArgumentParser(prog="blueprint")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

@@ -19,6 +19,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--output", metavar="FILE", help="write the Markdown here instead of stdout")
     parser.add_argument("--fail-on-risk", action="store_true", help="exit 3 when a risky change is found")
+    parser.epilog = (
+        "exit codes: 0 review written, 1 invalid stack config or the base revision cannot be planned, "
+        "2 bad arguments (unknown stack, unwritable --output), 3 risky change with --fail-on-risk"
+    )
     parser.set_defaults(func=run)
 
 
@@ -54,8 +58,12 @@ def run(args: argparse.Namespace) -> int:
         costs[stack] = _cost_lines(base_plans.get(stack) if base_plans else None, current[stack], before)
     markdown = render_markdown(diffs, costs)
     if args.output:
-        with open(args.output, "w") as handle:
-            handle.write(markdown)
+        try:
+            with open(args.output, "w") as handle:
+                handle.write(markdown)
+        except OSError as exc:
+            print(f"cannot write --output {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     else:
         sys.stdout.write(markdown)
     return 3 if args.fail_on_risk and any(d.risks for d in diffs) else 0

@@ -21,6 +21,9 @@ def run(args: argparse.Namespace) -> int:
     from infra.config import ConfigError, list_stacks
 
     available = list_stacks()
+    if args.all and args.stacks:
+        print(f"name stacks ({', '.join(args.stacks)}) or use --all, not both", file=sys.stderr)
+        return 2
     stacks = available if args.all else args.stacks
     if not stacks:
         print(f"name a stack ({', '.join(available)}) or use --all", file=sys.stderr)

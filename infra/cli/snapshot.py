@@ -15,6 +15,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 and print the review if they differ"
     )
+    parser.epilog = (
+        "exit codes: 0 current (or written), 1 invalid stack config or --check found a difference, 2 bad arguments"
+    )
     parser.set_defaults(func=run)
 
 
@@ -26,7 +29,12 @@ def run(args: argparse.Namespace) -> int:
     from infra.review.diff import diff_snapshots
     from infra.review.render import render_markdown
 
-    stacks = args.stacks or list_stacks()
+    available = list_stacks()
+    stacks = args.stacks or available
+    unknown = [s for s in stacks if s not in available]
+    if unknown:
+        print(f"unknown stack(s): {', '.join(unknown)}; stacks/ has: {', '.join(available)}", file=sys.stderr)
+        return 2
     try:
         plans = plan_stacks(stacks)
     except ConfigError as exc:
@@ -52,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.check and (diffs or stale_diagrams):
         if diffs:
             sys.stdout.write(render_markdown(diffs))
-        for path in stale_diagrams:
-            print(f"stale: {path}")
+        for stale in stale_diagrams:
+            print(f"stale: {stale}")
         return 1
     return 0

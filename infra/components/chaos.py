@@ -99,6 +99,17 @@ def experiment_role_policy(region: str, account_id: str, replication_group_id: s
     }
 
 
+def experiment_role_trust(region: str, account_id: str) -> dict[str, Any]:
+    """FIS may assume the role only for this account's experiments: the confused-deputy guard of the
+    FIS user guide ("IAM roles for AWS FIS experiments", checked 2026-11-26)."""
+    trust = service_trust("fis.amazonaws.com")
+    trust["Statement"][0]["Condition"] = {  # type: ignore[index]
+        "StringEquals": {"aws:SourceAccount": account_id},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:fis:{region}:{account_id}:experiment/*"},
+    }
+    return trust
+
+
 def subnet_arn(region: str, account_id: str, subnet_id: str) -> str:
     return f"arn:aws:ec2:{region}:{account_id}:subnet/{subnet_id}"
 
@@ -128,7 +139,7 @@ class Chaos(pulumi.ComponentResource):
             raise ValueError("an FIS experiment needs at least one stop-condition alarm")
         naming, child = args.naming, pulumi.ResourceOptions(parent=self)
         self.role = aws.iam.Role(
-            f"{name}-fis-role", name=naming("fis"), assume_role_policy=json.dumps(service_trust("fis.amazonaws.com")),
+            f"{name}-fis-role", name=naming("fis"), assume_role_policy=json.dumps(experiment_role_trust(args.region, args.account_id)),
             description="AWS FIS: disrupt this stack's private subnets and cache AZ power during drills", opts=child,
         )  # fmt: skip
         role_child = pulumi.ResourceOptions(parent=self.role)

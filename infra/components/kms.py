@@ -22,7 +22,8 @@ class StackKey(pulumi.ComponentResource):
     """A symmetric key with yearly rotation and a policy that lets the AWS services we use encrypt with it.
 
     IAM policies grant our own roles; the key policy must name the service principals that
-    act without a role of ours (CloudWatch Logs, CloudWatch alarms publishing to SNS).
+    act without a role of ours: CloudWatch Logs, the publishers of the encrypted alarm topic
+    (CloudWatch alarms, EventBridge rules, AWS Backup) and vended-log delivery to S3.
     """
 
     key: aws.kms.Key
@@ -48,6 +49,7 @@ class StackKey(pulumi.ComponentResource):
 
 
 def key_policy(account: str, region: str) -> dict[str, object]:
+    """The key policy of a stack key in ``region`` (also the DR copy key, infra/components/dr.py)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -71,13 +73,27 @@ def key_policy(account: str, region: str) -> dict[str, object]:
             {
                 "Sid": "AlarmsPublishToEncryptedTopics",
                 "Effect": "Allow",
-                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com"]},
+                "Principal": {"Service": ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             },
             {
-                "Sid": "MskAndElastiCacheDeliverLogs",
+                # No aws:SourceAccount / aws:SourceArn here: KMS policies with them are not supported
+                # for EventBridge-to-encrypted-topic delivery, and every event would be dropped
+                # ("Key management", Amazon SNS developer guide, section "Enable compatibility between
+                # event sources from AWS services and encrypted topics",
+                # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, checked 2026-11-26).
+                "Sid": "EventBridgePublishesToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            },
+            {
+                # MSK broker logs into the SSE-KMS logs bucket (ElastiCache logs go to CloudWatch
+                # Logs, NLB access logs to the SSE-S3 lb-logs bucket).
+                "Sid": "VendedLogsToEncryptedBuckets",
                 "Effect": "Allow",
                 "Principal": {"Service": "delivery.logs.amazonaws.com"},
                 "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],

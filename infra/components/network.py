@@ -18,7 +18,7 @@ from infra.config.schema import NetworkConfig
 from infra.naming import Naming
 from infra.planning.cidr import SUBNET_TIERS, allocate_subnets
 
-# Security groups every tier gets up front, empty: the component that owns a destination
+# Security groups every tier gets up front, with egress only: the component that owns a destination
 # adds the ingress rules naming its sources, so tiers can reference each other without cycles.
 TIER_SECURITY_GROUPS = {
     "alb": "internet-facing application load balancer",
@@ -29,7 +29,8 @@ TIER_SECURITY_GROUPS = {
     "endpoints": "interface VPC endpoints",
 }
 # Tiers that need egress beyond the VPC (image pulls, S3, AWS APIs through NAT or endpoints).
-EGRESS_ANYWHERE = ("alb", "ingest", "processing")
+# The ALB is not one: it only reaches its targets, the ingest tasks inside the VPC.
+EGRESS_ANYWHERE = ("ingest", "processing")
 
 
 @dataclass(frozen=True)

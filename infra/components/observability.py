@@ -50,7 +50,8 @@ DASHBOARD_TEMPLATE = "observability/dashboard.json.j2"
 # An alarm widget lists at most 100 alarms (CloudWatch "Dashboard Body Structure and Syntax").
 ALARMS_PER_WIDGET = 100
 # Service principals that publish to the alarm topic; the stack key's policy lets the same
-# three use it (infra/components/kms.py, statement AlarmsPublishToEncryptedTopics).
+# three use it (infra/components/kms.py, statements AlarmsPublishToEncryptedTopics and
+# EventBridgePublishesToEncryptedTopics).
 PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com")
 OPERATORS = {
     "GreaterThanThreshold": ">",

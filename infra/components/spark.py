@@ -48,6 +48,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.cli.artifacts import BUILD_DIR, Catalog, load_catalog, missing_or_modified
+from infra.components.network import service_trust
 from infra.components.storage import EMR_LOG_PREFIX, Storage
 from infra.config.rules.dr import serves_traffic
 from infra.config.schema import SparkConfig, Tier
@@ -457,18 +458,20 @@ def cache_access(cache: Any) -> CacheAccess | None:
 
 
 def stack_outputs(spark: Spark, cfg: SparkConfig, job: JobPackage) -> dict[str, Any]:
+    limits = managed_scaling_limits(cfg)
     return {
         "emrClusterId": spark.cluster.id,
         "emrClusterArn": spark.cluster.arn,
         "emrClusterName": spark.cluster_name,
         "emrReleaseLabel": cfg.release_label,
         "emrFleets": fleets_summary(cfg),
+        # The very limits the ManagedScalingPolicy gets, under the output's shorter names.
         "emrManagedScaling": {
-            "unitType": "InstanceFleetUnits",
-            "minimumUnits": cfg.core_capacity,
-            "maximumUnits": cfg.managed_scaling_max,
-            "maximumOnDemandUnits": cfg.core_capacity,
-            "maximumCoreUnits": cfg.core_capacity,
+            "unitType": limits["unit_type"],
+            "minimumUnits": limits["minimum_capacity_units"],
+            "maximumUnits": limits["maximum_capacity_units"],
+            "maximumOnDemandUnits": limits["maximum_ondemand_capacity_units"],
+            "maximumCoreUnits": limits["maximum_core_capacity_units"],
         },
         "emrJobStep": spark.job_step,
         "emrJobSubmitted": cfg.run_job and spark.job_step is not None,
@@ -585,17 +588,10 @@ def security_configuration(key_arn: str, in_transit: bool, certificates_uri: str
     }
 
 
-def service_trust(*services: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": list(services)}, "Action": "sts:AssumeRole"}],
-    }
-
-
 def emr_service_trust(region: str, account_id: str) -> dict[str, Any]:
     """EMR may assume the role only for this account's clusters (confused-deputy guard, "Service role for Amazon EMR")."""
     trust = service_trust("elasticmapreduce.amazonaws.com")
-    trust["Statement"][0]["Condition"] = {
+    trust["Statement"][0]["Condition"] = {  # type: ignore[index]
         "StringEquals": {"aws:SourceAccount": account_id},
         "ArnLike": {"aws:SourceArn": f"arn:aws:elasticmapreduce:{region}:{account_id}:*"},
     }

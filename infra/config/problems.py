@@ -11,14 +11,15 @@ PROJECT = "streaming-platform"
 @dataclass(frozen=True)
 class Problem:
     key: str
-    """Dotted stack-file key without namespace, e.g. ``network.azCount``; ``aws:region`` kept as is."""
+    """Dotted stack-file key without namespace, e.g. ``network.azCount``; ``aws:region`` kept as is;
+    ``(file)`` or ``(stack name)`` for what is not a key."""
     value: Any
     message: str
     """What is wrong and what is allowed."""
     severity: Literal["error", "warning"] = "error"
 
     def format(self, stack_file: str) -> str:
-        key = self.key if ":" in self.key else f"{PROJECT}:{self.key}"
+        key = self.key if ":" in self.key or self.key.startswith("(") else f"{PROJECT}:{self.key}"
         return f"{stack_file}: {key} = {self.value!r}: {self.message}"
 
 

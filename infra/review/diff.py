@@ -120,11 +120,19 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 def _property_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     flat_before, flat_after = flatten(before), flatten(after)
+    paths = set(flat_before) | set(flat_after)
     return [
         (path, flat_before.get(path), flat_after.get(path))
-        for path in sorted(set(flat_before) | set(flat_after))
-        if flat_before.get(path) != flat_after.get(path)
+        for path in sorted(paths)
+        if flat_before.get(path) != flat_after.get(path) and not _filled_in(path, flat_before, flat_after, paths)
     ]
+
+
+def _filled_in(path: str, flat_before: dict[str, Any], flat_after: dict[str, Any], paths: set[str]) -> bool:
+    """An empty ``{}``/``[]`` on one side whose entries the other side lists: those entries are the change."""
+    sides = (flat_before.get(path), flat_after.get(path))
+    empty_on_one_side = any(v in ({}, []) for v in sides) and (path not in flat_before or path not in flat_after)
+    return empty_on_one_side and any(p.startswith((f"{path}.", f"{path}[")) for p in paths)
 
 
 def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> StackDiff:

@@ -161,3 +161,21 @@ def test_a_guard_alarm_stops_the_drill_and_rollback_stops_the_experiment(
 def test_dev_has_no_az_outage_drill(plans: dict[str, StackPlan]) -> None:
     assert SCENARIO.applies(plans["dev"].outputs) == "the stack has no FIS experiment templates (dev tier)"
     assert SCENARIO.applies(plans["staging"].outputs) is None
+
+
+def test_a_cancelled_experiment_fails_the_drill_without_waiting_for_the_timeout(
+    aws: None, prod: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    k, fis, cache, az = _setup(prod, monkeypatch)
+    _group(cache, prod, "modifying")  # detected at once
+    _experiment(fis, "running")  # recover: served by the other AZs
+    _group(cache, prod, "available")
+    _experiment(fis, "cancelled")  # experiment-ends: FIS will never complete it
+    _experiment(fis, "cancelled")  # rollback reads it: nothing left to stop
+    ctx = k.context("az-outage", "prod", prod, execute=True, options={"az": az})
+    state = k.runner(SCENARIO, ctx, {REGION: prod["drillAlarms"]["stop"]}).execute()
+    assert state.status == "failed"
+    assert "experiment-ends: experiment cancelled" in (state.stop_reason or "")
+    assert state.step("experiment-ends").polls == 1
+    assert [r.operation for r in k.clients.mutating_calls()] == ["StartExperiment"]
+    fis.assert_no_pending_responses()

@@ -62,6 +62,11 @@ def test_the_role_may_interrupt_only_this_stacks_cache(plans: dict[str, StackPla
         next(r for r in plan.of_type("aws:iam/role:Role") if r.name == "chaos-fis-role").inputs["assumeRolePolicy"]
     )
     assert trust["Statement"][0]["Principal"] == {"Service": ["fis.amazonaws.com"]}
+    account = plan.outputs["accountId"]
+    assert trust["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:fis:{plan.region}:{account}:experiment/*"},
+    }
     policy = json.loads(
         next(p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "chaos-fis-cache-access").inputs[
             "policy"

@@ -69,6 +69,7 @@ def test_restore_into_scratch_resources_verifies_and_deletes_them(aws: None, pro
     cache.add_response("describe_replication_groups", {"ReplicationGroups": [{
         "ReplicationGroupId": group_id, "Status": "available", "CacheNodeType": "cache.r7g.xlarge", "KmsKeyId": prod["kmsKeyArn"],
         "NodeGroups": [{"NodeGroupId": "0001"}, {"NodeGroupId": "0002"}, {"NodeGroupId": "0003"}], "MemberClusters": prod["cacheMemberClusters"],
+        "ClusterEnabled": True, "UserGroupIds": [prod["cacheUserGroupId"]],
     }]}, {"ReplicationGroupId": group_id})  # fmt: skip
     cache.add_response("describe_cache_clusters", {"CacheClusters": [{
         "CacheClusterId": prod["cacheMemberClusters"][0], "Engine": "valkey", "EngineVersion": "8.2.0",
@@ -98,8 +99,9 @@ def test_restore_into_scratch_resources_verifies_and_deletes_them(aws: None, pro
     cache.add_response("create_replication_group", {"ReplicationGroup": {"ReplicationGroupId": names["cache"]}}, {
         "ReplicationGroupId": names["cache"], "ReplicationGroupDescription": ANY, "SnapshotName": snapshot["SnapshotName"],
         "CacheNodeType": "cache.r7g.xlarge", "Engine": "valkey", "EngineVersion": "8.2.0", "NumNodeGroups": 3,
-        "ReplicasPerNodeGroup": 0, "CacheSubnetGroupName": "sp-prod-cache-subnets", "SecurityGroupIds": [prod["securityGroupIds"]["cache"]],
-        "CacheParameterGroupName": prod["cacheParameterGroupName"], "AtRestEncryptionEnabled": True, "TransitEncryptionEnabled": True,
+        "ReplicasPerNodeGroup": 0, "AutomaticFailoverEnabled": True, "CacheSubnetGroupName": "sp-prod-cache-subnets",
+        "SecurityGroupIds": [prod["securityGroupIds"]["cache"]], "CacheParameterGroupName": prod["cacheParameterGroupName"],
+        "UserGroupIds": [prod["cacheUserGroupId"]], "AtRestEncryptionEnabled": True, "TransitEncryptionEnabled": True,
         "KmsKeyId": prod["kmsKeyArn"], "Tags": [{"Key": "stack", "Value": "prod"}, {"Key": "drill", "Value": ctx.drill_id}],
     })  # fmt: skip
     scratch_group = {"ReplicationGroups": [{"ReplicationGroupId": names["cache"], "Status": "available"}]}
@@ -148,6 +150,29 @@ def test_no_recovery_point_means_no_restore(aws: None, prod: dict[str, Any]) -> 
     assert state.status == "failed"
     assert "has no completed recovery point" in (state.stop_reason or "")
     assert k.clients.mutating_calls() == []
+
+
+def test_a_cache_without_rbac_is_not_copied_into_an_open_scratch_group(aws: None, prod: dict[str, Any]) -> None:
+    """With no user group the scratch copy of production data would accept anyone: refused before any change."""
+    k = kit(stubbed=("backup", "elasticache"))
+    create_alarms(REGION, prod["drillAlarms"]["stop"])
+    backup, cache = k.factory.stub("backup", REGION, k.clients), k.factory.stub("elasticache", REGION, k.clients)
+    point = {"RecoveryPointArn": f"arn:aws:backup:{REGION}:123456789012:recovery-point:1EB3B5E7", "Status": "COMPLETED",
+             "BackupVaultArn": prod["backupVaultArn"], "CreationDate": START - timedelta(hours=7)}  # fmt: skip
+    backup.add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": [point]}, None)
+    snapshot = {"SnapshotName": "automatic.sp-prod-cache", "SnapshotStatus": "available",
+                "NodeSnapshots": [{"SnapshotCreateTime": START - timedelta(hours=6)}]}  # fmt: skip
+    cache.add_response("describe_snapshots", {"Snapshots": [snapshot]}, None)
+    token_group = {"ReplicationGroupId": prod["cacheReplicationGroupId"], "Status": "available", "AuthTokenEnabled": True,
+                   "ClusterEnabled": True, "UserGroupIds": [], "MemberClusters": prod["cacheMemberClusters"]}  # fmt: skip
+    cache.add_response("describe_replication_groups", {"ReplicationGroups": [token_group]}, None)
+    state = k.runner(
+        SCENARIO, k.context("restore", "prod", prod, execute=True), {REGION: prod["drillAlarms"]["stop"]}
+    ).execute()
+    assert state.status == "failed"
+    assert "has no RBAC user group" in (state.stop_reason or "")
+    assert k.clients.mutating_calls() == []
+    cache.assert_no_pending_responses()
 
 
 def test_dev_has_no_backups_to_restore(plans: dict[str, StackPlan]) -> None:

@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterator
 
 from infra.config.problems import Problem, error, warning
+from infra.config.rules.foundation import SUPPORTED_REGIONS
 from infra.config.schema import StackConfig
-from infra.planning.cidr import cidrs_overlap
+from infra.planning.cidr import cidrs_overlap, parse_ipv4_cidr
 
 # The weakest strategy each tier may run (aws-facts.md "Disaster recovery").
 ORDER = ("none", "backup-restore", "warm-standby")
@@ -22,6 +23,8 @@ LEAST_STRATEGY = {"dev": "none", "staging": "backup-restore", "prod": "warm-stan
 # job is a cron. Six fields: minutes hours day-of-month month day-of-week year ("Schedule types on
 # EventBridge Scheduler", "Creating a backup plan", checked 2026-11-26).
 CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
+# A StackReference needs the fully qualified name (Pulumi docs, "Stack references"; checked 2026-11-26).
+PEER_STACK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def check(config: StackConfig) -> Iterator[Problem]:
@@ -40,14 +43,16 @@ def check(config: StackConfig) -> Iterator[Problem]:
         yield error("dr.region", None, f"required with strategy '{dr.strategy}': the other region of the pair")
     elif dr.region == config.region:
         yield error("dr.region", dr.region, f"must differ from the stack's region {config.region}")
+    elif dr.region not in SUPPORTED_REGIONS:
+        yield error("dr.region", dr.region, f"allowed: {', '.join(r for r in SUPPORTED_REGIONS if r != config.region)}")
     if dr.peer_cidr is None:
         yield error("dr.peerCidr", None, f"required with strategy '{dr.strategy}': the other region's VPC CIDR")
-    elif cidrs_overlap(dr.peer_cidr, config.network.cidr):
-        yield error(
-            "dr.peerCidr", dr.peer_cidr, f"overlaps network.cidr {config.network.cidr}; the pair needs disjoint ranges"
-        )
+    else:
+        yield from _peer_cidr(dr.peer_cidr, config.network.cidr)
     if dr.role == "secondary" and dr.peer_stack is None:
         yield error("dr.peerStack", None, "a secondary stack reads its primary's outputs: name it as org/project/stack")
+    if dr.peer_stack is not None and not PEER_STACK.match(dr.peer_stack):
+        yield error("dr.peerStack", dr.peer_stack, "must be a fully qualified stack name: <org>/<project>/<stack>")
     if dr.role == "secondary" and dr.strategy != "warm-standby":
         yield error("dr.role", dr.role, "only 'warm-standby' runs a secondary stack; backup-restore keeps copies only")
     pair = {config.region, dr.region}
@@ -60,6 +65,21 @@ def check(config: StackConfig) -> Iterator[Problem]:
         yield from _warm_standby(config)
     else:
         yield from _backup_restore(config)
+
+
+def _peer_cidr(peer_cidr: str, vpc_cidr: str) -> Iterator[Problem]:
+    """The peer's VPC block must be IPv4 and disjoint from ours; a bad network.cidr is foundation's to report."""
+    try:
+        parse_ipv4_cidr(peer_cidr)
+    except ValueError as exc:
+        yield error("dr.peerCidr", peer_cidr, str(exc))
+        return
+    try:
+        overlaps = cidrs_overlap(peer_cidr, vpc_cidr)
+    except ValueError:
+        return
+    if overlaps:
+        yield error("dr.peerCidr", peer_cidr, f"overlaps network.cidr {vpc_cidr}; the pair needs disjoint ranges")
 
 
 def _schedules(config: StackConfig) -> Iterator[Problem]:

@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from infra.config.problems import Problem, error
 from infra.config.schema import INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, StackConfig
 from infra.planning.cidr import check_layout
 
-# Regions the blueprint is priced and tested for (infra/data/prices.yaml covers them).
+# Regions the blueprint is tested for. infra/data/prices.yaml prices only us-east-1, us-west-2
+# and eu-west-1: a stack elsewhere plans normally, its resources listed as not priced.
 SUPPORTED_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1")
 REQUIRED_ENDPOINTS = ("sts", "kms", "logs", "secretsmanager", "ecr.api", "ecr.dkr")
 MIN_AZS = {"dev": 2, "staging": 3, "prod": 3}
+# Resource names embed the stack name (infra/naming.py). The longest, the bucket
+# sp-<stack>-cache-exports-<12-digit account>-eu-central-1, must stay within S3's 63
+# lowercase letters, digits and hyphens ("General purpose bucket naming rules", Amazon S3
+# User Guide); ElastiCache ids (sp-<stack>-cache, ...) allow no consecutive or trailing
+# hyphen (CreateReplicationGroup, ReplicationGroupId). Checked 2026-11-26.
+MAX_STACK_NAME_LENGTH = 20
+_STACK_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def stack_name_problem(stack: str) -> str | None:
+    """Why resource names derived from this stack name would be rejected by AWS; None when fine."""
+    if not _STACK_NAME.match(stack):
+        return "lowercase letters, digits and single hyphens, starting with a letter (it is part of bucket and cache names)"
+    if len(stack) > MAX_STACK_NAME_LENGTH:
+        return f"at most {MAX_STACK_NAME_LENGTH} characters (bucket names derived from it are limited to 63)"
+    return None
 
 
 def check(config: StackConfig) -> Iterator[Problem]:
+    name_problem = stack_name_problem(config.stack)
+    if name_problem:
+        yield error("(stack name)", config.stack, name_problem)
     if config.region not in SUPPORTED_REGIONS:
         yield error("aws:region", config.region, f"allowed: {', '.join(SUPPORTED_REGIONS)}")
     net = config.network

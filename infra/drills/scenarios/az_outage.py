@@ -26,6 +26,8 @@ from infra.drills.scenarios.common import (
 )
 
 ACTIVE_STATES = ("pending", "initiating", "running")
+# Experiment states that never reach "completed" (FIS ExperimentStatus; "stopped" is a stop condition).
+TERMINAL_FAILURES = ("failed", "cancelled")
 
 
 def applies(outputs: Mapping[str, Any]) -> str | None:
@@ -78,7 +80,7 @@ def _started(ctx: DrillContext, _: Record) -> Verdict:
     experiment = _experiment(ctx)
     _raise_if_stopped(experiment)
     status = experiment.get("state", {}).get("status")
-    return Verdict(status in ("running", "completed"), f"experiment {status}", failed=status == "failed")
+    return Verdict(status in ("running", "completed"), f"experiment {status}", failed=status in TERMINAL_FAILURES)
 
 
 def _impact(ctx: DrillContext) -> str | None:
@@ -101,7 +103,7 @@ def _ended(ctx: DrillContext, _: Record) -> Verdict:
     experiment = _experiment(ctx)
     _raise_if_stopped(experiment)
     status = experiment.get("state", {}).get("status")
-    return Verdict(status == "completed", f"experiment {status}", failed=status == "failed")
+    return Verdict(status == "completed", f"experiment {status}", failed=status in TERMINAL_FAILURES)
 
 
 def _stop_experiment(ctx: DrillContext, record: Record) -> list[Call]:

@@ -4,7 +4,11 @@ Backups are only proven by restores. The lake bucket's newest AWS Backup recover
 restored into a new scratch bucket (StartRestoreJob, S3 restore metadata per the AWS Backup
 Developer Guide, "Restore S3 data using AWS Backup", checked 2026-11-26); the cache's newest
 snapshot into a scratch replication group with the source group's own network, parameter
-group and encryption settings (AWS Backup does not cover ElastiCache: aws-facts.md). Both
+group, encryption settings and RBAC user group (AWS Backup does not cover ElastiCache:
+aws-facts.md). A cluster-mode group must be created with automatic failover on, even with
+no replicas ("AutomaticFailoverEnabled", CreateReplicationGroup, ElastiCache API reference,
+checked 2026-11-26); without the user group the copy of production data would accept
+unauthenticated connections, so a source without one (AUTH token) is refused. Both
 scratch resources carry the stack and drill tags, so the guard lets the drill delete them.
 RPO: S3 canaries written just before T0 found in the restored bucket (a continuous recovery
 point restores to its latest restorable time), else the age at T0 of what was restored; RTO
@@ -75,6 +79,10 @@ def _preflight(ctx: DrillContext) -> Facts:
     if snapshot is None:
         raise PreconditionError(f"replication group {group_id} has no available snapshot")
     group = replication_group(ctx, group_id, ctx.region)
+    if not group.get("UserGroupIds"):
+        raise PreconditionError(
+            f"replication group {group_id} has no RBAC user group: a scratch copy would accept unauthenticated clients"
+        )
     member = ctx.clients("elasticache", ctx.region).describe_cache_clusters(CacheClusterId=group["MemberClusters"][0])
     node = member["CacheClusters"][0]
     return {
@@ -86,6 +94,7 @@ def _preflight(ctx: DrillContext) -> Facts:
         },
         "cache": {
             "nodeType": group["CacheNodeType"], "shards": len(group["NodeGroups"]),
+            "clusterEnabled": bool(group.get("ClusterEnabled")), "userGroupIds": list(group["UserGroupIds"]),
             "engine": node["Engine"], "engineVersion": node["EngineVersion"],
             "subnetGroup": node["CacheSubnetGroupName"], "parameterGroup": node["CacheParameterGroup"]["CacheParameterGroupName"],
             "securityGroups": [g["SecurityGroupId"] for g in node.get("SecurityGroups", [])], "kmsKeyId": group.get("KmsKeyId"),
@@ -163,8 +172,9 @@ def _cache_restore_calls(ctx: DrillContext, _: Facts) -> list[Call]:
         "SnapshotName": ctx.recorded("preflight", "facts", "snapshot"),
         "CacheNodeType": source["nodeType"], "Engine": source["engine"], "EngineVersion": source["engineVersion"],
         "NumNodeGroups": source["shards"], "ReplicasPerNodeGroup": 0,
+        "AutomaticFailoverEnabled": source["clusterEnabled"],
         "CacheSubnetGroupName": source["subnetGroup"], "SecurityGroupIds": source["securityGroups"],
-        "CacheParameterGroupName": source["parameterGroup"],
+        "CacheParameterGroupName": source["parameterGroup"], "UserGroupIds": source["userGroupIds"],
         "AtRestEncryptionEnabled": True, "TransitEncryptionEnabled": True,
         "Tags": [{"Key": "stack", "Value": ctx.stack}, {"Key": "drill", "Value": ctx.drill_id}],
     }  # fmt: skip
