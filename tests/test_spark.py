@@ -835,3 +835,10 @@ def test_shuffle_partitions_are_fixed_for_the_checkpoint(stack_plan: StackPlan) 
         c for c in json.loads(cluster.inputs["configurationsJson"]) if c["Classification"] == "spark-defaults"
     ]
     assert defaults["Properties"]["spark.sql.shuffle.partitions"] == str(spark.SHUFFLE_PARTITIONS)
+
+
+def test_task_fleet_starts_with_one_spot_unit_and_no_on_demand(stack_plan: StackPlan) -> None:
+    """EMR refuses a fleet whose spot and on-demand targets are both 0; the scaler grows it from there."""
+    fleet = stack_plan.one(FLEET)
+    assert fleet.inputs["targetSpotCapacity"] == spark.TASK_SPOT_INITIAL == 1
+    assert fleet.inputs["targetOnDemandCapacity"] == 0

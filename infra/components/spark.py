@@ -83,6 +83,9 @@ DRIVER_ATTEMPTS = 4
 SHUFFLE_PARTITIONS = 48
 PRIMARY_EBS_GIB = 64
 SPOT_TIMEOUT_MINUTES = 10
+# A fleet needs TargetSpotCapacity or TargetOnDemandCapacity above 0 (EMR API reference,
+# "InstanceFleetConfig", checked 2026-11-26): the task fleet starts at one spot unit.
+TASK_SPOT_INITIAL = 1
 COMMAND_RUNNER = "command-runner.jar"
 TLS_CERTIFICATES_KEY = "tls/emr-in-transit-certs.zip"
 JOB_NAME = "streaming-job"
@@ -525,10 +528,11 @@ def core_fleet(cfg: SparkConfig) -> dict[str, Any]:
 
 
 def task_fleet(cfg: SparkConfig) -> dict[str, Any]:
-    """Spot executors only, started at zero: managed scaling adds them; spot shortage falls back to on-demand."""
+    """Spot executors only, started at one unit: managed scaling owns the size from then on; spot
+    shortage falls back to on-demand."""
     return {
         "target_on_demand_capacity": 0,
-        "target_spot_capacity": 0,
+        "target_spot_capacity": TASK_SPOT_INITIAL,
         "instance_type_configs": _type_configs(cfg.task_instance_types, cfg.ebs_volume_gib, spot=True),
         "launch_specifications": {
             "spot_specifications": [{
@@ -557,7 +561,7 @@ def fleets_summary(cfg: SparkConfig) -> dict[str, Any]:
         "primary": {"instanceTypes": [cfg.primary_instance_type], "onDemand": cfg.primary_count},
         "core": {"instanceTypes": list(cfg.core_instance_types), "onDemand": cfg.core_capacity, "ebsGib": cfg.ebs_volume_gib},
         "task": {
-            "instanceTypes": list(cfg.task_instance_types), "spotInitial": 0, "spotMax": cfg.task_max_capacity,
+            "instanceTypes": list(cfg.task_instance_types), "spotInitial": TASK_SPOT_INITIAL, "spotMax": cfg.task_max_capacity,
             "allocationStrategy": "price-capacity-optimized", "onSpotTimeout": "SWITCH_TO_ON_DEMAND",
         },
     }  # fmt: skip
