@@ -558,3 +558,17 @@ def test_every_planned_stack_is_priced_consistently(stack_plan: StackPlan) -> No
     assert all(item.reason for item in estimate.not_priced)
     counted = len(estimate.resources) + len(estimate.not_priced) + estimate.no_charge_count
     assert counted == len(list(stack_plan.custom_resources()))
+
+
+def test_a_standby_region_pays_no_consumer_traffic(plans: dict[str, StackPlan]) -> None:
+    """prod-dr runs the same workload config, but its consumers start only after a failover."""
+    active, standby = plans["prod"], plans["prod-dr"]
+    assert standby.outputs["drServesTraffic"] is False and active.outputs["drServesTraffic"] is True
+
+    def cross_az(plan: StackPlan) -> float:
+        [msk] = [r for r in estimate_cost(plan).resources if r.type == "aws:msk/cluster:Cluster"]
+        [charge] = [c for c in msk.charges if c.what == "client traffic across AZs"]
+        return charge.quantity
+
+    groups = active.config["workload"]["consumer_groups"]
+    assert cross_az(standby) * (1 + groups) == pytest.approx(cross_az(active))

@@ -336,6 +336,10 @@ class _Context:
         return mbps * 3600 * self.hours / 1000
 
     def consumer_groups(self) -> float:
+        """Groups reading the tip; none on a warm standby that does not serve traffic (its job is stopped)."""
+        if self.plan.outputs.get("drServesTraffic") is False:
+            self.note("Standby region: its consumers are stopped until failover; only the Replicator writes.")
+            return 0.0
         groups = _number(self.config_section("workload").get("consumer_groups"))
         return groups if groups is not None else float(self.assume("default_consumer_groups"))
 
