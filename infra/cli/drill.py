@@ -3,6 +3,7 @@
     blueprint drill az-outage --stack prod                       # dry run: read-only checks + the plan of calls
     blueprint drill az-outage --stack prod --outputs prod.json --execute --confirm prod
     blueprint drill region-failover --stack prod --outputs prod.json --peer-outputs prod-dr.json --execute --confirm prod
+    blueprint drill failback --stack prod --since 2026-11-26T09:30:00Z --outputs prod.json --peer-outputs prod-dr.json ...
     blueprint drill az-outage --stack prod --outputs prod.json --resume drill-reports/<id>.state.json --confirm prod
     blueprint drill az-outage --stack prod --outputs prod.json --rollback drill-reports/<id>.state.json --confirm prod
 
@@ -44,6 +45,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--az", help="az-outage: the AZ to lose (default: the first)")
     parser.add_argument("--broker", type=int, help="broker-reboot: broker id (default: the lowest)")
     parser.add_argument("--shard", help="cache-failover: node group id (default: the first)")
+    parser.add_argument(
+        "--since",
+        metavar="ISO8601",
+        help="failback (required): when the failover happened (e.g. 2026-11-26T09:30:00Z); the primary's job "
+        "reprocesses from then, since what the DR region processed never reached the primary's lake",
+    )
     parser.set_defaults(func=run)
 
 
@@ -73,14 +80,43 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(
             "a drill that changes AWS needs the deployed outputs: --outputs FILE (pulumi stack output --json)"
         )
+    since = _since(args)
     outputs, peer = _outputs(args, scenario.needs_peer)
     reason = scenario.applies(outputs)
     if reason is not None:
         raise UsageError(f"{args.scenario} does not apply to stack {args.stack}: {reason}")
     try:
-        return _drill(args, scenario, outputs, peer)
+        return _drill(args, scenario, outputs, peer, since)
     except MissingOutputError as error:
         raise UsageError(f"{error}: deploy the current program, or pass newer --outputs") from None
+
+
+def _since(args: argparse.Namespace) -> str | None:
+    """The failover time for failback, as the drill's ISO timestamp; a rollback starts no job, so needs none."""
+    from datetime import UTC, datetime
+
+    from infra.drills.clock import iso, parse_iso
+
+    if args.scenario != "failback":
+        if args.since is not None:
+            raise UsageError("--since applies to failback only")
+        return None
+    if args.since is None:
+        if args.rollback is not None:
+            return None
+        raise UsageError(
+            "failback needs --since ISO8601: when the failover happened (its drill report's T0, or when traffic "
+            "moved); the primary's job reprocesses from then"
+        )
+    try:
+        moment = datetime.fromisoformat(args.since.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--since {args.since!r} is not an ISO 8601 time (e.g. 2026-11-26T09:30:00Z)") from None
+    if moment.tzinfo is None:
+        raise UsageError(f"--since {args.since!r} has no time zone: add Z (UTC) or an offset")
+    if moment >= datetime.now(UTC):
+        raise UsageError(f"--since {args.since} is not in the past")
+    return iso(parse_iso(args.since))
 
 
 def _outputs(args: argparse.Namespace, needs_peer: bool) -> tuple[dict[str, Any], Any]:
@@ -150,7 +186,7 @@ def build_canaries(scenario_name: str, ctx: Any) -> dict[str, Any]:
     return {}
 
 
-def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], peer: Any) -> int:
+def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], peer: Any, since: str | None) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -179,7 +215,7 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
     drill_id = state.drill_id if state else new_drill_id(args.scenario, args.stack, iso(clock.now()))
     options = {
         key: value
-        for key, value in (("az", args.az), ("broker", args.broker), ("shard", args.shard))
+        for key, value in (("az", args.az), ("broker", args.broker), ("shard", args.shard), ("since", since))
         if value is not None
     }
     ctx = DrillContext(

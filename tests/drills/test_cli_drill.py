@@ -38,6 +38,11 @@ def prod_outputs(plans: dict[str, StackPlan], tmp_path: Path) -> Path:
             "needs the deployed outputs: --outputs FILE",
         ),
         (["broker-reboot", "--stack", "nope"], "unknown stack 'nope'"),
+        (["failback", "--stack", "prod"], "failback needs --since ISO8601: when the failover happened"),
+        (["failback", "--stack", "prod", "--since", "yesterday"], "--since 'yesterday' is not an ISO 8601 time"),
+        (["failback", "--stack", "prod", "--since", "2026-11-26T09:30:00"], "has no time zone"),
+        (["failback", "--stack", "prod", "--since", "2999-01-01T00:00:00Z"], "is not in the past"),
+        (["region-failover", "--stack", "prod", "--since", "2026-11-26T09:30:00Z"], "--since applies to failback only"),
     ],
 )
 def test_refused_before_touching_aws(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,3 +131,17 @@ def test_the_cli_builds_the_s3_canary_the_scenario_measures(plans: dict[str, Sta
     canaries: dict[str, Any] = drill.build_canaries("region-failover", ctx)
     assert canaries["s3"].read_bucket == plans["prod-dr"].outputs["lakeBucket"]["name"]
     assert drill.build_canaries("broker-reboot", ctx) == {}
+
+
+@pytest.mark.parametrize(
+    ("argv", "since"),
+    [
+        (["failback", "--stack", "prod", "--since", "2026-11-25T10:30:00+01:00"], "2026-11-25T09:30:00.000Z"),
+        (["failback", "--stack", "prod", "--rollback", "state.json"], None),  # a rollback starts no job
+        (["region-failover", "--stack", "prod"], None),
+    ],
+)
+def test_the_failover_time_goes_to_the_drill_in_utc(argv: list[str], since: str | None) -> None:
+    parser = argparse.ArgumentParser()
+    drill.register(parser.add_subparsers())
+    assert drill._since(parser.parse_args(["drill", *argv])) == since

@@ -9,8 +9,10 @@ from typing import Any
 import boto3
 import pytest
 
+from infra.drills.calls import Arn
 from infra.drills.canaries import S3Canary
-from infra.drills.jobstep import rewound_step
+from infra.drills.clock import iso
+from infra.drills.jobstep import generation_of, rewound_step
 from infra.drills.model import Peer
 from infra.drills.report import build_report
 from infra.drills.scenarios import SCENARIOS
@@ -284,9 +286,34 @@ def test_pair_scenarios_run_against_the_primary_only(plans: dict[str, StackPlan]
     assert SCENARIO.applies(plans["staging"].outputs) == "DR strategy is 'backup-restore': there is no standby region"
 
 
-def test_failback_dry_run_plans_the_mirror_image_and_changes_nothing(
-    aws: None, pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.MonkeyPatch
-) -> None:
+FAILOVER_AT = START - timedelta(hours=2)  # when the region-failover happened (--since)
+
+
+def _replicator_summary(name: str, source: str, target: str, state: str, *, reference: bool = False) -> dict[str, Any]:
+    """A ListReplicators entry: the replication names its source and target clusters by alias."""
+    region = Arn.parse(target).region
+    return {
+        "ReplicatorArn": f"arn:aws:kafka:{region}:123456789012:replicator/{name}/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0-2",
+        "ReplicatorName": name, "ReplicatorState": state, "IsReplicatorReference": reference,
+        "KafkaClustersSummary": [
+            {"AmazonMskCluster": {"MskClusterArn": source}, "KafkaClusterAlias": "source"},
+            {"AmazonMskCluster": {"MskClusterArn": target}, "KafkaClusterAlias": "target"},
+        ],
+        "ReplicationInfoSummaryList": [{"SourceKafkaClusterAlias": "source", "TargetKafkaClusterAlias": "target"}],
+    }  # fmt: skip
+
+
+def _forward_reference(prod: dict[str, Any], dr: dict[str, Any]) -> dict[str, Any]:
+    """The forward replicator as us-east-1 (its source region) lists it: a reference, copying prod -> prod-dr."""
+    return _replicator_summary(
+        dr["kafkaReplicatorName"], prod["kafkaClusterArn"], dr["kafkaClusterArn"], "RUNNING", reference=True
+    )
+
+
+def _failback_preflight(
+    pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.MonkeyPatch, replicators: list[dict[str, Any]]
+) -> tuple[Kit, dict[str, Any], Any]:
+    """Both sides after a failover (prod-dr serving), and the reads of failback's preflight up to ListReplicators."""
     prod, dr = pair
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "3")
     _moto_side(prod, EAST, "prod", desired=3, minimum=3, maximum=24)
@@ -294,20 +321,28 @@ def test_failback_dry_run_plans_the_mirror_image_and_changes_nothing(
     create_alarms(EAST, prod["drillAlarms"]["stop"])
     create_alarms(WEST, dr["drillAlarms"]["stop"])
     k = kit(stubbed=("elasticache", "kafka", "emr", "route53"))
-    east_cache, west_cache = (
-        k.factory.stub("elasticache", EAST, k.clients),
-        k.factory.stub("elasticache", WEST, k.clients),
-    )
-    kafka, route53 = k.factory.stub("kafka", WEST, k.clients), k.factory.stub("route53", EAST, k.clients)
-    east_emr, west_emr = k.factory.stub("emr", EAST, k.clients), k.factory.stub("emr", WEST, k.clients)
-    east_cache.add_response(
+    stubs = {f"{s}-{r}": k.factory.stub(s, r, k.clients) for s, r in
+             (("elasticache", EAST), ("elasticache", WEST), ("kafka", EAST), ("kafka", WEST), ("emr", EAST), ("emr", WEST), ("route53", EAST))}  # fmt: skip
+    stubs["elasticache-us-east-1"].add_response(
         "describe_global_replication_groups",
         _gds(prod, dr, WEST),
         {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "ShowMemberInfo": True},
     )
-    kafka.add_response(
-        "describe_replicator", {"ReplicatorArn": dr["kafkaReplicatorArn"], "ReplicatorState": "RUNNING"}, None
+    stubs["kafka-us-east-1"].add_response("list_replicators", {"Replicators": replicators}, {})
+    ctx = k.context(
+        "failback", "prod", prod, execute=False, peer=Peer("prod-dr", WEST, dr), options={"since": iso(FAILOVER_AT)}
     )
+    return k, stubs, ctx
+
+
+def test_failback_dry_run_plans_the_mirror_image_through_the_reverse_replicator_and_changes_nothing(
+    aws: None, pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod, dr = pair
+    reverse = _replicator_summary("sp-prod-kafka-failback", dr["kafkaClusterArn"], prod["kafkaClusterArn"], "RUNNING")
+    k, stubs, ctx = _failback_preflight(pair, monkeypatch, [_forward_reference(prod, dr), reverse])
+    east_cache, west_cache = stubs["elasticache-us-east-1"], stubs["elasticache-us-west-2"]
+    east_emr, west_emr, route53 = stubs["emr-us-east-1"], stubs["emr-us-west-2"], stubs["route53-us-east-1"]
     prod_emr = {"Id": prod["emrClusterId"], "Name": "sp-prod-spark", "Status": {"State": "WAITING"}, "ClusterArn": prod["emrClusterArn"],
                 "Tags": [{"Key": "stack", "Value": "prod"}]}  # fmt: skip
     east_emr.add_response("describe_cluster", {"Cluster": prod_emr}, {"ClusterId": prod["emrClusterId"]})
@@ -318,7 +353,6 @@ def test_failback_dry_run_plans_the_mirror_image_and_changes_nothing(
     east_emr.add_response("list_steps", {"Steps": []}, None)
     west_cache.add_response("list_tags_for_resource", _tags("prod-dr"), None)
     east_cache.add_response("list_tags_for_resource", _tags("prod"), None)
-    kafka.add_response("list_tags_for_resource", {"Tags": {"stack": "prod-dr"}}, None)
     east_emr.add_response("describe_cluster", {"Cluster": prod_emr}, None)
     west_emr.add_response(
         "describe_cluster",
@@ -326,26 +360,30 @@ def test_failback_dry_run_plans_the_mirror_image_and_changes_nothing(
         None,
     )
     for hc in sorted(prod["healthCheckIds"].values()):
-        route53.add_response(
-            "list_tags_for_resource",
-            {
-                "ResourceTagSet": {
-                    "ResourceType": "healthcheck",
-                    "ResourceId": hc,
-                    "Tags": [{"Key": "stack", "Value": "prod"}],
-                }
-            },
-            None,
-        )
-    ctx = k.context("failback", "prod", prod, execute=False, peer=Peer("prod-dr", WEST, dr))
+        tag_set = {"ResourceType": "healthcheck", "ResourceId": hc, "Tags": [{"Key": "stack", "Value": "prod"}]}
+        route53.add_response("list_tags_for_resource", {"ResourceTagSet": tag_set}, None)
+    # Lag metrics of both replicators, each in its own region: the drill must read the reverse one's (us-east-1).
+    for region, name, latency in ((EAST, "sp-prod-kafka-failback", 800.0), (WEST, dr["kafkaReplicatorName"], 1200.0)):
+        boto3.client("cloudwatch", region_name=region).put_metric_data(Namespace="AWS/Kafka", MetricData=[
+            {"MetricName": metric, "Dimensions": [{"Name": "ReplicatorName", "Value": name}], "Value": value,
+             "Timestamp": k.clock.now() - timedelta(seconds=30)}
+            for metric, value in (("ReplicationLatency", latency), ("MessageLag", latency / 100))
+        ])  # fmt: skip
+
     result = k.runner(
         SCENARIOS["failback"], ctx, {EAST: prod["drillAlarms"]["stop"], WEST: dr["drillAlarms"]["stop"]}
     ).dry_run()
 
     assert result.ok, result.problems
     assert k.clients.mutating_calls() == []
-    for stub in (east_cache, west_cache, kafka, route53, east_emr, west_emr):
-        stub.assert_no_pending_responses()
+    for stub in stubs.values():
+        stub.assert_no_pending_responses()  # the forward replicator (kafka in us-west-2) is never asked
+    kafka_reads = [(r.operation, r.region) for r in k.clients.log if r.service == "kafka"]
+    assert kafka_reads == [("ListReplicators", EAST)]
+    preflight = ctx.records["preflight"]["facts"]
+    assert (preflight["replicatorArn"], preflight["replicatorRegion"]) == (reverse["ReplicatorArn"], EAST)
+    assert ctx.records["replication-lag"]["facts"]["replication_lag"]["kafkaReplicationLatencyMs"] == 800.0
+    assert ctx.records["replication-lag"]["facts"]["replication_lag"]["kafkaMessageLag"] == 8.0
     planned = [line.split("would call ", 1)[1] for line in result.lines if "would call" in line]
     services = [(line.split("(")[0], line.rsplit("[", 1)[1].rstrip("]")) for line in planned]
     assert services == [
@@ -367,3 +405,81 @@ def test_failback_dry_run_plans_the_mirror_image_and_changes_nothing(
     assert "MinCapacity=5, MaxCapacity=24" in planned[4]  # the primary takes the DR's current load back
     assert "desiredCount=5" in planned[5]
     assert "MinCapacity=3, MaxCapacity=6" in planned[8]  # the standby returns to its own floor and ceiling
+
+
+def test_failback_job_rewinds_to_the_failover_time_not_to_the_failback_t0(
+    aws: None, pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod, _ = pair
+    k, _, ctx = _failback_preflight(pair, monkeypatch, [])
+    ctx.execute = True
+    # What an execution has recorded by then: a failback T0 now and a measured lag, neither of which may count.
+    ctx.records = {
+        "fence-traffic": {"facts": {"t0": iso(k.clock.now())}},
+        "replication-lag": {"facts": {"replication_lag": {"kafkaReplicationLatencyMs": 1200.0}}},
+    }
+    start_job = next(step for step in SCENARIOS["failback"].steps(ctx) if step.name == "start-job")
+
+    [call] = start_job.calls(ctx, {})
+
+    rewind_ms = str(int((FAILOVER_AT - timedelta(minutes=5)).timestamp() * 1000))
+    generation = generation_of(prod["emrJobStep"]) + 1
+    assert (call.service, call.method, call.region) == ("emr", "add_job_flow_steps", EAST)
+    assert call.params == {
+        "JobFlowId": prod["emrClusterId"],
+        "Steps": [rewound_step(prod["emrJobStep"], rewind_ms, generation, ctx.drill_id)],
+    }
+    args = call.params["Steps"][0]["HadoopJarStep"]["Args"]
+    assert args[args.index("--starting-timestamp") + 1] == rewind_ms
+
+
+@pytest.mark.parametrize(
+    ("replicators", "message"),
+    [
+        ([], "no MSK Replicator in us-east-1 copies"),
+        (["forward-reference"], "create the reverse replicator as runbooks/prod/failback.md says"),
+        (["reverse-creating"], "the reverse MSK Replicator is not RUNNING (sp-prod-kafka-failback CREATING)"),
+    ],
+)
+def test_failback_refuses_without_a_running_reverse_replicator(
+    aws: None,
+    pair: tuple[dict[str, Any], dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    replicators: list[str],
+    message: str,
+) -> None:
+    prod, dr = pair
+    entries = {
+        "forward-reference": _forward_reference(prod, dr),
+        "reverse-creating": _replicator_summary(
+            "sp-prod-kafka-failback", dr["kafkaClusterArn"], prod["kafkaClusterArn"], "CREATING"
+        ),
+    }
+    k, stubs, ctx = _failback_preflight(pair, monkeypatch, [entries[name] for name in replicators])
+
+    result = k.runner(
+        SCENARIOS["failback"], ctx, {EAST: prod["drillAlarms"]["stop"], WEST: dr["drillAlarms"]["stop"]}
+    ).dry_run()
+
+    assert not result.ok
+    assert any(problem.startswith("preflight: ") and message in problem for problem in result.problems), result.problems
+    assert k.clients.mutating_calls() == []
+    stubs["kafka-us-east-1"].assert_no_pending_responses()
+    assert not any("would call" in line for line in result.lines)
+
+
+def test_failback_refuses_without_the_failover_time(
+    aws: None, pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod, dr = pair
+    k, _, ctx = _failback_preflight(pair, monkeypatch, [])
+    ctx.options = {}
+
+    result = k.runner(
+        SCENARIOS["failback"], ctx, {EAST: prod["drillAlarms"]["stop"], WEST: dr["drillAlarms"]["stop"]}
+    ).dry_run()
+
+    assert result.problems == [
+        "preflight: failback needs the failover time (--since ISO8601): the primary's job rewinds to it"
+    ]
+    assert [r.operation for r in k.clients.log if r.service in ("kafka", "elasticache", "emr")] == []

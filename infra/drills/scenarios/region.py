@@ -7,8 +7,12 @@ failover records answer with the DR region), see the fence take effect, measure 
 lag at the cut-over, stop the primary's job (its cache becomes read-only next), promote the
 DR cache (FailoverGlobalReplicationGroup, called in the DR region: static stability), raise
 the DR ingest and EMR capacity to the primary's, then start the DR job with a NEW checkpoint
-from a timestamp rewind. Failback is the mirror image. Each step's rollback undoes it, so a
-stop condition midway returns the pair to where it started.
+from a timestamp rewind. Failback is the mirror image, with two differences. Kafka data must
+flow DR -> primary, through the REVERSE replicator the operator creates in the primary's region
+(runbooks/<stack>/failback.md; the program provisions only the forward one). And the primary's
+job rewinds to the FAILOVER time (``since`` option, ``--since``), not to the failback's T0: what
+the DR region processed never reached the primary's lake (S3 replication runs primary -> DR only).
+Each step's rollback undoes it, so a stop condition midway returns the pair to where it started.
 
 After a real failover, make the IaC agree: `pulumi config set dr.activeRegion <region>` in
 both stacks and `pulumi up` (runbooks/<stack>/region-failover.md).
@@ -17,7 +21,7 @@ both stacks and `pulumi up` (runbooks/<stack>/region-failover.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from infra.drills.calls import Arn, Call
@@ -31,7 +35,8 @@ from infra.drills.scenarios.common import canary_verify_step, canary_write_step
 GLOBAL_DATASTORE = "cacheGlobalDatastoreId"  # P and D
 HEALTH_CHECKS = "healthCheckIds"  # P: {endpoint: Route 53 health check id} of the primary's failover records
 ROUTING_CONTROLS = "drRoutingControlArns"  # P: set when ARC routing controls, not health checks, steer traffic
-REPLICATOR = "kafkaReplicatorArn"  # D (the replicator lives in the target region)
+REPLICATOR = "kafkaReplicatorArn"  # D (the forward replicator lives in the target region)
+KAFKA_CLUSTER = "kafkaClusterArn"  # P and D: the reverse replicator copies D's cluster into P's
 ROUTE53_API_REGION = "us-east-1"  # Route 53 is global; its API endpoint lives in us-east-1
 JOB_STATES = ["PENDING", "RUNNING"]
 
@@ -94,17 +99,75 @@ def _members(ctx: DrillContext, region: str) -> dict[str, Any]:
     return {"status": found["Status"], "roles": {m["ReplicationGroupId"]: m["Role"] for m in found.get("Members", [])}}
 
 
+def _source_and_target(summary: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """A ListReplicators entry's source and target MSK cluster ARNs: its replication names the clusters by alias."""
+    arns = {
+        cluster.get("KafkaClusterAlias"): cluster.get("AmazonMskCluster", {}).get("MskClusterArn")
+        for cluster in summary.get("KafkaClustersSummary", [])
+    }
+    replication = (summary.get("ReplicationInfoSummaryList") or [{}])[0]
+    return arns.get(replication.get("SourceKafkaClusterAlias")), arns.get(replication.get("TargetKafkaClusterAlias"))
+
+
+def _reverse_replicator(ctx: DrillContext) -> dict[str, Any]:
+    """The replicator that copies the DR cluster back into the primary's: it lives in the primary's region.
+
+    The operator creates it for failback (the program provisions only the forward one). References
+    (IsReplicatorReference: a replicator's entry in its source region) are skipped: the replicator
+    itself, and its metrics, live in the target region.
+    """
+    source, target = ctx.peer_out(KAFKA_CLUSTER), ctx.out(KAFKA_CLUSTER)
+    pages = ctx.clients("kafka", ctx.region).get_paginator("list_replicators").paginate()
+    found = [
+        summary
+        for page in pages
+        for summary in page.get("Replicators", [])
+        if not summary.get("IsReplicatorReference") and _source_and_target(summary) == (source, target)
+    ]
+    if not found:
+        raise PreconditionError(
+            f"no MSK Replicator in {ctx.region} copies {source} into {target}: create the reverse replicator "
+            f"as runbooks/{ctx.stack}/failback.md says, and wait until its MessageLag is 0"
+        )
+    running = [summary for summary in found if summary.get("ReplicatorState") == "RUNNING"]
+    if not running:
+        states = ", ".join(f"{s['ReplicatorName']} {s.get('ReplicatorState')}" for s in found)
+        raise PreconditionError(f"the reverse MSK Replicator is not RUNNING ({states})")
+    return dict(running[0])
+
+
+def _failover_time(ctx: DrillContext) -> datetime:
+    """When the pair failed over (``since`` option): the primary's job must reprocess everything from then."""
+    since = ctx.options.get("since")
+    if not since:
+        raise PreconditionError("failback needs the failover time (--since ISO8601): the primary's job rewinds to it")
+    moment = parse_iso(str(since))
+    if moment >= ctx.clock.now():
+        raise PreconditionError(f"the failover time {iso(moment)} is not in the past")
+    return moment
+
+
+def _replicator(ctx: DrillContext, active: str) -> tuple[dict[str, Any], str]:
+    """The replicator that carries Kafka data towards the side taking over, and its region."""
+    if active == "dr":
+        return _reverse_replicator(ctx), ctx.region
+    region = ctx.require_peer().region
+    replicator = ctx.clients("kafka", region).describe_replicator(ReplicatorArn=ctx.peer_out(REPLICATOR))
+    if replicator["ReplicatorState"] != "RUNNING":
+        raise PreconditionError(f"MSK Replicator is {replicator['ReplicatorState']}, not RUNNING")
+    return replicator, region
+
+
 def _preflight(active: str) -> Any:
     def prepare(ctx: DrillContext) -> Facts:
         side = _side(ctx, active)
         old, new = side["from"], side["to"]
+        if active == "dr":
+            _failover_time(ctx)
         members = _members(ctx, new["region"])
         if members["roles"].get(_o(ctx, old, "cacheReplicationGroupId")) != "PRIMARY":
             raise PreconditionError(f"the cache primary is not in {old['region']}: {members['roles']}")
-        replicator_region = ctx.require_peer().region
-        replicator = ctx.clients("kafka", replicator_region).describe_replicator(ReplicatorArn=ctx.peer_out(REPLICATOR))
-        if replicator["ReplicatorState"] != "RUNNING":
-            raise PreconditionError(f"MSK Replicator is {replicator['ReplicatorState']}, not RUNNING")
+        replicator, replicator_region = _replicator(ctx, active)
         cluster = ctx.clients("emr", new["region"]).describe_cluster(ClusterId=_o(ctx, new, "emrClusterId"))["Cluster"]
         if cluster["Status"]["State"] not in ("WAITING", "RUNNING"):
             raise PreconditionError(f"{new['stack']} EMR cluster is {cluster['Status']['State']}")
@@ -139,10 +202,15 @@ def _targets(active: str) -> Any:
         old, new = side["from"], side["to"]
         peer = ctx.require_peer()
         account = Arn.parse(_o(ctx, old, "cacheReplicationGroupArn")).account
+        # The forward replicator is the DR stack's; the reverse one is the operator's (no stack tag), found by
+        # its clusters (both stack outputs) and only read, never changed.
+        replicator = (
+            [TagTarget(facts["replicatorArn"], facts["replicatorRegion"], peer.stack)] if active == "primary" else []
+        )
         return [
             TagTarget(_o(ctx, old, "cacheReplicationGroupArn"), old["region"], old["stack"]),
             TagTarget(_o(ctx, new, "cacheReplicationGroupArn"), new["region"], new["stack"]),
-            TagTarget(facts["replicatorArn"], facts["replicatorRegion"], peer.stack),
+            *replicator,
             TagTarget(facts["newService"]["serviceArn"], new["region"], new["stack"]),
             TagTarget(facts["newEmrArn"], new["region"], new["stack"]),
             TagTarget(_emr_arn(ctx, old, account), old["region"], old["stack"]),
@@ -382,7 +450,10 @@ def _start_job(active: str) -> Any:
     def calls(ctx: DrillContext, _: Facts) -> list[Call]:
         new = _side(ctx, active)["to"]
         base = _o(ctx, new, "emrJobStep")
-        if ctx.execute:
+        if active == "dr":
+            # Everything the DR region processed since the failover is missing from the primary's lake.
+            starting = epoch_ms(rewind_point(_failover_time(ctx)))
+        elif ctx.execute:
             lag_ms = ctx.recorded("replication-lag", "facts", "replication_lag", "kafkaReplicationLatencyMs") or 0
             starting = epoch_ms(rewind_point(parse_iso(ctx.recorded("fence-traffic", "facts", "t0")), lag_ms / 1000))
         else:
@@ -434,8 +505,10 @@ def _steps(active: str, inverted: bool) -> Any:
         job_calls, job_verify, job_rollback = _start_job(active)
         side = _side(ctx, active)
         to = side["to"]["region"]
+        replicator = "reverse replicator (DR -> primary)" if active == "dr" else "replicator"
+        rewind = "the failover time (--since)" if active == "dr" else "T0 - lag"
         steps = [
-            Step("preflight", "preflight", f"cache primary in {side['from']['region']}, replicator RUNNING, {to} EMR ready, all tagged", 30,
+            Step("preflight", "preflight", f"cache primary in {side['from']['region']}, {replicator} RUNNING, {to} EMR ready, all tagged", 30,
                  prepare=_preflight(active), targets=_targets(active)),
             canary_write_step(),
             Step("fence-traffic", "fault", f"{'invert' if inverted else 'restore'} the primary's Route 53 health check: traffic goes to {to}", 10,
@@ -450,7 +523,7 @@ def _steps(active: str, inverted: bool) -> Any:
                  calls=promote_calls, verify=promote_verify, rollback=promote_rollback, timeout_seconds=1200, poll_seconds=30),
             Step("scale-up", "recover", f"give {to} the primary's capacity: ingest tasks and bounds, EMR scaling limits", 300,
                  calls=capacity_calls, verify=capacity_verify, rollback=capacity_rollback, timeout_seconds=900, poll_seconds=15),
-            Step("start-job", "recover", f"start the {to} job: NEW checkpoint generation, Kafka from T0 - lag - 5 min", 300,
+            Step("start-job", "recover", f"start the {to} job: NEW checkpoint generation, Kafka from {rewind} - 5 min", 300,
                  calls=job_calls, verify=job_verify, rollback=job_rollback, timeout_seconds=1200, poll_seconds=30),
             canary_verify_step(timeout=900, poll=30, summary=f"canaries written in {side['from']['region']} are readable in {to}"),
         ]  # fmt: skip
