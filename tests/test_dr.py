@@ -683,8 +683,13 @@ def test_missing_routing_control_is_a_clear_error() -> None:
 
 
 @pytest.fixture(scope="module")
-def flipped(monkeypatch_module: pytest.MonkeyPatch) -> dict[str, StackPlan]:
-    """prod and prod-dr after a failover (activeRegion us-west-2), with ARC routing controls on."""
+def flipped(plans: dict[str, StackPlan], monkeypatch_module: pytest.MonkeyPatch) -> dict[str, StackPlan]:
+    """prod and prod-dr after a failover (activeRegion us-west-2), with ARC routing controls on.
+
+    A failing-back prod reads prod-dr (its reverse Replicator's source), and prod-dr reads prod:
+    in the flip's order (README step 4), prod is planned against the deployed prod-dr's outputs
+    (the cluster ARN and subnets it reads do not change with the flip), then prod-dr against prod's.
+    """
     changes = {"dr": {"activeRegion": "us-west-2", "routingControls": True}}
 
     def load(stack: str) -> tuple[Any, list[Any], dict[str, Any]]:
@@ -693,7 +698,8 @@ def flipped(monkeypatch_module: pytest.MonkeyPatch) -> dict[str, StackPlan]:
         return config, warnings, raw
 
     monkeypatch_module.setattr(runtime, "load_stack", load)
-    return runtime.plan_stacks(["prod", "prod-dr"])
+    prod = runtime.plan_stack("prod", {"prod-dr": plans["prod-dr"].outputs})
+    return {"prod": prod, "prod-dr": runtime.plan_stack("prod-dr", {"prod": prod.outputs})}
 
 
 @pytest.fixture(scope="module")
@@ -712,8 +718,81 @@ def test_flip_makes_the_standby_primary(flipped: dict[str, StackPlan]) -> None:
     assert prod.outputs["drServesTraffic"] is False and standby.outputs["drServesTraffic"] is True
     # prod's job step is withdrawn although spark.runJob stays true there: only the active region runs it.
     assert prod.config["spark"]["run_job"] is True and prod.outputs["emrJobSubmitted"] is False
-    # Replication keeps its direction: only a failback (runbook) reverses it.
+    # S3 replication keeps its direction (failback copies the lake back by Batch Replication, runbook).
     assert len(standby.of_type(REPLICATION)) == len(REPLICATED) and not prod.of_type(REPLICATION)
+
+
+def test_a_failing_back_primary_replicates_the_standby_into_its_cluster(flipped: dict[str, StackPlan]) -> None:
+    """The reverse Replicator: in prod's region, prod-dr's cluster -> prod's, the forward one's shape mirrored."""
+    prod, standby = flipped["prod"], flipped["prod-dr"]
+    [reverse] = prod.of_type(REPLICATOR)
+    [forward] = standby.of_type(REPLICATOR)
+    assert reverse.region == prod.region == "us-east-1"
+    info = reverse.inputs["replicationInfoList"]
+    # The two ARNs the failback drill matches with ListReplicators (its peer's and its own kafkaClusterArn).
+    assert info["sourceKafkaClusterArn"] == standby.outputs["kafkaClusterArn"]
+    assert info["targetKafkaClusterArn"] == named(prod, CLUSTER, "kafka-cluster").outputs["arn"]
+    assert info["targetKafkaClusterArn"] == prod.outputs["kafkaClusterArn"] != info["sourceKafkaClusterArn"]
+    [topics] = info["topicReplications"]
+    assert topics["topicNameConfiguration"]["type"] == "IDENTICAL"
+    [groups] = info["consumerGroupReplications"]
+    assert groups["synchroniseConsumerGroupOffsets"] is True
+    cluster_arns = ("sourceKafkaClusterArn", "targetKafkaClusterArn")
+    assert {k: v for k, v in info.items() if k not in cluster_arns} == {
+        k: v for k, v in forward.inputs["replicationInfoList"].items() if k not in cluster_arns
+    }
+    source, target = reverse.inputs["kafkaClusters"]
+    assert source["amazonMskCluster"]["mskClusterArn"] == standby.outputs["kafkaClusterArn"]
+    assert source["vpcConfig"] == {"subnetIds": standby.outputs["privateDataSubnetIds"]}
+    replicator_sg = named(prod, "aws:ec2/securityGroup:SecurityGroup", "dr-replication-replicator-sg")
+    assert target["vpcConfig"]["securityGroupsIds"] == [replicator_sg.outputs["id"]]
+    assert target["vpcConfig"]["subnetIds"] == prod.outputs["privateDataSubnetIds"]
+    clusters = statement(policy_of(prod, "dr-replication-replicator-policy"), "Clusters")["Resource"]
+    assert clusters == [
+        f"arn:aws:kafka:us-west-2:{ACCOUNT_ID}:cluster/sp-prod-dr-kafka/*",
+        f"arn:aws:kafka:us-east-1:{ACCOUNT_ID}:cluster/sp-prod-kafka/*",
+    ]
+    # Fed by a StackReference to prod-dr, created only in this state.
+    [reference] = prod.of_type(STACK_REFERENCE)
+    assert reference.inputs["name"] == "organization/streaming-platform/prod-dr"
+    owner = prod.component_of(reference)
+    assert owner is not None and owner.type == "streaming:dr:PeerStack"
+    assert reference.urn in reverse.dependencies
+    assert prod.outputs["kafkaReverseReplicatorArn"] == reverse.outputs["arn"]
+    assert prod.outputs["kafkaReverseReplicatorName"] == reverse.inputs["replicatorName"] == "sp-prod-kafka-replicator"
+    assert prod.outputs["kafkaReverseReplicatorSourceClusterArn"] == standby.outputs["kafkaClusterArn"]
+    assert "kafkaReplicatorArn" not in prod.outputs  # the forward replicator stays prod-dr's
+
+
+def test_the_reverse_replicator_has_the_forward_ones_alarms(flipped: dict[str, StackPlan]) -> None:
+    prod, standby = flipped["prod"], flipped["prod-dr"]
+    families = ("kafka-latency", "kafka-message-lag", "kafka-replicator-failure")
+    reverse, forward = dr_alarms(prod), dr_alarms(standby)
+    for family in families:
+        alarm = reverse[f"sp-prod-recovery-{family}"]
+        assert alarm.region == "us-east-1"
+        assert alarm.inputs["dimensions"] == {"ReplicatorName": prod.outputs["kafkaReverseReplicatorName"]}
+        mirror = forward[f"sp-prod-dr-recovery-{family}"].inputs
+        assert {k: alarm.inputs[k] for k in ("metricName", "threshold", "comparisonOperator")} == {
+            k: mirror[k] for k in ("metricName", "threshold", "comparisonOperator")
+        }
+
+
+def test_a_serving_primary_neither_replicates_nor_references_its_standby(plans: dict[str, StackPlan]) -> None:
+    prod = plans["prod"]
+    assert not prod.of_type(REPLICATOR) and not prod.of_type(STACK_REFERENCE)
+    assert not {"kafkaReverseReplicatorArn", "kafkaReverseReplicatorName"} & set(prod.outputs)
+    assert not any("kafka-latency" in name for name in prod.outputs["drAlarmNames"])
+
+
+@pytest.mark.parametrize(
+    ("stack", "active", "expected"),
+    [("prod", None, False), ("prod", "us-west-2", True), ("prod-dr", "us-west-2", False), ("prod-dr", None, False),
+     ("staging", "us-west-2", False)],
+)  # fmt: skip
+def test_only_a_primary_that_does_not_serve_fails_back(stack: str, active: str | None, expected: bool) -> None:
+    config, _ = parse(raw_with(stack, {"dr": {"activeRegion": active}} if active else {}), stack)
+    assert dr.fails_back_from_standby(config) is expected
 
 
 def test_routing_controls_decide_the_records(flipped: dict[str, StackPlan]) -> None:

@@ -94,3 +94,19 @@ def test_cli_diff_reports_an_unwritable_output_file(tmp_path: Path, capsys: pyte
     assert blueprint(["diff", "dev", "--output", str(target)]) == 2
     assert f"cannot write --output {target}" in capsys.readouterr().err
     assert not target.exists()
+
+
+def test_a_pair_that_reads_each_other_is_refused_offline_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Prod flipped for failback reads prod-dr, which reads prod: only real state resolves that."""
+    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+        shutil.copy(stack_file, tmp_path)
+    flipped = raw_with("prod", {"dr": {"activeRegion": "us-west-2"}})
+    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": flipped}))
+    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    assert blueprint(["plan", "prod"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "stacks/Pulumi.prod.yaml: streaming-platform:dr.activeRegion = 'us-west-2'" in err
+    assert "prod fails back and reads prod-dr's outputs" in err

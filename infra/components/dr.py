@@ -4,10 +4,13 @@ Strategies (``dr.strategy``): ``none`` (dev: multi-AZ only), ``backup-restore`` 
 backups and copies in the DR region, no standby compute) and ``warm-standby`` (prod + prod-dr:
 a scaled-down copy of the platform running in the DR region, fed continuously). The DR
 region is its own stack (``prod-dr``, role ``secondary``) that reads the primary's outputs
-through a StackReference; the primary never reads the standby, so the pair deploys in one
-pass (primary first) and the standby can be deployed and operated while the primary region
-is down. Where the primary must name something of the standby (DR bucket, vault, key, alarm
-bus), it derives the name from ``dr.peerStack`` and ``dr.region`` (``infra/naming.py``).
+through a StackReference; the primary does not read the standby while it serves, so the
+pair deploys in one pass (primary first) and the standby can be deployed and operated while
+the primary region is down. Where the primary must name something of the standby (DR bucket,
+vault, key, alarm bus), it derives the name from ``dr.peerStack`` and ``dr.region``
+(``infra/naming.py``). The one exception is failback: once the primary's ``dr.activeRegion``
+names the standby's region, the primary reads the standby's outputs and owns the reverse MSK
+Replicator (standby's cluster -> its own); the standby exists by then (it took over first).
 
 This module wires the pieces (``backup.py``, ``replication.py``, ``failover.py``), adds the
 DR alarms through the observability tier (routed to the topics of both regions: CloudWatch
@@ -44,7 +47,7 @@ from infra.components.replication import (
     ReplicationArgs,
     S3Replication,
 )
-from infra.config.rules.dr import active_region, peer_stack_name, serves_traffic
+from infra.config.rules.dr import active_region, fails_back_from_standby, peer_stack_name, serves_traffic
 from infra.config.schema import DrConfig, StackConfig
 from infra.naming import Naming
 
@@ -156,6 +159,18 @@ def peer_reference(platform: Platform) -> pulumi.StackReference | None:
         platform.peer = PeerStack("dr-peer", dr.peer_stack, platform.opts()).reference
     reference: pulumi.StackReference = platform.peer
     return reference
+
+
+def standby_reference(config: StackConfig, parent: pulumi.Resource) -> pulumi.StackReference | None:
+    """The standby's outputs, read by the primary only while it fails back (source of the reverse Replicator).
+
+    Only in that state: the normal deploy order (primary, then standby) stays free of cycles, and
+    after a failover the standby stack exists and has published its outputs.
+    """
+    peer_stack = config.dr.peer_stack
+    if not fails_back_from_standby(config) or peer_stack is None:
+        return None
+    return PeerStack("dr-standby", peer_stack, pulumi.ResourceOptions(parent=parent)).reference
 
 
 def cache_global_datastore_id(platform: Platform) -> pulumi.Output[Any] | None:
@@ -329,6 +344,10 @@ class DisasterRecovery(pulumi.ComponentResource):
     copy_key: aws.kms.Key | None
     bucket_copies: list[BucketCopy]
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    reference: pulumi.StackReference | None
+    """A standby's view of its primary's outputs."""
+    standby: pulumi.StackReference | None
+    """A failing-back primary's view of its standby's outputs (``fails_back_from_standby``)."""
 
     def __init__(self, name: str, args: DisasterRecoveryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("streaming:dr:DisasterRecovery", name, None, opts)
@@ -340,6 +359,7 @@ class DisasterRecovery(pulumi.ComponentResource):
         self._name, self._args, self.peer = name, args, peer
         child = pulumi.ResourceOptions(parent=self)
         self.reference = peer_reference(platform)
+        self.standby = standby_reference(config, self)
         warm = dr.strategy == "warm-standby"
         own_key = KeyRef(config.region, stack_key_alias(naming), platform.key.key.arn)
         self.copy_key = None
@@ -416,11 +436,15 @@ class DisasterRecovery(pulumi.ComponentResource):
         # Both clusters of the pair accept a cross-region Replicator: the standby is the source on failback.
         common["kafka_source"] = platform.kafka
         if dr.role == "primary":
-            return ReplicationArgs(**common, cache_primary=platform.cache)
+            # Failback: the reverse Replicator (standby -> this cluster), same builder and shape as the forward
+            # one: identical topic names, starting at the earliest offset; the Replicator filters out records
+            # that came from this cluster (still read and billed). Deleted when dr.activeRegion returns here.
+            # ("Failback", identical topic name replication, Amazon MSK developer guide, checked 2026-11-26.)
+            reverse = self._kafka_from(self.standby) if self.standby is not None else None
+            return ReplicationArgs(**common, cache_primary=platform.cache, kafka=reverse)
         reference = self.reference
         if reference is None:  # a secondary always has one (config rules require dr.peerStack)
             raise ValueError("a warm-standby secondary needs dr.peerStack")
-        network = platform.network
         return ReplicationArgs(
             **common,
             s3=S3Replication(
@@ -428,12 +452,18 @@ class DisasterRecovery(pulumi.ComponentResource):
                 source_key=KeyRef(self.peer.region, stack_key_alias(self.peer)),
                 destination_key=own_key, destination_ready=[*storage_ready, *export_ready],
             ),
-            kafka=KafkaReplication(
-                source_cluster_arn=reference.get_output("kafkaClusterArn"), source_cluster_name=self.peer("kafka"),
-                source_region=self.peer.region, source_subnet_ids=reference.get_output("privateDataSubnetIds"),
-                target=platform.kafka, target_subnet_ids=[s.id for s in network.subnets["private-data"]],
-                vpc_id=network.vpc.id, kms_key_arn=platform.key.key.arn, log_retention_days=config.kafka.log_retention_days,
-            ),
+            kafka=self._kafka_from(reference),
+        )  # fmt: skip
+
+    def _kafka_from(self, peer_outputs: pulumi.StackReference) -> KafkaReplication:
+        """A Replicator in this region copying the peer's cluster (ARN and subnets from its outputs) into ours."""
+        config, platform = self._args.config, self._args.platform
+        network = platform.network
+        return KafkaReplication(
+            source_cluster_arn=peer_outputs.get_output("kafkaClusterArn"), source_cluster_name=self.peer("kafka"),
+            source_region=self.peer.region, source_subnet_ids=peer_outputs.get_output("privateDataSubnetIds"),
+            target=platform.kafka, target_subnet_ids=[s.id for s in network.subnets["private-data"]],
+            vpc_id=network.vpc.id, kms_key_arn=platform.key.key.arn, log_retention_days=config.kafka.log_retention_days,
         )  # fmt: skip
 
     def _failover(self) -> Failover | None:
@@ -536,20 +566,26 @@ class DisasterRecovery(pulumi.ComponentResource):
         outputs["s3ReplicationOwner"] = self._replication_owner()
         outputs["s3ReplicationRoleArn"] = repl.replication_role.arn if repl.replication_role else None
         outputs["s3CopyBuckets"] = {role: bucket.bucket for role, bucket in repl.copy_buckets.items()}
-        if repl.replicator is not None:
+        if repl.replicator is not None and self.reference is not None:
             outputs.update(
                 {
                     "kafkaReplicatorArn": repl.replicator.arn,
                     "kafkaReplicatorName": replication.replicator_name(naming),
-                    "kafkaReplicatorSourceClusterArn": self.reference.get_output("kafkaClusterArn")
-                    if self.reference
-                    else None,
+                    "kafkaReplicatorSourceClusterArn": self.reference.get_output("kafkaClusterArn"),
                     "drKafkaClusterArn": self._args.platform.kafka.cluster.arn,
                 }
             )
         elif dr.strategy == "warm-standby":
             outputs["kafkaReplicatorName"] = replication.replicator_name(self.peer)
             outputs["drKafkaClusterName"] = self.peer("kafka")
+        if repl.replicator is not None and self.standby is not None:
+            outputs.update(
+                {
+                    "kafkaReverseReplicatorArn": repl.replicator.arn,
+                    "kafkaReverseReplicatorName": replication.replicator_name(naming),
+                    "kafkaReverseReplicatorSourceClusterArn": self.standby.get_output("kafkaClusterArn"),
+                }
+            )
         if repl.global_datastore is not None:
             outputs["cacheGlobalDatastoreId"] = repl.global_datastore.global_replication_group_id
             outputs["cacheGlobalDatastoreArn"] = repl.global_datastore.arn

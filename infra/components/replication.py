@@ -12,8 +12,10 @@ Who owns what, so the DR pair deploys in one pass (primary, then standby) withou
   stays operable while the primary region is down. For backup-restore (staging) the stack
   creates its own copy buckets and key in the DR region and owns the replication too.
 * The MSK Replicator lives in the target region (the standby) and reads the source
-  cluster's ARN and subnets from the primary's stack outputs. The primary turns on
-  multi-VPC connectivity and attaches the cluster policy the Replicator needs.
+  cluster's ARN and subnets from the primary's stack outputs. Both clusters turn on
+  multi-VPC connectivity and carry the cluster policy a cross-region Replicator needs. On
+  failback (the primary's ``dr.activeRegion`` names the standby's region) the primary builds
+  the reverse Replicator the same way, from the standby's outputs, in its own region.
 * The Global Datastore is created by the primary around its cache; the standby's cache
   joins it with the id from the primary's outputs (``cache.add_to``).
 
@@ -358,7 +360,7 @@ class CopyBuckets:
 
 @dataclass(frozen=True)
 class KafkaReplication:
-    """The Replicator in this (target) region, fed by the primary's outputs."""
+    """The Replicator in this (target) region, fed by the peer's outputs (the primary's, or the standby's on failback)."""
 
     source_cluster_arn: pulumi.Input[str]
     source_cluster_name: str

@@ -24,9 +24,10 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra.config import ConfigError, list_stacks, load_stack
+from infra.config import ConfigError, list_stacks, load_stack, stack_file_label
 from infra.config.loader import to_runtime
-from infra.config.problems import PROJECT
+from infra.config.problems import PROJECT, error
+from infra.config.rules.dr import peer_stack_name, reads_peer_outputs
 from infra.offline.fake_outputs import FAKES, FakeContext, generic, invoke_result
 from infra.offline.record import PlannedResource, StackPlan
 
@@ -241,19 +242,39 @@ def plan_stacks(stacks: Iterable[str] | None = None, timings: PlanTimings | None
 
 
 def _with_peers_first(stacks: list[str]) -> list[str]:
-    """Secondary stacks read their primary's outputs, so the primary is planned first."""
-    from infra.config import read_stack_file
+    """A stack that reads its peer's outputs (a standby; a primary failing back) is planned after the peer.
 
+    A pair in which each side reads the other (the primary flipped for failback while the standby
+    reads the primary) cannot be planned offline from the stack files alone: that is reported as a
+    problem of the flipped stack's file, never as a traceback.
+    """
     order: list[str] = []
+
+    def visit(stack: str, path: tuple[str, ...]) -> None:
+        if stack in order:
+            return
+        config = load_stack(stack)[0]
+        peer = peer_stack_name(config) if reads_peer_outputs(config) else None
+        if peer is not None and peer in path:
+            flipped = stack if config.dr.role == "primary" else peer
+            raise ConfigError(
+                stack_file_label(flipped),
+                [
+                    error(
+                        "dr.activeRegion",
+                        load_stack(flipped)[0].dr.active_region,
+                        f"the offline plan cannot resolve this pair: {flipped} fails back and reads "
+                        f"{peer if flipped == stack else stack}'s outputs, which read {flipped}'s; "
+                        "use `pulumi preview` against the deployed stacks (AWS resolves it from real state)",
+                    )
+                ],
+            )
+        if peer is not None:
+            visit(peer, (*path, stack))
+        order.append(stack)
+
     for stack in stacks:
-        dr = read_stack_file(stack).get(f"{PROJECT}:dr", {})
-        peer = dr.get("peerStack") if isinstance(dr, dict) and dr.get("role") == "secondary" else None
-        if peer:
-            peer_name = str(peer).rsplit("/", 1)[-1]
-            if peer_name not in order:
-                order.append(peer_name)
-        if stack not in order:
-            order.append(stack)
+        visit(stack, ())
     return order
 
 

@@ -437,7 +437,7 @@ def test_failback_job_rewinds_to_the_failover_time_not_to_the_failback_t0(
     ("replicators", "message"),
     [
         ([], "no MSK Replicator in us-east-1 copies"),
-        (["forward-reference"], "create the reverse replicator as runbooks/prod/failback.md says"),
+        (["forward-reference"], "flip dr.activeRegion and `pulumi up` prod as runbooks/prod/failback.md says"),
         (["reverse-creating"], "the reverse MSK Replicator is not RUNNING (sp-prod-kafka-failback CREATING)"),
     ],
 )

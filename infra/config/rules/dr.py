@@ -133,6 +133,18 @@ def serves_traffic(config: StackConfig) -> bool:
     return active_region(config) == config.region
 
 
+def fails_back_from_standby(config: StackConfig) -> bool:
+    """A warm-standby primary that is not the active region: it receives the standby's stream (failback)."""
+    dr = config.dr
+    return dr.strategy == "warm-standby" and dr.role == "primary" and not serves_traffic(config)
+
+
+def reads_peer_outputs(config: StackConfig) -> bool:
+    """Whether the program reads the peer stack's outputs (StackReference): a standby always, a
+    primary only while it fails back."""
+    return config.dr.peer_stack is not None and (config.dr.role == "secondary" or fails_back_from_standby(config))
+
+
 def peer_stack_name(config: StackConfig) -> str | None:
     """The peer's short stack name (``prod-dr`` from ``organization/streaming-platform/prod-dr``)."""
     peer = config.dr.peer_stack

@@ -8,8 +8,8 @@ lag at the cut-over, stop the primary's job (its cache becomes read-only next), 
 DR cache (FailoverGlobalReplicationGroup, called in the DR region: static stability), raise
 the DR ingest and EMR capacity to the primary's, then start the DR job with a NEW checkpoint
 from a timestamp rewind. Failback is the mirror image, with two differences. Kafka data must
-flow DR -> primary, through the REVERSE replicator the operator creates in the primary's region
-(runbooks/<stack>/failback.md; the program provisions only the forward one). And the primary's
+flow DR -> primary, through the REVERSE replicator the program creates in the primary's region
+while the primary's dr.activeRegion names the DR region (runbooks/<stack>/failback.md). And the primary's
 job rewinds to the FAILOVER time (``since`` option, ``--since``), not to the failback's T0: what
 the DR region processed never reached the primary's lake (S3 replication runs primary -> DR only).
 Each step's rollback undoes it, so a stop condition midway returns the pair to where it started.
@@ -112,7 +112,7 @@ def _source_and_target(summary: Mapping[str, Any]) -> tuple[str | None, str | No
 def _reverse_replicator(ctx: DrillContext) -> dict[str, Any]:
     """The replicator that copies the DR cluster back into the primary's: it lives in the primary's region.
 
-    The operator creates it for failback (the program provisions only the forward one). References
+    `pulumi up` of the primary with dr.activeRegion flipped to the DR region creates it. References
     (IsReplicatorReference: a replicator's entry in its source region) are skipped: the replicator
     itself, and its metrics, live in the target region.
     """
@@ -126,8 +126,8 @@ def _reverse_replicator(ctx: DrillContext) -> dict[str, Any]:
     ]
     if not found:
         raise PreconditionError(
-            f"no MSK Replicator in {ctx.region} copies {source} into {target}: create the reverse replicator "
-            f"as runbooks/{ctx.stack}/failback.md says, and wait until its MessageLag is 0"
+            f"no MSK Replicator in {ctx.region} copies {source} into {target}: flip dr.activeRegion and "
+            f"`pulumi up` {ctx.stack} as runbooks/{ctx.stack}/failback.md says, then wait until its MessageLag is 0"
         )
     running = [summary for summary in found if summary.get("ReplicatorState") == "RUNNING"]
     if not running:
@@ -202,8 +202,8 @@ def _targets(active: str) -> Any:
         old, new = side["from"], side["to"]
         peer = ctx.require_peer()
         account = Arn.parse(_o(ctx, old, "cacheReplicationGroupArn")).account
-        # The forward replicator is the DR stack's; the reverse one is the operator's (no stack tag), found by
-        # its clusters (both stack outputs) and only read, never changed.
+        # The forward replicator is the DR stack's; the reverse one is the primary stack's, found by its
+        # clusters (both stack outputs) and only read, never changed.
         replicator = (
             [TagTarget(facts["replicatorArn"], facts["replicatorRegion"], peer.stack)] if active == "primary" else []
         )
