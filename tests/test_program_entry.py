@@ -78,7 +78,7 @@ def test_cli_plan_rejects_an_unknown_stack(capsys: pytest.CaptureFixture[str]) -
         (["plan", "--all", "dev"], "not both"),
         (["snapshot", "--check", "qa"], "unknown stack(s): qa"),
         (["diff", "qa"], "unknown stack(s): qa"),
-        (["diagram", "qa"], "unknown stack: qa"),
+        (["diagram", "qa"], "unknown stack(s): qa"),
     ],
 )
 def test_cli_bad_arguments_exit_2_with_a_message(
@@ -110,3 +110,21 @@ def test_a_pair_that_reads_each_other_is_refused_offline_without_traceback(
     assert "Traceback" not in err
     assert "stacks/Pulumi.prod.yaml: streaming-platform:dr.activeRegion = 'us-west-2'" in err
     assert "prod fails back and reads prod-dr's outputs" in err
+
+
+def test_cli_plan_runs_the_policy_pack_and_exits_3_on_a_mandatory_violation(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streaming_policies import ALL_RULES, Violation
+
+    assert blueprint(["plan", "dev"]) == 0
+    assert f"Policy pack: {len(ALL_RULES)} rules, no violation" in capsys.readouterr().out
+
+    def one_blocking(resources: object, tier: str, stack: str) -> list[Violation]:
+        return [Violation("kms-rotation", "urn:x", "rotation off", "aws:kms/key:Key", "stack-key-key", "mandatory", "high")]
+
+    monkeypatch.setattr("infra.offline.render.evaluate_plan", one_blocking)
+    assert blueprint(["plan", "dev"]) == 3
+    captured = capsys.readouterr()
+    assert "BLOCK kms-rotation: aws:kms/key:Key stack-key-key: rotation off" in captured.out
+    assert "mandatory policy violations in: dev" in captured.err

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
+
+from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -15,19 +16,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from infra.config import ConfigError, list_stacks
-
-    if args.stack not in list_stacks():
-        print(f"unknown stack: {args.stack}; stacks/ has: {', '.join(list_stacks())}", file=sys.stderr)
-        return 2
-    from infra.offline.runtime import plan_stacks
+    if unknown_stacks([args.stack]):
+        return UNKNOWN_STACK
     from infra.review.diagram import mermaid
 
-    try:
-        plan = plan_stacks([args.stack])[args.stack]
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    plans = plan_or_report([args.stack])
+    if plans is None:
+        return INVALID_CONFIG
+    plan = plans[args.stack]
     text = mermaid(plan)
     print(f"```mermaid\n{text}```" if args.markdown else text, end="" if not args.markdown else "\n")
     return 0

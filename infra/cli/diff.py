@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any
 
+from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("diff", help="Markdown review of the change to each stack (risky changes first)")
@@ -27,24 +29,22 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from infra.config import ConfigError, list_stacks
+    from infra.config import list_stacks
 
-    available = list_stacks()
-    stacks = args.stacks or available
-    unknown = [s for s in stacks if s not in available]
-    if unknown:
-        print(f"unknown stack(s): {', '.join(unknown)}; stacks/ has: {', '.join(available)}", file=sys.stderr)
-        return 2
-    from infra.offline.runtime import plan_stacks
+    stacks = args.stacks or list_stacks()
+    if unknown_stacks(stacks):
+        return UNKNOWN_STACK
     from infra.review import snapshot
     from infra.review.baseline import BaselineError, plans_at
     from infra.review.diff import diff_snapshots
     from infra.review.render import render_markdown
 
+    current = plan_or_report(stacks)
+    if current is None:
+        return INVALID_CONFIG
     try:
-        current = plan_stacks(stacks)
         base_plans = plans_at(args.base, stacks) if args.base else None
-    except (ConfigError, BaselineError) as exc:
+    except BaselineError as exc:
         print(str(exc), file=sys.stderr)
         return 1
     diffs, costs = [], {}

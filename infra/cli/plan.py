@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("plan", help="run the program offline (mocked AWS) and print the plan of a stack")
@@ -18,7 +20,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from infra.config import ConfigError, list_stacks
+    from infra.config import list_stacks
 
     available = list_stacks()
     if args.all and args.stacks:
@@ -28,18 +30,13 @@ def run(args: argparse.Namespace) -> int:
     if not stacks:
         print(f"name a stack ({', '.join(available)}) or use --all", file=sys.stderr)
         return 2
-    unknown = [s for s in stacks if s not in available]
-    if unknown:
-        print(f"unknown stack(s): {', '.join(unknown)}; stacks/ has: {', '.join(available)}", file=sys.stderr)
-        return 2
+    if unknown_stacks(stacks):
+        return UNKNOWN_STACK
     from infra.offline.render import plan_to_json, policy_violations, render_plan
-    from infra.offline.runtime import plan_stacks
 
-    try:
-        plans = plan_stacks(stacks)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    plans = plan_or_report(stacks)
+    if plans is None:
+        return INVALID_CONFIG
     if args.json:
         document: dict[str, Any] = {name: plan_to_json(plan) for name, plan in plans.items()}
         json.dump(document if len(stacks) > 1 else document[stacks[0]], sys.stdout, indent=2, default=str)
@@ -49,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     for index, plan in enumerate(plans.values()):
         if index:
             print("\n" + "=" * 78 + "\n")
-        print("\n".join(render_plan(plan)))
-        if any(v.blocking for v in policy_violations(plan)):
+        violations = policy_violations(plan)
+        print("\n".join(render_plan(plan, violations)))
+        if any(v.blocking for v in violations):
             blocked.append(plan.stack)
     if blocked:
         print(

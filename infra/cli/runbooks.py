@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("runbooks", help="render the stack's runbooks into runbooks/<stack>/")
@@ -46,11 +48,13 @@ def run(args: argparse.Namespace) -> int:
     from infra.config import ConfigError, list_stacks, read_stack_file
     from infra.config.problems import PROJECT
 
-    available = list_stacks()
-    if args.stack not in available:
-        print(f"unknown stack '{args.stack}'; stacks/ has: {', '.join(available)}", file=sys.stderr)
-        return 2
-    dr = read_stack_file(args.stack).get(f"{PROJECT}:dr") or {}
+    if unknown_stacks([args.stack]):
+        return UNKNOWN_STACK
+    try:
+        dr = read_stack_file(args.stack).get(f"{PROJECT}:dr") or {}
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return INVALID_CONFIG
     peer = str(dr.get("peerStack") or "").rsplit("/", 1)[-1] or None
     if args.outputs is not None and peer and dr.get("role", "primary") == "primary" and args.peer_outputs is None:
         print(
@@ -67,14 +71,11 @@ def run(args: argparse.Namespace) -> int:
 
     import jinja2
 
-    from infra.offline.runtime import plan_stacks
     from infra.runbooks import RUNBOOKS_DIR, render_stack, view_of, write_stack
 
-    try:
-        plans = plan_stacks([args.stack, peer] if peer and peer in available else [args.stack])
-    except ConfigError as error:
-        print(str(error), file=sys.stderr)
-        return 2
+    plans = plan_or_report([args.stack, peer] if peer and peer in list_stacks() else [args.stack])
+    if plans is None:
+        return INVALID_CONFIG
     peer_view = view_of(plans[peer], peer_outputs) if peer and peer in plans else None
     try:
         files = render_stack(view_of(plans[args.stack], outputs), peer_view)

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -22,24 +24,18 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from infra.config import ConfigError, list_stacks
-    from infra.offline.runtime import plan_stacks
+    from infra.config import list_stacks
     from infra.review import snapshot
     from infra.review.diagram import diagram_markdown, diagram_path
     from infra.review.diff import diff_snapshots
     from infra.review.render import render_markdown
 
-    available = list_stacks()
-    stacks = args.stacks or available
-    unknown = [s for s in stacks if s not in available]
-    if unknown:
-        print(f"unknown stack(s): {', '.join(unknown)}; stacks/ has: {', '.join(available)}", file=sys.stderr)
-        return 2
-    try:
-        plans = plan_stacks(stacks)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    stacks = args.stacks or list_stacks()
+    if unknown_stacks(stacks):
+        return UNKNOWN_STACK
+    plans = plan_or_report(stacks)
+    if plans is None:
+        return INVALID_CONFIG
     diffs = []
     stale_diagrams = []
     for stack, plan in plans.items():

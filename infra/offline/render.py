@@ -19,8 +19,9 @@ def plan_to_json(plan: StackPlan) -> dict[str, Any]:
     return dataclasses.asdict(plan)
 
 
-def render_plan(plan: StackPlan) -> list[str]:
-    """The readable plan: counts per component and type, AZ spread, outputs, warnings."""
+def render_plan(plan: StackPlan, violations: list[Violation]) -> list[str]:
+    """The readable plan: counts per component and type, AZ spread, outputs, cost, deploy time,
+    the policy pack's `violations` (computed once by the caller, which also acts on them), drill targets."""
     custom = list(plan.custom_resources())
     lines = [
         f"Stack {plan.stack} ({plan.config['tier']}) in {plan.region}: "
@@ -44,7 +45,7 @@ def render_plan(plan: StackPlan) -> list[str]:
     lines += [f"  {row}" for key in sorted(plan.outputs) for row in _value_lines(key, plan.outputs[key])]
     lines += ["", *format_cost(estimate_cost(plan))]
     lines += ["", *format_critical_path(critical_path(plan))]
-    lines += ["", *format_policy(policy_violations(plan))]
+    lines += ["", *format_policy(violations)]
     lines += ["", *drill_targets(plan)]
     return lines
 
