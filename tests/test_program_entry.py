@@ -121,7 +121,9 @@ def test_cli_plan_runs_the_policy_pack_and_exits_3_on_a_mandatory_violation(
     assert f"Policy pack: {len(ALL_RULES)} rules, no violation" in capsys.readouterr().out
 
     def one_blocking(resources: object, tier: str, stack: str) -> list[Violation]:
-        return [Violation("kms-rotation", "urn:x", "rotation off", "aws:kms/key:Key", "stack-key-key", "mandatory", "high")]
+        return [
+            Violation("kms-rotation", "urn:x", "rotation off", "aws:kms/key:Key", "stack-key-key", "mandatory", "high")
+        ]
 
     monkeypatch.setattr("infra.offline.render.evaluate_plan", one_blocking)
     assert blueprint(["plan", "dev"]) == 3
