@@ -113,16 +113,24 @@ def alarm_names(plan: StackPlan) -> dict[str, str]:
 def view_of(plan: StackPlan, outputs: Mapping[str, Any] | None = None) -> StackView:
     """A stack as templates see it; ``outputs`` (a real deployment's) replace the plan's when given."""
     return StackView(
-        stack=plan.stack, region=plan.region, tier=str(plan.config["tier"]), config=plan.config,
-        outputs=plan.outputs if outputs is None else outputs, alarms=alarm_names(plan),
-    )  # fmt: skip
+        stack=plan.stack,
+        region=plan.region,
+        tier=str(plan.config["tier"]),
+        config=plan.config,
+        outputs=plan.outputs if outputs is None else outputs,
+        alarms=alarm_names(plan),
+    )
 
 
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), undefined=jinja2.StrictUndefined, autoescape=False,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-    )  # fmt: skip
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     environment.filters["alarms_of"] = alarms_of
     environment.filters["step_json"] = step_json
     return environment
@@ -175,9 +183,12 @@ def render_stack(view: StackView, peer: StackView | None = None) -> dict[str, st
             continue
         files[runbook.filename] = environment.get_template(runbook.template).render(**context, runbook=runbook)
     index = environment.get_template(f"{TEMPLATE_DIR}/README.md.j2").render(
-        **context, rendered=[r for r in RUNBOOKS if r.filename in files], skipped=skipped, drillable=drillable,
+        **context,
+        rendered=[r for r in RUNBOOKS if r.filename in files],
+        skipped=skipped,
+        drillable=drillable,
         titles={r.name: r.title for r in RUNBOOKS},
-    )  # fmt: skip
+    )
     return {"README.md": index, **files}
 
 

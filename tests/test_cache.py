@@ -83,9 +83,16 @@ def _is_secondary(plan: StackPlan) -> bool:
 
 # What a Global Datastore secondary inherits from the primary and must not set.
 INHERITED = (
-    "engine", "engineVersion", "nodeType", "numNodeGroups", "parameterGroupName", "clusterMode",
-    "atRestEncryptionEnabled", "transitEncryptionEnabled", "transitEncryptionMode",
-)  # fmt: skip
+    "engine",
+    "engineVersion",
+    "nodeType",
+    "numNodeGroups",
+    "parameterGroupName",
+    "clusterMode",
+    "atRestEncryptionEnabled",
+    "transitEncryptionEnabled",
+    "transitEncryptionMode",
+)
 
 
 def _sg_id(plan: StackPlan, tier: str) -> str:
@@ -248,8 +255,9 @@ def test_parameter_group_name_is_version_derived_and_created_before_the_old_one_
     assert group.inputs["family"] == family == "valkey8"
     assert re.fullmatch(rf"sp-{stack_plan.stack}-cache-valkey8-[0-9a-f]{{8}}", group.inputs["name"])
     assert {p["name"]: p["value"] for p in group.inputs["parameters"]} == {
-        "cluster-enabled": "yes", "maxmemory-policy": cfg["maxmemory_policy"],
-    }  # fmt: skip
+        "cluster-enabled": "yes",
+        "maxmemory-policy": cfg["maxmemory_policy"],
+    }
     assert group.delete_before_replace is False
     assert (
         stack_plan.one(RG).inputs["parameterGroupName"]
@@ -292,17 +300,27 @@ def test_slow_and_engine_logs_go_to_encrypted_log_groups(stack_plan: StackPlan) 
         assert group.inputs["retentionInDays"] == cfg["log_retention_days"]
     deliveries = stack_plan.one(RG).inputs["logDeliveryConfigurations"]
     assert {(d["logType"], d["destination"]) for d in deliveries} == {
-        ("slow-log", f"/sp/{stack_plan.stack}/cache/slow-log"), ("engine-log", f"/sp/{stack_plan.stack}/cache/engine-log"),
-    }  # fmt: skip
+        ("slow-log", f"/sp/{stack_plan.stack}/cache/slow-log"),
+        ("engine-log", f"/sp/{stack_plan.stack}/cache/engine-log"),
+    }
     assert {(d["destinationType"], d["logFormat"]) for d in deliveries} == {("cloudwatch-logs", "json")}
 
 
 # --- outputs and node ids -----------------------------------------------------------------
 
 REQUIRED_OUTPUTS = (
-    "cacheReplicationGroupId", "cacheConfigurationEndpoint", "cachePort", "cacheEngine", "cacheEngineVersion",
-    "cacheNodeType", "cacheShards", "cacheReplicasPerShard", "cacheIamUserId", "cacheUserGroupId", "cacheParameterGroupName",
-)  # fmt: skip
+    "cacheReplicationGroupId",
+    "cacheConfigurationEndpoint",
+    "cachePort",
+    "cacheEngine",
+    "cacheEngineVersion",
+    "cacheNodeType",
+    "cacheShards",
+    "cacheReplicasPerShard",
+    "cacheIamUserId",
+    "cacheUserGroupId",
+    "cacheParameterGroupName",
+)
 
 
 def test_stack_outputs_describe_the_cache(stack_plan: StackPlan) -> None:
@@ -315,8 +333,10 @@ def test_stack_outputs_describe_the_cache(stack_plan: StackPlan) -> None:
     assert outputs["cachePort"] == PORT
     assert (outputs["cacheShards"], outputs["cacheReplicasPerShard"]) == (cfg["shards"], cfg["replicas_per_shard"])
     assert (outputs["cacheEngine"], outputs["cacheEngineVersion"], outputs["cacheNodeType"]) == (
-        cfg["engine"], cfg["engine_version"], cfg["node_type"],
-    )  # fmt: skip
+        cfg["engine"],
+        cfg["engine_version"],
+        cfg["node_type"],
+    )
 
 
 def test_member_cluster_ids_match_what_elasticache_reports(plans: dict[str, StackPlan], stack_plan: StackPlan) -> None:
@@ -446,8 +466,14 @@ def test_maintenance_overlaps_exactly_when_it_shares_a_snapshot_minute(start: in
 
 def _config_with(**changes: Any) -> CacheConfig:
     """A staging-like cache section with some stack-file (camelCase) keys changed."""
-    base = {"engineVersion": "8.2", "nodeType": "cache.r7g.large", "shards": 2, "replicasPerShard": 1,
-            "snapshotRetentionDays": 7, "logRetentionDays": 30}  # fmt: skip
+    base = {
+        "engineVersion": "8.2",
+        "nodeType": "cache.r7g.large",
+        "shards": 2,
+        "replicasPerShard": 1,
+        "snapshotRetentionDays": 7,
+        "logRetentionDays": 30,
+    }
     return CacheConfig.model_validate({**base, **changes})
 
 
@@ -498,13 +524,17 @@ def test_cache_args_build_a_global_datastore_secondary() -> None:
         Cache(
             "cache",
             CacheArgs(
-                config=_config_with(shards=3, replicasPerShard=2), naming=Naming("prod-dr", "us-west-2"),
-                subnet_ids=["subnet-a", "subnet-b", "subnet-c"], security_group_id="sg-cache",
+                config=_config_with(shards=3, replicasPerShard=2),
+                naming=Naming("prod-dr", "us-west-2"),
+                subnet_ids=["subnet-a", "subnet-b", "subnet-c"],
+                security_group_id="sg-cache",
                 client_security_groups={"processing": "sg-processing", "ingest": "sg-ingest"},
-                kms_key_arn="arn:aws:kms:us-west-2:123456789012:key/dr", protect=True, final_snapshot=True,
+                kms_key_arn="arn:aws:kms:us-west-2:123456789012:key/dr",
+                protect=True,
+                final_snapshot=True,
                 global_replication_group_id=pulumi.Output.from_input("ldgnf-sp-prod-cache-global"),
             ),
-        )  # fmt: skip
+        )
 
     records = _run_under_mocks(program)
     (rg,) = [r for r in records if r.type == RG]

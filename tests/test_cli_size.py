@@ -36,10 +36,20 @@ def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 def test_recommend_json_matches_the_model(capsys: pytest.CaptureFixture[str]) -> None:
     code, document = run_json(
-        ["--ingress-mbps", "200", "--peak-factor", "2", "--retention-hours", "72", "--consumer-groups", "2",
-         "--partitions", "600"],
+        [
+            "--ingress-mbps",
+            "200",
+            "--peak-factor",
+            "2",
+            "--retention-hours",
+            "72",
+            "--consumer-groups",
+            "2",
+            "--partitions",
+            "600",
+        ],
         capsys,
-    )  # fmt: skip
+    )
     expected = recommend(
         Workload(ingress_mbps=200, peak_factor=2, retention_hours=72, consumer_groups=2, partitions=600), 3
     )
@@ -65,8 +75,18 @@ def test_recommend_text_explains_the_limiting_term(capsys: pytest.CaptureFixture
 
 
 def test_no_burstable_and_two_azs_are_honoured(capsys: pytest.CaptureFixture[str]) -> None:
-    base = ["--ingress-mbps", "2", "--peak-factor", "2", "--retention-hours", "24", "--replication-factor", "2",
-            "--azs", "2"]  # fmt: skip
+    base = [
+        "--ingress-mbps",
+        "2",
+        "--peak-factor",
+        "2",
+        "--retention-hours",
+        "24",
+        "--replication-factor",
+        "2",
+        "--azs",
+        "2",
+    ]
     _, burstable = run_json(base, capsys)
     _, production = run_json([*base, "--no-burstable"], capsys)
     assert (burstable["instance_type"], burstable["brokers"], burstable["azs"]) == ("kafka.t3.small", 2, 2)
@@ -86,10 +106,21 @@ def test_workload_nothing_fits_exits_1_with_the_reason(capsys: pytest.CaptureFix
 
 def test_evaluate_reproduces_the_aws_worked_example(capsys: pytest.CaptureFixture[str]) -> None:
     code, document = run_json(
-        ["--evaluate", "--instance-type", "kafka.m5.12xlarge", "--brokers", "3", "--replication-factor", "3",
-         "--consumer-groups", "2", "--volume-throughput-mbps", "1000"],
+        [
+            "--evaluate",
+            "--instance-type",
+            "kafka.m5.12xlarge",
+            "--brokers",
+            "3",
+            "--replication-factor",
+            "3",
+            "--consumer-groups",
+            "2",
+            "--volume-throughput-mbps",
+            "1000",
+        ],
         capsys,
-    )  # fmt: skip
+    )
     assert code == 0
     assert document["sustained_limit_mbps"] == 1000.0
     assert document["target_mbps"] == pytest.approx(800.0)
@@ -110,16 +141,38 @@ def test_evaluate_text_lists_the_three_terms(capsys: pytest.CaptureFixture[str])
 
 
 def test_evaluate_against_a_workload_reports_problems_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "3", "--volume-gib", "100",
-            "--ingress-mbps", "100", "--retention-hours", "24"]  # fmt: skip
+    argv = [
+        "--evaluate",
+        "--instance-type",
+        "kafka.m5.large",
+        "--brokers",
+        "3",
+        "--volume-gib",
+        "100",
+        "--ingress-mbps",
+        "100",
+        "--retention-hours",
+        "24",
+    ]
     code, document = run_json(argv, capsys)
     assert code == 1
     assert [problem.split(":")[0] for problem in document["problems"]] == ["throughput", "storage"]
 
 
 def test_evaluate_against_a_workload_that_fits_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["--evaluate", "--instance-type", "kafka.m7g.large", "--brokers", "3", "--volume-gib", "100",
-            "--ingress-mbps", "5", "--retention-hours", "4"]  # fmt: skip
+    argv = [
+        "--evaluate",
+        "--instance-type",
+        "kafka.m7g.large",
+        "--brokers",
+        "3",
+        "--volume-gib",
+        "100",
+        "--ingress-mbps",
+        "5",
+        "--retention-hours",
+        "4",
+    ]
     assert run_size(argv) == 0
     assert "Workload check: fits" in capsys.readouterr().out
 
@@ -130,30 +183,50 @@ def test_evaluate_against_a_workload_that_fits_exits_0(capsys: pytest.CaptureFix
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--evaluate", "--instance-type", "kafka.m9.large", "--brokers", "3"], "unknown MSK broker type 'kafka.m9.large'"),
+        (
+            ["--evaluate", "--instance-type", "kafka.m9.large", "--brokers", "3"],
+            "unknown MSK broker type 'kafka.m9.large'",
+        ),
         (["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "4"], "multiple of the AZ count"),
         (["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "2", "--azs", "2"], "cannot hold 3 replicas"),
-        (["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "-3"], "--brokers: must be a whole number >= 1"),
-        (["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "3", "--volume-throughput-mbps", "300"],
-         "cannot provision storage throughput"),
+        (
+            ["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "-3"],
+            "--brokers: must be a whole number >= 1",
+        ),
+        (
+            ["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "3", "--volume-throughput-mbps", "300"],
+            "cannot provision storage throughput",
+        ),
         (["--evaluate", "--instance-type", "kafka.m5.large"], "--evaluate needs --brokers"),
-        (["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "3", "--ingress-mbps", "5"],
-         "needs --ingress-mbps, --retention-hours and --volume-gib together"),
-        (["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "3", "--partitions", "10"],
-         "--partitions: only when checking against a workload"),
-        (["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "3", "--no-burstable"], "only without --evaluate"),
+        (
+            ["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "3", "--ingress-mbps", "5"],
+            "needs --ingress-mbps, --retention-hours and --volume-gib together",
+        ),
+        (
+            ["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "3", "--partitions", "10"],
+            "--partitions: only when checking against a workload",
+        ),
+        (
+            ["--evaluate", "--instance-type", "kafka.m5.large", "--brokers", "3", "--no-burstable"],
+            "only without --evaluate",
+        ),
         (["--ingress-mbps", "-5", "--retention-hours", "3"], "--ingress-mbps: must be a number > 0, got '-5'"),
         (["--ingress-mbps", "abc", "--retention-hours", "3"], "expected a number, got 'abc'"),
         (["--ingress-mbps", "inf", "--retention-hours", "3"], "must be a number > 0, got 'inf'"),
         (["--ingress-mbps", "5", "--retention-hours", "0"], "--retention-hours: must be a number > 0"),
-        (["--ingress-mbps", "5", "--retention-hours", "3", "--peak-factor", "0.5"], "--peak-factor: must be a number >= 1"),
+        (
+            ["--ingress-mbps", "5", "--retention-hours", "3", "--peak-factor", "0.5"],
+            "--peak-factor: must be a number >= 1",
+        ),
         (["--ingress-mbps", "5"], "recommending a cluster needs --retention-hours"),
         (["--ingress-mbps", "5", "--retention-hours", "3", "--azs", "4"], "2 or 3 Availability Zones, got 4"),
         (["--ingress-mbps", "5", "--retention-hours", "3", "--brokers", "3"], "--brokers: only with --evaluate"),
-        (["--ingress-mbps", "5", "--retention-hours", "3", "--replication-factor", "0"],
-         "--replication-factor: must be a whole number >= 1"),
+        (
+            ["--ingress-mbps", "5", "--retention-hours", "3", "--replication-factor", "0"],
+            "--replication-factor: must be a whole number >= 1",
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_input_prints_a_message_and_exits_2(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

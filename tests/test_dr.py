@@ -178,9 +178,19 @@ def test_staging_has_copies_but_no_standby(plans: dict[str, StackPlan]) -> None:
     assert not staging.of_type(STACK_REFERENCE)
     in_dr = {r.type for r in staging.custom_resources() if r.region == "us-west-2"}
     # Only storage for the copies lives in the DR region: a key, a vault and the copy buckets.
-    assert in_dr <= {KMS_KEY, "aws:kms/alias:Alias", VAULT, BUCKET, SSE, OWNERSHIP, BUCKET_ACL,
-                     "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-                     "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"}  # fmt: skip
+    assert in_dr <= {
+        KMS_KEY,
+        "aws:kms/alias:Alias",
+        VAULT,
+        BUCKET,
+        SSE,
+        OWNERSHIP,
+        BUCKET_ACL,
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    }
     copy_vault = named(staging, VAULT, "dr-backups-copy-vault")
     copy_key = named(staging, KMS_KEY, "dr-copy-key")
     assert copy_vault.region == copy_key.region == "us-west-2"
@@ -554,8 +564,10 @@ def test_replication_alarms_watch_the_source_region(plans: dict[str, StackPlan],
         latency = alarms[f"sp-{stack}-recovery-s3-latency-{role}"]
         assert latency.region == rule["sourceRegion"] == plan.region
         assert latency.inputs["dimensions"] == {
-            "SourceBucket": rule["source"], "DestinationBucket": rule["destination"], "RuleId": rule["ruleId"],
-        }  # fmt: skip
+            "SourceBucket": rule["source"],
+            "DestinationBucket": rule["destination"],
+            "RuleId": rule["ruleId"],
+        }
         assert latency.inputs["threshold"] == RTC_MINUTES * 60
         assert alarms[f"sp-{stack}-recovery-s3-failed-{role}"].inputs["metricName"] == "OperationsFailedReplication"
         assert alarms[f"sp-{stack}-recovery-s3-pending-{role}"].inputs["metricName"] == "OperationsPendingReplication"
@@ -787,9 +799,14 @@ def test_a_serving_primary_neither_replicates_nor_references_its_standby(plans: 
 
 @pytest.mark.parametrize(
     ("stack", "active", "expected"),
-    [("prod", None, False), ("prod", "us-west-2", True), ("prod-dr", "us-west-2", False), ("prod-dr", None, False),
-     ("staging", "us-west-2", False)],
-)  # fmt: skip
+    [
+        ("prod", None, False),
+        ("prod", "us-west-2", True),
+        ("prod-dr", "us-west-2", False),
+        ("prod-dr", None, False),
+        ("staging", "us-west-2", False),
+    ],
+)
 def test_only_a_primary_that_does_not_serve_fails_back(stack: str, active: str | None, expected: bool) -> None:
     config, _ = parse(raw_with(stack, {"dr": {"activeRegion": active}} if active else {}), stack)
     assert dr.fails_back_from_standby(config) is expected

@@ -39,9 +39,18 @@ MANAGED_GROUPS = {
     "AWSManagedRulesAmazonIpReputationList",
 }
 EDGE_OUTPUTS = (
-    "albDnsName", "albArn", "albArnSuffix", "albZoneId", "albTargetGroupArnSuffix", "nlbDnsName", "nlbArn",
-    "nlbArnSuffix", "ingestUrl", "edgeTls", "wafWebAclArn",
-)  # fmt: skip
+    "albDnsName",
+    "albArn",
+    "albArnSuffix",
+    "albZoneId",
+    "albTargetGroupArnSuffix",
+    "nlbDnsName",
+    "nlbArn",
+    "nlbArnSuffix",
+    "ingestUrl",
+    "edgeTls",
+    "wafWebAclArn",
+)
 
 
 def _named(plan: StackPlan, type_token: str, name: str) -> PlannedResource:
@@ -113,9 +122,11 @@ def test_prod_never_has_a_plain_http_path(plans: dict[str, StackPlan]) -> None:
     assert prod_plans
     for plan in prod_plans:
         plain = [
-            r for r in plan.of_type(LISTENER)
-            if r.inputs["protocol"] in ("HTTP", "TCP") and any(a["type"] != "redirect" for a in r.inputs["defaultActions"])
-        ]  # fmt: skip
+            r
+            for r in plan.of_type(LISTENER)
+            if r.inputs["protocol"] in ("HTTP", "TCP")
+            and any(a["type"] != "redirect" for a in r.inputs["defaultActions"])
+        ]
         assert not plain, [r.name for r in plain]
         assert plan.outputs["ingestUrl"].startswith("https://") and not plan.warnings
 
@@ -291,9 +302,14 @@ def test_tls_source_follows_the_config() -> None:
 
 def test_validation_option_picks_the_record_of_the_name() -> None:
     options = [
-        SimpleNamespace(domain_name=d, resource_record_name=f"_x.{d}.", resource_record_type="CNAME", resource_record_value=f"_v.{d}.")
+        SimpleNamespace(
+            domain_name=d,
+            resource_record_name=f"_x.{d}.",
+            resource_record_type="CNAME",
+            resource_record_value=f"_v.{d}.",
+        )
         for d in ("a.example.com", "stream.a.example.com")
-    ]  # fmt: skip
+    ]
     assert validation_option(options, "stream.a.example.com")["resource_record_name"] == "_x.stream.a.example.com."
     with pytest.raises(LookupError):
         validation_option(options, "b.example.com")

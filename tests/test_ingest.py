@@ -34,9 +34,13 @@ from tests.helpers import config_errors
 TEMPLATE = "ingest/redpanda-connect.yaml.j2"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 INGEST_OUTPUTS = (
-    "ecsClusterName", "ingestServiceName", "ingestTaskRoleArn", "ingestLogGroup", "ingestUrl",
+    "ecsClusterName",
+    "ingestServiceName",
+    "ingestTaskRoleArn",
+    "ingestLogGroup",
+    "ingestUrl",
     "albTargetGroupArnSuffix",
-)  # fmt: skip
+)
 
 
 def _ingest(plan: StackPlan) -> dict[str, Any]:
@@ -203,12 +207,15 @@ def test_gateway_config_reads_http_and_writes_the_stacks_topic_over_iam_and_tls(
 @settings(deadline=None)  # rendering reads the template once; a busy CI host must not flake
 @given(
     brokers=st.lists(
-        st.from_regex(r"b-[1-9]\.[a-z][a-z0-9-]{0,20}\.kafka\.[a-z]{2}-[a-z]+-[1-9]\.amazonaws\.com:9098", fullmatch=True),
-        min_size=1, max_size=6,
+        st.from_regex(
+            r"b-[1-9]\.[a-z][a-z0-9-]{0,20}\.kafka\.[a-z]{2}-[a-z]+-[1-9]\.amazonaws\.com:9098", fullmatch=True
+        ),
+        min_size=1,
+        max_size=6,
     ),
     topic=st.from_regex(r"[a-zA-Z0-9._-]{1,40}", fullmatch=True),
     path=st.from_regex(r"(/[a-z0-9-]{1,10}){1,3}", fullmatch=True),
-)  # fmt: skip
+)
 def test_any_brokers_topic_and_path_render_to_the_same_values(brokers: list[str], topic: str, path: str) -> None:
     values = GatewayConfigValues(
         stack="s",
@@ -330,9 +337,10 @@ def test_task_role_policy_lists_every_topic_arn() -> None:
 def test_ingest_group_admits_only_the_load_balancers(stack_plan: StackPlan) -> None:
     groups = stack_plan.outputs["securityGroupIds"]
     rules = [
-        r for r in stack_plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        r
+        for r in stack_plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         if r.inputs["securityGroupId"] == groups["ingest"]
-    ]  # fmt: skip
+    ]
     sources = {groups["alb"]}
     nlb_group = [r for r in stack_plan.of_type("aws:ec2/securityGroup:SecurityGroup") if r.name == "edge-nlb-sg"]
     sources |= {g.outputs["id"] for g in nlb_group}
@@ -354,8 +362,9 @@ def test_autoscaling_tracks_cpu_and_alb_requests_per_target(stack_plan: StackPla
     assert target.inputs["scalableDimension"] == "ecs:service:DesiredCount" and service.urn in target.dependencies
     policies = {
         p.inputs["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"]["predefinedMetricType"]: p
-        for p in stack_plan.of_type("aws:appautoscaling/policy:Policy") if p.parent == target.urn
-    }  # fmt: skip
+        for p in stack_plan.of_type("aws:appautoscaling/policy:Policy")
+        if p.parent == target.urn
+    }
     assert set(policies) == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
     cpu = policies["ECSServiceAverageCPUUtilization"].inputs["targetTrackingScalingPolicyConfiguration"]
     assert cpu["targetValue"] == ingest["cpu_target_percent"]

@@ -204,11 +204,14 @@ def test_explicit_settings_msk_rejects_are_errors() -> None:
         "staging",
         {
             "kafka": {
-                "sizing": "explicit", "instanceType": "kafka.m7g.large", "brokers": 3, "volumeGib": 6000,
+                "sizing": "explicit",
+                "instanceType": "kafka.m7g.large",
+                "brokers": 3,
+                "volumeGib": 6000,
                 "volumeThroughputMbps": 500,
             }
         },
-    )  # fmt: skip
+    )
     assert any("kafka.sizing = 'explicit'" in e and "MSK would reject" in e for e in errors)
 
 
@@ -485,9 +488,16 @@ def test_topic_arns_follow_the_msk_iam_resource_format(stack_plan: StackPlan) ->
 def test_stack_outputs_for_runbooks_and_clients(stack_plan: StackPlan) -> None:
     outputs = stack_plan.outputs
     for key in (
-        "kafkaClusterArn", "kafkaClusterName", "kafkaBootstrapBrokersIam", "kafkaVersion", "kafkaSizing",
-        "kafkaTopics", "kafkaConfigurationArn", "kafkaSecurityGroupId", "kafkaLogGroupName",
-    ):  # fmt: skip
+        "kafkaClusterArn",
+        "kafkaClusterName",
+        "kafkaBootstrapBrokersIam",
+        "kafkaVersion",
+        "kafkaSizing",
+        "kafkaTopics",
+        "kafkaConfigurationArn",
+        "kafkaSecurityGroupId",
+        "kafkaLogGroupName",
+    ):
         assert outputs.get(key) not in (None, ""), key
     brokers = outputs["kafkaBootstrapBrokersIam"].split(",")
     assert brokers and all(b.endswith(":9098") for b in brokers)
@@ -526,9 +536,12 @@ def test_without_scram_there_is_no_secret(stack_plan: StackPlan) -> None:
 
 def test_explicit_sizing_with_provisioned_throughput(plan_with: Callable[..., StackPlan]) -> None:
     explicit = {
-        "sizing": "explicit", "instanceType": "kafka.m7g.4xlarge", "brokers": 3, "volumeGib": 6000,
+        "sizing": "explicit",
+        "instanceType": "kafka.m7g.4xlarge",
+        "brokers": 3,
+        "volumeGib": 6000,
         "volumeThroughputMbps": 500,
-    }  # fmt: skip
+    }
     plan = plan_with("staging", {"kafka": explicit})
     storage = at_path(plan.one(CLUSTER).inputs, "brokerNodeGroupInfo.storageInfo.ebsStorageInfo")
     assert storage == {"volumeSize": 6000, "provisionedThroughput": {"enabled": True, "volumeThroughput": 500}}

@@ -297,9 +297,13 @@ def test_replicas_only_metrics_do_not_alarm_when_missing(stack_plan: StackPlan) 
 
 @settings(max_examples=25, deadline=None)
 @given(
-    st.floats(1, 100), st.floats(1, 100), st.integers(1, 30),
-    st.integers(1, 9), st.integers(0, 1000), st.floats(0.01, 30),
-)  # fmt: skip
+    st.floats(1, 100),
+    st.floats(1, 100),
+    st.integers(1, 30),
+    st.integers(1, 9),
+    st.integers(0, 1000),
+    st.floats(0.01, 30),
+)
 def test_builders_use_the_given_thresholds(
     disk: float, cpu: float, brokers: int, shards: int, evictions: int, p99: float
 ) -> None:
@@ -402,10 +406,15 @@ def test_dashboard_widgets_do_not_overlap(stack_plan: StackPlan) -> None:
 @given(st.integers(0, 350), st.integers(0, 40))
 def test_render_dashboard_lays_out_any_number_of_alarms_and_graphs(alarm_count: int, widget_count: int) -> None:
     widgets = [
-        {"title": f"w{i} <&>", "period": 60, "rows": [["AWS/Kafka", "CpuUser", "Cluster Name", "c", {"stat": "Average"}]],
-         "threshold": 1.5, "threshold_label": "alarm > 1.5"}
+        {
+            "title": f"w{i} <&>",
+            "period": 60,
+            "rows": [["AWS/Kafka", "CpuUser", "Cluster Name", "c", {"stat": "Average"}]],
+            "threshold": 1.5,
+            "threshold_label": "alarm > 1.5",
+        }
         for i in range(widget_count)
-    ]  # fmt: skip
+    ]
     arns = [f"arn:aws:cloudwatch:us-east-1:1:alarm:a{i}" for i in range(alarm_count)]
     body = json.loads(
         render_dashboard(stack="s", region="us-east-1", topic_arn="arn:t", alarm_arns=arns, widgets=widgets)
@@ -438,17 +447,27 @@ def _run_under_mocks(program: Callable[[], None]) -> list[PlannedResource]:
 
 def test_add_alarm_wires_the_topic_and_counts_the_tier() -> None:
     replication_lag = AlarmSpec(
-        "dr", "dr-msk-replication-latency", "ReplicationLatency, ms",
+        "dr",
+        "dr-msk-replication-latency",
+        "ReplicationLatency, ms",
         {"latency": Metric("AWS/Kafka", "ReplicationLatency", {"ReplicatorName": "sp-prod-dr-replicator"}, "Maximum")},
-        "GreaterThanThreshold", 60_000, 5, 5,
-    )  # fmt: skip
+        "GreaterThanThreshold",
+        60_000,
+        5,
+        5,
+    )
     state: dict[str, Any] = {}
 
     def program() -> None:
         observability = Observability(
             "observability",
-            ObservabilityArgs(config=DEFAULTS, naming=Naming("prod-dr", "us-west-2"), account_id="123456789012", kms_key_arn="arn:aws:kms:us-west-2:123456789012:key/k"),
-        )  # fmt: skip
+            ObservabilityArgs(
+                config=DEFAULTS,
+                naming=Naming("prod-dr", "us-west-2"),
+                account_id="123456789012",
+                kms_key_arn="arn:aws:kms:us-west-2:123456789012:key/k",
+            ),
+        )
         observability.add_alarm(replication_lag)
         with pytest.raises(ValueError, match="exists already"):
             observability.add_alarm(replication_lag)

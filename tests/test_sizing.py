@@ -130,9 +130,17 @@ def test_table_matches_ec2_describe_instance_types() -> None:
 def test_provisioned_throughput_only_on_m5_4xlarge_and_m7g_2xlarge_or_larger() -> None:
     provisionable = {name for name, spec in BROKER_SPECS.items() if spec.provisioned_throughput_max_mbps}
     assert provisionable == {
-        "kafka.m5.4xlarge", "kafka.m5.8xlarge", "kafka.m5.12xlarge", "kafka.m5.16xlarge", "kafka.m5.24xlarge",
-        "kafka.m7g.2xlarge", "kafka.m7g.4xlarge", "kafka.m7g.8xlarge", "kafka.m7g.12xlarge", "kafka.m7g.16xlarge",
-    }  # fmt: skip
+        "kafka.m5.4xlarge",
+        "kafka.m5.8xlarge",
+        "kafka.m5.12xlarge",
+        "kafka.m5.16xlarge",
+        "kafka.m5.24xlarge",
+        "kafka.m7g.2xlarge",
+        "kafka.m7g.4xlarge",
+        "kafka.m7g.8xlarge",
+        "kafka.m7g.12xlarge",
+        "kafka.m7g.16xlarge",
+    }
     for name in provisionable:
         spec = BROKER_SPECS[name]
         assert spec.provisioned_throughput_max_mbps is not None

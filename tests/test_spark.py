@@ -389,9 +389,15 @@ def test_prod_dr_holds_the_job_back(plans: dict[str, StackPlan]) -> None:
 
 def test_outputs_blueprint_plan_shows(stack_plan: StackPlan) -> None:
     keys = {
-        "emrClusterId", "emrClusterName", "emrFleets", "emrManagedScaling", "emrJobStep", "emrLogUri",
-        "emrServiceRoleArn", "emrInstanceRoleArn",
-    }  # fmt: skip
+        "emrClusterId",
+        "emrClusterName",
+        "emrFleets",
+        "emrManagedScaling",
+        "emrJobStep",
+        "emrLogUri",
+        "emrServiceRoleArn",
+        "emrInstanceRoleArn",
+    }
     assert keys <= set(stack_plan.outputs)
     assert stack_plan.outputs["emrClusterId"].startswith("j-")
     fleets = stack_plan.outputs["emrFleets"]
@@ -611,9 +617,15 @@ def test_starting_timestamp_replaces_starting_offsets_in_the_step(plans: dict[st
         "s3://a/main.py", "s3://a/job.zip", ("s3://a/x.jar",), "s3://c/job", "s3://l/events", "s3://l/dlq/events"
     )
     step = spark.job_step(
-        cfg, locations, bootstrap_brokers="b-1.example:9098", topic="events", region="eu-west-1",
-        group_id_prefix="sp-dev-streaming-job", cache_host="cache.example", cache=cache,
-    )  # fmt: skip
+        cfg,
+        locations,
+        bootstrap_brokers="b-1.example:9098",
+        topic="events",
+        region="eu-west-1",
+        group_id_prefix="sp-dev-streaming-job",
+        cache_host="cache.example",
+        cache=cache,
+    )
     args = step["args"]
     assert "--starting-offsets" not in args and step["name"] == "streaming-job generation 3"
     job = parse_args(args[args.index("s3://a/main.py") + 1 :])
@@ -691,10 +703,14 @@ def _publish(root: Path, base: str) -> Catalog:
     }
     (index / "json").write_text(json.dumps(answer))
     return Catalog(
-        "3.5.6", "2.12",
-        (Jar("lib-1.0.jar", "test", coordinates="org.example:lib:1.0"), Jar("tool-2.0-all.jar", "test", url=f"{base}/releases/tool-2.0-all.jar")),
+        "3.5.6",
+        "2.12",
+        (
+            Jar("lib-1.0.jar", "test", coordinates="org.example:lib:1.0"),
+            Jar("tool-2.0-all.jar", "test", url=f"{base}/releases/tool-2.0-all.jar"),
+        ),
         (Wheel("tiny", "1.0", "tiny-1.0-py3-none-any.whl", digest),),
-    )  # fmt: skip
+    )
 
 
 def test_fetch_downloads_verifies_and_then_stays_offline(

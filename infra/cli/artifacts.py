@@ -207,9 +207,14 @@ class Outcome:
 
 
 def fetch_all(
-    catalog: Catalog, build_dir: Path = BUILD_DIR, *, get: Getter = http_get, maven_url: str = MAVEN_CENTRAL,
-    pypi_url: str = PYPI, force: bool = False,
-) -> list[Outcome]:  # fmt: skip
+    catalog: Catalog,
+    build_dir: Path = BUILD_DIR,
+    *,
+    get: Getter = http_get,
+    maven_url: str = MAVEN_CENTRAL,
+    pypi_url: str = PYPI,
+    force: bool = False,
+) -> list[Outcome]:
     """Fetch every artifact not already verified; record the verified ones in the manifest."""
     manifest = read_manifest(build_dir)
     outcomes = []

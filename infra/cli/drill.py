@@ -219,9 +219,17 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
         if value is not None
     }
     ctx = DrillContext(
-        scenario=args.scenario, stack=args.stack, region=str(outputs["region"]), outputs=outputs, clients=clients,
-        clock=clock, drill_id=drill_id, execute=args.execute or state is not None, peer=peer, options=options,
-    )  # fmt: skip
+        scenario=args.scenario,
+        stack=args.stack,
+        region=str(outputs["region"]),
+        outputs=outputs,
+        clients=clients,
+        clock=clock,
+        drill_id=drill_id,
+        execute=args.execute or state is not None,
+        peer=peer,
+        options=options,
+    )
     ctx.canaries = {
         store: c for store, c in build_canaries(args.scenario, ctx).items() if store in scenario.canary_stores
     }

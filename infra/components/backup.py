@@ -41,8 +41,12 @@ S3_BACKUP_POLICIES = (
 # If the backup role cannot use a key, jobs can report success while copying nothing
 # (shared/notes/aws-facts.md): grant every key it touches explicitly.
 BACKUP_KMS_ACTIONS = (
-    "kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
-)  # fmt: skip
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+)
 # Backup windows, minutes: a job starts within START_WINDOW of the schedule and must finish within
 # COMPLETION_WINDOW (AWS Backup requires completion >= start + 60; large buckets take hours).
 START_WINDOW_MINUTES = 60
@@ -120,15 +124,20 @@ class Backups(pulumi.ComponentResource):
         self._name, self._args = name, args
         self.copy_vault_spec = args.copy_vault
         self.vault = aws.backup.Vault(
-            f"{name}-vault", name=naming("backup"), kms_key_arn=args.key.arn,
+            f"{name}-vault",
+            name=naming("backup"),
+            kms_key_arn=args.key.arn,
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
-        )  # fmt: skip
+        )
         self.copy_vault = None
         if args.copy_vault.create:
             self.copy_vault = aws.backup.Vault(
-                f"{name}-copy-vault", name=args.copy_vault.name, kms_key_arn=args.copy_vault.key.arn,
-                region=args.copy_vault.region, opts=pulumi.ResourceOptions(parent=self, protect=protect),
-            )  # fmt: skip
+                f"{name}-copy-vault",
+                name=args.copy_vault.name,
+                kms_key_arn=args.copy_vault.key.arn,
+                region=args.copy_vault.region,
+                opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            )
         self.vault_locks = self._locks(name) if cfg.vault_lock else []
         self.role = self._role(name)
         self.export_bucket = self.export_versioning = self.export_state_machine = self.export_schedule = None
@@ -137,16 +146,22 @@ class Backups(pulumi.ComponentResource):
             self._cache_export(name, args.cache)
             buckets[CACHE_EXPORTS] = f"arn:aws:s3:::{naming.bucket(CACHE_EXPORTS, args.account_id)}"
         self.plan = aws.backup.Plan(
-            f"{name}-plan", name=naming("backup"), rules=plan_rules(cfg, self.vault.name, args.copy_vault.arn(args.account_id)),
+            f"{name}-plan",
+            name=naming("backup"),
+            rules=plan_rules(cfg, self.vault.name, args.copy_vault.arn(args.account_id)),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[v for v in (self.copy_vault,) if v is not None]),
-        )  # fmt: skip
+        )
         ready: list[pulumi.Resource] = []
         if self.export_bucket is not None:
             ready.append(self.export_bucket)
         self.selection = aws.backup.Selection(
-            f"{name}-selection", name=naming("backup"), plan_id=self.plan.id, iam_role_arn=self.role.arn,
-            resources=sorted(buckets.values()), opts=pulumi.ResourceOptions(parent=self.plan, depends_on=ready),
-        )  # fmt: skip
+            f"{name}-selection",
+            name=naming("backup"),
+            plan_id=self.plan.id,
+            iam_role_arn=self.role.arn,
+            resources=sorted(buckets.values()),
+            opts=pulumi.ResourceOptions(parent=self.plan, depends_on=ready),
+        )
         self.selected = sorted(buckets)
         self.register_outputs(
             {
@@ -184,10 +199,12 @@ class Backups(pulumi.ComponentResource):
     def _role(self, name: str) -> aws.iam.Role:
         args = self._args
         role = aws.iam.Role(
-            f"{name}-role", name=args.naming("backup"), assume_role_policy=json.dumps(service_trust("backup.amazonaws.com")),
+            f"{name}-role",
+            name=args.naming("backup"),
+            assume_role_policy=json.dumps(service_trust("backup.amazonaws.com")),
             description="AWS Backup: S3 backups, restores and cross-region copies",
             opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+        )
         for index, policy_arn in enumerate(S3_BACKUP_POLICIES):
             aws.iam.RolePolicyAttachment(
                 f"{name}-role-managed-{index}",
@@ -196,71 +213,101 @@ class Backups(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=role),
             )
         aws.iam.RolePolicy(
-            f"{name}-role-kms", role=role.id,
+            f"{name}-role-kms",
+            role=role.id,
             policy=pulumi.Output.from_input(args.key.arn).apply(
                 lambda arn: json.dumps(backup_kms_policy(args.account_id, args.key, str(arn), args.copy_vault.key))
             ),
             opts=pulumi.ResourceOptions(parent=role),
-        )  # fmt: skip
+        )
         return role
 
     def _cache_export(self, name: str, spec: CacheExport) -> None:
         args, naming = self._args, self._args.naming
         bucket, versioning = private_bucket(
-            self, f"{name}-cache-exports", naming, CACHE_EXPORTS, args.account_id, sse=SSE_S3, storage=args.storage,
-            protect=args.tier == "prod", acl_grants_for_elasticache=True,
-            expire_days=args.config.cache_export_retention_days, tags=spec.export_bucket_tags,
-        )  # fmt: skip
+            self,
+            f"{name}-cache-exports",
+            naming,
+            CACHE_EXPORTS,
+            args.account_id,
+            sse=SSE_S3,
+            storage=args.storage,
+            protect=args.tier == "prod",
+            acl_grants_for_elasticache=True,
+            expire_days=args.config.cache_export_retention_days,
+            tags=spec.export_bucket_tags,
+        )
         self.export_bucket, self.export_versioning = bucket, versioning
         bucket_name = naming.bucket(CACHE_EXPORTS, args.account_id)
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-cache-export-logs", name=naming.log_group("states", "cache-export"),
-            retention_in_days=args.log_retention_days, kms_key_id=args.key.arn, opts=child,
-        )  # fmt: skip
+            f"{name}-cache-export-logs",
+            name=naming.log_group("states", "cache-export"),
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.key.arn,
+            opts=child,
+        )
         sfn_role = aws.iam.Role(
-            f"{name}-cache-export-role", name=naming("cache-export"),
-            assume_role_policy=json.dumps(service_trust("states.amazonaws.com")), opts=child,
-        )  # fmt: skip
+            f"{name}-cache-export-role",
+            name=naming("cache-export"),
+            assume_role_policy=json.dumps(service_trust("states.amazonaws.com")),
+            opts=child,
+        )
         sfn_policy = aws.iam.RolePolicy(
-            f"{name}-cache-export-policy", role=sfn_role.id,
-            policy=json.dumps(export_role_policy(naming.region, args.account_id, spec.replication_group_id, bucket_name)),
+            f"{name}-cache-export-policy",
+            role=sfn_role.id,
+            policy=json.dumps(
+                export_role_policy(naming.region, args.account_id, spec.replication_group_id, bucket_name)
+            ),
             opts=pulumi.ResourceOptions(parent=sfn_role),
-        )  # fmt: skip
+        )
         self.export_state_machine = aws.sfn.StateMachine(
-            f"{name}-cache-export", name=naming("cache-export"), role_arn=sfn_role.arn, type="STANDARD",
+            f"{name}-cache-export",
+            name=naming("cache-export"),
+            role_arn=sfn_role.arn,
+            type="STANDARD",
             definition=json.dumps(export_definition(spec.replication_group_id, bucket_name)),
             logging_configuration={
-                "level": "ERROR", "include_execution_data": True,
+                "level": "ERROR",
+                "include_execution_data": True,
                 "log_destination": log_group.arn.apply(lambda arn: f"{arn}:*"),
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[sfn_policy, versioning]),
-        )  # fmt: skip
+        )
         scheduler_role = aws.iam.Role(
-            f"{name}-cache-export-scheduler", name=naming("cache-export-scheduler"),
-            assume_role_policy=json.dumps(service_trust("scheduler.amazonaws.com")), opts=child,
-        )  # fmt: skip
+            f"{name}-cache-export-scheduler",
+            name=naming("cache-export-scheduler"),
+            assume_role_policy=json.dumps(service_trust("scheduler.amazonaws.com")),
+            opts=child,
+        )
         start = aws.iam.RolePolicy(
-            f"{name}-cache-export-scheduler-policy", role=scheduler_role.id,
+            f"{name}-cache-export-scheduler-policy",
+            role=scheduler_role.id,
             policy=self.export_state_machine.arn.apply(
-                lambda arn: json.dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "states:StartExecution", "Resource": arn}],
-                })
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "states:StartExecution", "Resource": arn}],
+                    }
+                )
             ),
             opts=pulumi.ResourceOptions(parent=scheduler_role),
-        )  # fmt: skip
+        )
         self.export_schedule = aws.scheduler.Schedule(
-            f"{name}-cache-export-schedule", name=naming("cache-export"),
+            f"{name}-cache-export-schedule",
+            name=naming("cache-export"),
             description=f"Daily export of {spec.replication_group_id} to s3://{bucket_name} (active region only)",
-            schedule_expression=args.config.cache_export_schedule, schedule_expression_timezone="UTC",
-            flexible_time_window={"mode": "OFF"}, state="ENABLED" if spec.enabled else "DISABLED",
+            schedule_expression=args.config.cache_export_schedule,
+            schedule_expression_timezone="UTC",
+            flexible_time_window={"mode": "OFF"},
+            state="ENABLED" if spec.enabled else "DISABLED",
             target={
-                "arn": self.export_state_machine.arn, "role_arn": scheduler_role.arn,
+                "arn": self.export_state_machine.arn,
+                "role_arn": scheduler_role.arn,
                 "retry_policy": {"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 3600},
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[start]),
-        )  # fmt: skip
+        )
 
 
 def min_retention_days(config: DrConfig) -> int:
@@ -460,11 +507,16 @@ def export_role_policy(region: str, account_id: str, replication_group_id: str, 
                 "Sid": "ExecutionLogs",
                 "Effect": "Allow",
                 "Action": [
-                    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-                    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+                    "logs:CreateLogDelivery",
+                    "logs:GetLogDelivery",
+                    "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies",
                     "logs:DescribeLogGroups",
                 ],
                 "Resource": "*",
             },
         ],
-    }  # fmt: skip
+    }

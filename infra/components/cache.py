@@ -92,9 +92,12 @@ class Cache(pulumi.ComponentResource):
         self.member_cluster_ids = member_cluster_ids(self.replication_group_id, cfg.shards, cfg.replicas_per_shard)
         self._ingress_rules(name, args)
         subnet_group = aws.elasticache.SubnetGroup(
-            f"{name}-subnets", name=naming("cache", "subnets"), subnet_ids=list(args.subnet_ids),
-            description="private-data subnets, one per AZ", opts=child,
-        )  # fmt: skip
+            f"{name}-subnets",
+            name=naming("cache", "subnets"),
+            subnet_ids=list(args.subnet_ids),
+            description="private-data subnets, one per AZ",
+            opts=child,
+        )
         self.log_groups = {log_type: self._log_group(name, log_type, args) for log_type in LOG_TYPES}
         self.parameter_group = None if self.secondary else self._parameter_group(name, cfg, naming)
         self.user_group, self.iam_user, self.iam_user_id = self._rbac(name, cfg, naming)
@@ -115,27 +118,36 @@ class Cache(pulumi.ComponentResource):
     def _ingress_rules(self, name: str, args: CacheArgs) -> None:
         for tier, source in args.client_security_groups.items():
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-from-{tier}", security_group_id=args.security_group_id, referenced_security_group_id=source,
-                ip_protocol="tcp", from_port=PORT, to_port=PORT, description=f"{tier} tier to the cache (TLS)",
+                f"{name}-from-{tier}",
+                security_group_id=args.security_group_id,
+                referenced_security_group_id=source,
+                ip_protocol="tcp",
+                from_port=PORT,
+                to_port=PORT,
+                description=f"{tier} tier to the cache (TLS)",
                 opts=pulumi.ResourceOptions(parent=self),
-            )  # fmt: skip
+            )
 
     def _log_group(self, name: str, log_type: str, args: CacheArgs) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(
-            f"{name}-{log_type}", name=args.naming.log_group("cache", log_type),
-            retention_in_days=args.config.log_retention_days, kms_key_id=args.kms_key_arn,
+            f"{name}-{log_type}",
+            name=args.naming.log_group("cache", log_type),
+            retention_in_days=args.config.log_retention_days,
+            kms_key_id=args.kms_key_arn,
             opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+        )
 
     def _parameter_group(self, name: str, cfg: CacheConfig, naming: Naming) -> aws.elasticache.ParameterGroup:
         family = parameter_group_family(cfg)
         parameters = cache_parameters(cfg)
         return aws.elasticache.ParameterGroup(
-            f"{name}-params", name=parameter_group_name(naming, family, parameters), family=family,
+            f"{name}-params",
+            name=parameter_group_name(naming, family, parameters),
+            family=family,
             description=f"{cfg.engine} {cfg.engine_version}, cluster mode; the name changes with family and parameters",
             parameters=[{"name": key, "value": value} for key, value in sorted(parameters.items())],
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
-        )  # fmt: skip
+        )
 
     def _rbac(
         self, name: str, cfg: CacheConfig, naming: Naming
@@ -145,19 +157,32 @@ class Cache(pulumi.ComponentResource):
             return None, None, None
         child = pulumi.ResourceOptions(parent=self)
         default_user = aws.elasticache.User(
-            f"{name}-default-user", user_id=naming("cache", "default"), user_name="default", engine=RBAC_ENGINE,
-            access_string=DEFAULT_USER_ACCESS, authentication_mode={"type": "no-password-required"}, opts=child,
-        )  # fmt: skip
+            f"{name}-default-user",
+            user_id=naming("cache", "default"),
+            user_name="default",
+            engine=RBAC_ENGINE,
+            access_string=DEFAULT_USER_ACCESS,
+            authentication_mode={"type": "no-password-required"},
+            opts=child,
+        )
         # IAM authentication requires user_id == user_name ("Authenticating with IAM", Limitations).
         app_user_id = naming("cache", "app")
         app_user = aws.elasticache.User(
-            f"{name}-app-user", user_id=app_user_id, user_name=app_user_id, engine=RBAC_ENGINE,
-            access_string=APP_USER_ACCESS, authentication_mode={"type": "iam"}, opts=child,
-        )  # fmt: skip
+            f"{name}-app-user",
+            user_id=app_user_id,
+            user_name=app_user_id,
+            engine=RBAC_ENGINE,
+            access_string=APP_USER_ACCESS,
+            authentication_mode={"type": "iam"},
+            opts=child,
+        )
         group = aws.elasticache.UserGroup(
-            f"{name}-users", user_group_id=naming("cache", "users"), engine=RBAC_ENGINE,
-            user_ids=[default_user.user_id, app_user.user_id], opts=child,
-        )  # fmt: skip
+            f"{name}-users",
+            user_group_id=naming("cache", "users"),
+            engine=RBAC_ENGINE,
+            user_ids=[default_user.user_id, app_user.user_id],
+            opts=child,
+        )
         return group, app_user, app_user_id
 
     def _auth_token(
@@ -175,18 +200,25 @@ class Cache(pulumi.ComponentResource):
         # AUTH tokens: 16-128 printable characters, no '/', '"' or '@' (CreateReplicationGroup
         # AuthToken, Amazon ElastiCache API reference, checked 2026-11-26): letters and digits only.
         password = aws.secretsmanager.get_random_password_output(
-            password_length=64, exclude_punctuation=True, include_space=False,
+            password_length=64,
+            exclude_punctuation=True,
+            include_space=False,
             opts=pulumi.InvokeOutputOptions(parent=self),
-        )  # fmt: skip
+        )
         token = pulumi.Output.secret(password.random_password.apply(lambda value: value or ""))
         secret = aws.secretsmanager.Secret(
-            f"{name}-auth-token", name=f"{naming('cache')}/auth-token", kms_key_id=kms_key_arn,
-            description="AUTH token of the cache replication group (cache.auth: token)", opts=child,
-        )  # fmt: skip
+            f"{name}-auth-token",
+            name=f"{naming('cache')}/auth-token",
+            kms_key_id=kms_key_arn,
+            description="AUTH token of the cache replication group (cache.auth: token)",
+            opts=child,
+        )
         aws.secretsmanager.SecretVersion(
-            f"{name}-auth-token-value", secret_id=secret.id, secret_string=token,
+            f"{name}-auth-token-value",
+            secret_id=secret.id,
+            secret_string=token,
             opts=pulumi.ResourceOptions(parent=secret, ignore_changes=["secretString"]),
-        )  # fmt: skip
+        )
         return secret, token
 
     def _replication_group(
@@ -200,7 +232,9 @@ class Cache(pulumi.ComponentResource):
         return aws.elasticache.ReplicationGroup(
             f"{name}-replication-group",
             **replication_group_inputs(
-                cfg, self.replication_group_id, global_replication_group_id=args.global_replication_group_id,
+                cfg,
+                self.replication_group_id,
+                global_replication_group_id=args.global_replication_group_id,
                 final_snapshot=args.final_snapshot,
             ),
             subnet_group_name=subnet_group.name,
@@ -210,14 +244,19 @@ class Cache(pulumi.ComponentResource):
             user_group_ids=[self.user_group.user_group_id] if self.user_group else None,
             auth_token=auth_token,
             log_delivery_configurations=[
-                {"destination": group.name, "destination_type": "cloudwatch-logs", "log_format": "json", "log_type": log_type}
+                {
+                    "destination": group.name,
+                    "destination_type": "cloudwatch-logs",
+                    "log_format": "json",
+                    "log_type": log_type,
+                }
                 for log_type, group in self.log_groups.items()
             ],
             tags={"Name": self.replication_group_id},
             opts=pulumi.ResourceOptions(
                 parent=self, protect=args.protect, ignore_changes=["authToken"] if auth_token is not None else None
             ),
-        )  # fmt: skip
+        )
 
     def _connect_policy(self, name: str, naming: Naming) -> aws.iam.Policy | None:
         """The IAM policy a client role attaches to authenticate as the application user."""
@@ -227,10 +266,12 @@ class Cache(pulumi.ComponentResource):
             lambda arns: json.dumps(connect_policy_document(arns[0], arns[1]))
         )
         return aws.iam.Policy(
-            f"{name}-connect", name=naming("cache-connect"), policy=document,
+            f"{name}-connect",
+            name=naming("cache-connect"),
+            policy=document,
             description="elasticache:Connect to this stack's cache as its IAM-authenticated application user",
             opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+        )
 
 
 def member_cluster_ids(replication_group_id: str, shards: int, replicas_per_shard: int) -> list[str]:
@@ -324,15 +365,18 @@ def add_to(platform: Platform, global_replication_group_id: pulumi.Input[str] | 
     cache = Cache(
         "cache",
         CacheArgs(
-            config=cfg, naming=platform.naming,
+            config=cfg,
+            naming=platform.naming,
             subnet_ids=[subnet.id for subnet in net.subnets["private-data"]],
             security_group_id=net.security_groups["cache"].id,
             client_security_groups={tier: net.security_groups[tier].id for tier in ("processing", "ingest")},
-            kms_key_arn=platform.key.key.arn, protect=platform.config.tier == "prod",
-            final_snapshot=platform.config.tier != "dev", global_replication_group_id=global_replication_group_id,
+            kms_key_arn=platform.key.key.arn,
+            protect=platform.config.tier == "prod",
+            final_snapshot=platform.config.tier != "dev",
+            global_replication_group_id=global_replication_group_id,
         ),
         platform.opts(),
-    )  # fmt: skip
+    )
     platform.outputs.update(stack_outputs(cache, cfg))
     return cache
 

@@ -44,12 +44,15 @@ STOP_ALARM_KEYS = ("edge-alb-elb-5xx", "edge-alb-no-healthy-hosts", "kafka-offli
 # Alarm families expected to fire during each scenario: the drill report checks them.
 DETECTION_FAMILIES: Mapping[str, tuple[str, ...]] = {
     "az-outage": (
-        "edge-alb-unhealthy-hosts", "edge-nlb-unhealthy-hosts", "ingest-tasks-below-desired",
-        "kafka-under-replicated", "cache-replication-lag",
+        "edge-alb-unhealthy-hosts",
+        "edge-nlb-unhealthy-hosts",
+        "ingest-tasks-below-desired",
+        "kafka-under-replicated",
+        "cache-replication-lag",
     ),
     "broker-reboot": ("kafka-under-replicated",),
     "cache-failover": ("cache-replication-lag",),
-}  # fmt: skip
+}
 
 
 def select_alarm_keys(available: Sequence[str], wanted: Sequence[str]) -> list[str]:
@@ -139,18 +142,22 @@ class Chaos(pulumi.ComponentResource):
             raise ValueError("an FIS experiment needs at least one stop-condition alarm")
         naming, child = args.naming, pulumi.ResourceOptions(parent=self)
         self.role = aws.iam.Role(
-            f"{name}-fis-role", name=naming("fis"), assume_role_policy=json.dumps(experiment_role_trust(args.region, args.account_id)),
-            description="AWS FIS: disrupt this stack's private subnets and cache AZ power during drills", opts=child,
-        )  # fmt: skip
+            f"{name}-fis-role",
+            name=naming("fis"),
+            assume_role_policy=json.dumps(experiment_role_trust(args.region, args.account_id)),
+            description="AWS FIS: disrupt this stack's private subnets and cache AZ power during drills",
+            opts=child,
+        )
         role_child = pulumi.ResourceOptions(parent=self.role)
         network_access = aws.iam.RolePolicyAttachment(
             f"{name}-fis-network-access", role=self.role.name, policy_arn=NETWORK_ACCESS_POLICY_ARN, opts=role_child
         )
         cache_access = aws.iam.RolePolicy(
-            f"{name}-fis-cache-access", role=self.role.id,
+            f"{name}-fis-cache-access",
+            role=self.role.id,
             policy=json.dumps(experiment_role_policy(args.region, args.account_id, args.cache_replication_group_id)),
             opts=role_child,
-        )  # fmt: skip
+        )
         self.templates = {
             az: self._template(name, args, az, subnets, depends_on=[network_access, cache_access])
             for az, subnets in args.private_subnet_ids_by_az.items()
@@ -176,9 +183,16 @@ class Chaos(pulumi.ComponentResource):
             role_arn=self.role.arn,
             actions=experiment_actions(args.duration),
             targets=[
-                {"name": "az-private-subnets", "resource_type": "aws:ec2:subnet", "selection_mode": "ALL", "resource_arns": arns},
                 {
-                    "name": "az-cache", "resource_type": "aws:elasticache:replicationgroup", "selection_mode": "ALL",
+                    "name": "az-private-subnets",
+                    "resource_type": "aws:ec2:subnet",
+                    "selection_mode": "ALL",
+                    "resource_arns": arns,
+                },
+                {
+                    "name": "az-cache",
+                    "resource_type": "aws:elasticache:replicationgroup",
+                    "selection_mode": "ALL",
                     "resource_tags": [{"key": "Name", "value": args.cache_replication_group_id}],
                     "parameters": {"availabilityZoneIdentifier": az},
                 },
@@ -188,7 +202,7 @@ class Chaos(pulumi.ComponentResource):
             experiment_options={"account_targeting": "single-account", "empty_target_resolution_mode": "fail"},
             tags={"Name": args.naming("az-outage", az), "scenario": "az-outage", "az": az},
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
-        )  # fmt: skip
+        )
 
 
 def drill_alarms(alarm_names: Mapping[str, pulumi.Input[str]]) -> dict[str, Any]:
@@ -217,12 +231,15 @@ def add_to(platform: Platform) -> Chaos | None:
     chaos = Chaos(
         "chaos",
         ChaosArgs(
-            naming=platform.naming, account_id=platform.account_id, region=platform.config.region,
-            private_subnet_ids_by_az=subnets_by_az, cache_replication_group_id=platform.cache.replication_group_id,
+            naming=platform.naming,
+            account_id=platform.account_id,
+            region=platform.config.region,
+            private_subnet_ids_by_az=subnets_by_az,
+            cache_replication_group_id=platform.cache.replication_group_id,
             stop_alarm_arns=[alarms[key].arn for key in select_alarm_keys(list(alarms), STOP_ALARM_KEYS)],
         ),
         platform.opts(),
-    )  # fmt: skip
+    )
     platform.outputs.update(
         {
             "fisExperimentTemplateIds": {az: template.id for az, template in chaos.templates.items()},

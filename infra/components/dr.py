@@ -97,14 +97,16 @@ DAILY = 24 * 60.0
 def dr_targets(config: StackConfig) -> dict[str, Target]:
     """Per scenario the RTO/RPO the design aims for (drills measure against these; issue 7)."""
     az_loss = Target(
-        AZ_LOSS_RTO, {"stream": 0.0, "lake": 0.0, "cache": CACHE_LAG_MINUTES},
+        AZ_LOSS_RTO,
+        {"stream": 0.0, "lake": 0.0, "cache": CACHE_LAG_MINUTES},
         "Multi-AZ: MSK acks=all over 3 AZs, ElastiCache Multi-AZ failover, ALB/ECS across AZs, EMR relaunch in another AZ",
-    )  # fmt: skip
+    )
     corruption = Target(
-        CORRUPTION_RTO, {"stream": 0.0, "lake": 0.0, "cache": DAILY},
+        CORRUPTION_RTO,
+        {"stream": 0.0, "lake": 0.0, "cache": DAILY},
         "S3 point-in-time restore (AWS Backup continuous, then daily copies); consumers rewind by timestamp "
         "within Kafka retention; cache from the daily snapshot/export or rebuilt from the stream",
-    )  # fmt: skip
+    )
     strategy = config.dr.strategy
     if strategy == "none":
         region = Target(
@@ -113,10 +115,11 @@ def dr_targets(config: StackConfig) -> dict[str, Target]:
         return {"az-loss": az_loss, "region-loss": region}
     if strategy == "backup-restore":
         region = Target(
-            REGION_REBUILD_RTO, {"stream": float(RTC_MINUTES), "lake": float(RTC_MINUTES), "cache": DAILY},
+            REGION_REBUILD_RTO,
+            {"stream": float(RTC_MINUTES), "lake": float(RTC_MINUTES), "cache": DAILY},
             "rebuild in the DR region from code; lake and artifacts from S3 replicas (RTC 15 min), daily backup "
             "copies, cache seeded from the replicated export; Kafka's own log is not copied",
-        )  # fmt: skip
+        )
         return {"az-loss": az_loss, "region-loss": region, "data-corruption": corruption}
     region = Target(
         REGION_WARM_RTO,
@@ -206,41 +209,65 @@ def s3_replication_alarms(copies: Sequence[BucketCopy], pending_max: int) -> lis
 
         specs += [
             AlarmSpec(
-                tier="dr", family=f"{ALARM_FAMILY_PREFIX}-s3-latency", target=copy.role,
+                tier="dr",
+                family=f"{ALARM_FAMILY_PREFIX}-s3-latency",
+                target=copy.role,
                 summary=f"S3 ReplicationLatency {copy.role} -> {copy.destination_region}, s",
-                metrics=metric("ReplicationLatency", "Maximum"), comparison="GreaterThanThreshold",
-                threshold=RTC_MINUTES * 60, evaluation_periods=3, datapoints_to_alarm=2, treat_missing_data="notBreaching",
-            ),
-            AlarmSpec(
-                tier="dr", family=f"{ALARM_FAMILY_PREFIX}-s3-pending", target=copy.role,
-                summary=f"S3 OperationsPendingReplication {copy.role}", metrics=metric("OperationsPendingReplication", "Maximum"),
-                comparison="GreaterThanThreshold", threshold=pending_max, evaluation_periods=3, datapoints_to_alarm=3,
+                metrics=metric("ReplicationLatency", "Maximum"),
+                comparison="GreaterThanThreshold",
+                threshold=RTC_MINUTES * 60,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
                 treat_missing_data="notBreaching",
             ),
             AlarmSpec(
-                tier="dr", family=f"{ALARM_FAMILY_PREFIX}-s3-failed", target=copy.role,
-                summary=f"S3 OperationsFailedReplication {copy.role}", metrics=metric("OperationsFailedReplication", "Sum"),
-                comparison="GreaterThanThreshold", threshold=0, evaluation_periods=1, datapoints_to_alarm=1,
+                tier="dr",
+                family=f"{ALARM_FAMILY_PREFIX}-s3-pending",
+                target=copy.role,
+                summary=f"S3 OperationsPendingReplication {copy.role}",
+                metrics=metric("OperationsPendingReplication", "Maximum"),
+                comparison="GreaterThanThreshold",
+                threshold=pending_max,
+                evaluation_periods=3,
+                datapoints_to_alarm=3,
                 treat_missing_data="notBreaching",
             ),
-        ]  # fmt: skip
+            AlarmSpec(
+                tier="dr",
+                family=f"{ALARM_FAMILY_PREFIX}-s3-failed",
+                target=copy.role,
+                summary=f"S3 OperationsFailedReplication {copy.role}",
+                metrics=metric("OperationsFailedReplication", "Sum"),
+                comparison="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                treat_missing_data="notBreaching",
+            ),
+        ]
     return specs
 
 
 def backup_alarms(vault_name: str) -> list[AlarmSpec]:
     """Failed backup and copy jobs of the stack's vault (AWS Backup emits these every 5 minutes)."""
     return _any_failure_alarms(
-        "AWS/Backup", {"BackupVaultName": vault_name}, "AWS Backup {metric}", "backup-{kind}-failed",
+        "AWS/Backup",
+        {"BackupVaultName": vault_name},
+        "AWS Backup {metric}",
+        "backup-{kind}-failed",
         (("jobs", "NumberOfBackupJobsFailed"), ("copies", "NumberOfCopyJobsFailed")),
-    )  # fmt: skip
+    )
 
 
 def export_alarms(state_machine_arn: pulumi.Input[str]) -> list[AlarmSpec]:
     """A cache export that fails or times out (the state machine gives up after 4 hours)."""
     return _any_failure_alarms(
-        "AWS/States", {"StateMachineArn": state_machine_arn}, "Step Functions {metric} (cache export)",
-        "cache-export-{kind}", (("failed", "ExecutionsFailed"), ("timed-out", "ExecutionsTimedOut")),
-    )  # fmt: skip
+        "AWS/States",
+        {"StateMachineArn": state_machine_arn},
+        "Step Functions {metric} (cache export)",
+        "cache-export-{kind}",
+        (("failed", "ExecutionsFailed"), ("timed-out", "ExecutionsTimedOut")),
+    )
 
 
 def _any_failure_alarms(
@@ -272,24 +299,38 @@ def replicator_alarms(name: str, config: DrConfig) -> list[AlarmSpec]:
     dims = {"ReplicatorName": name}
     return [
         AlarmSpec(
-            tier="dr", family=f"{ALARM_FAMILY_PREFIX}-kafka-latency", summary="MSK Replicator ReplicationLatency, ms",
+            tier="dr",
+            family=f"{ALARM_FAMILY_PREFIX}-kafka-latency",
+            summary="MSK Replicator ReplicationLatency, ms",
             metrics={"m": Metric("AWS/Kafka", "ReplicationLatency", dims, "Maximum")},
-            comparison="GreaterThanThreshold", threshold=config.stream_latency_alarm_seconds * 1000,
-            evaluation_periods=5, datapoints_to_alarm=3, treat_missing_data="notBreaching",
-        ),
-        AlarmSpec(
-            tier="dr", family=f"{ALARM_FAMILY_PREFIX}-kafka-message-lag", summary="MSK Replicator MessageLag, records",
-            metrics={"m": Metric("AWS/Kafka", "MessageLag", dims, "Maximum")},
-            comparison="GreaterThanThreshold", threshold=config.stream_message_lag_alarm,
-            evaluation_periods=5, datapoints_to_alarm=3,
-        ),
-        AlarmSpec(
-            tier="dr", family=f"{ALARM_FAMILY_PREFIX}-kafka-replicator-failure", summary="MSK Replicator ReplicatorFailure",
-            metrics={"m": Metric("AWS/Kafka", "ReplicatorFailure", dims, "Maximum")},
-            comparison="GreaterThanThreshold", threshold=0, evaluation_periods=3, datapoints_to_alarm=2,
+            comparison="GreaterThanThreshold",
+            threshold=config.stream_latency_alarm_seconds * 1000,
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
             treat_missing_data="notBreaching",
         ),
-    ]  # fmt: skip
+        AlarmSpec(
+            tier="dr",
+            family=f"{ALARM_FAMILY_PREFIX}-kafka-message-lag",
+            summary="MSK Replicator MessageLag, records",
+            metrics={"m": Metric("AWS/Kafka", "MessageLag", dims, "Maximum")},
+            comparison="GreaterThanThreshold",
+            threshold=config.stream_message_lag_alarm,
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+        ),
+        AlarmSpec(
+            tier="dr",
+            family=f"{ALARM_FAMILY_PREFIX}-kafka-replicator-failure",
+            summary="MSK Replicator ReplicatorFailure",
+            metrics={"m": Metric("AWS/Kafka", "ReplicatorFailure", dims, "Maximum")},
+            comparison="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data="notBreaching",
+        ),
+    ]
 
 
 def shard_nodes(member_cluster_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -367,34 +408,51 @@ class DisasterRecovery(pulumi.ComponentResource):
             copy_key = KeyRef(dr.region, stack_key_alias(peer))
         else:
             self.copy_key = aws.kms.Key(
-                f"{name}-copy-key", description=f"{naming('key')} in {dr.region}: backup copies and S3 replicas of {config.stack}",
-                enable_key_rotation=True, rotation_period_in_days=365, deletion_window_in_days=config.kms.deletion_window_days,
-                policy=json.dumps(key_policy(args.account_id, dr.region)), region=dr.region,
+                f"{name}-copy-key",
+                description=f"{naming('key')} in {dr.region}: backup copies and S3 replicas of {config.stack}",
+                enable_key_rotation=True,
+                rotation_period_in_days=365,
+                deletion_window_in_days=config.kms.deletion_window_days,
+                policy=json.dumps(key_policy(args.account_id, dr.region)),
+                region=dr.region,
                 opts=pulumi.ResourceOptions(parent=self, protect=config.tier == "prod"),
-            )  # fmt: skip
+            )
             aws.kms.Alias(
-                f"{name}-copy-key-alias", name=stack_key_alias(naming), target_key_id=self.copy_key.key_id, region=dr.region,
+                f"{name}-copy-key-alias",
+                name=stack_key_alias(naming),
+                target_key_id=self.copy_key.key_id,
+                region=dr.region,
                 opts=pulumi.ResourceOptions(parent=self.copy_key),
-            )  # fmt: skip
+            )
             copy_key = KeyRef(dr.region, stack_key_alias(naming), self.copy_key.arn)
 
         self.backups = Backups(
             f"{name}-backups",
             BackupsArgs(
-                config=dr, tier=config.tier, naming=naming, account_id=args.account_id, storage=config.storage,
+                config=dr,
+                tier=config.tier,
+                naming=naming,
+                account_id=args.account_id,
+                storage=config.storage,
                 key=own_key,
                 copy_vault=CopyVault(
-                    region=dr.region, name=peer("backup"), key=copy_key, create=not warm,
+                    region=dr.region,
+                    name=peer("backup"),
+                    key=copy_key,
+                    create=not warm,
                 ),
                 bucket_arns={role: platform.storage.arn(role) for role in BACKED_UP},
                 cache=CacheExport(
-                    replication_group_id=platform.cache.replication_group_id, enabled=serves_traffic(config),
+                    replication_group_id=platform.cache.replication_group_id,
+                    enabled=serves_traffic(config),
                     export_bucket_tags=self._peer_tag() if warm and dr.role == "primary" else {},
-                ) if platform.cache is not None else None,
+                )
+                if platform.cache is not None
+                else None,
                 log_retention_days=config.cache.log_retention_days,
             ),
             child,
-        )  # fmt: skip
+        )
         self.replication = Replication(f"{name}-replication", self._replication_args(own_key, copy_key), child)
         self.bucket_copies = self._copies()
         self.failover = self._failover()
@@ -425,14 +483,18 @@ class DisasterRecovery(pulumi.ComponentResource):
             return ReplicationArgs(
                 **common,
                 s3=S3Replication(
-                    copies=replication.bucket_copies(naming, self.peer, account), source_key=own_key,
-                    destination_key=copy_key, destination_ready=[*storage_ready, *export_ready],
+                    copies=replication.bucket_copies(naming, self.peer, account),
+                    source_key=own_key,
+                    destination_key=copy_key,
+                    destination_ready=[*storage_ready, *export_ready],
                 ),
                 copy_buckets=CopyBuckets(
-                    naming=self.peer, storage=config.storage, key_arn=copy_key.arn or "",
+                    naming=self.peer,
+                    storage=config.storage,
+                    key_arn=copy_key.arn or "",
                     expire_days={CACHE_EXPORTS: dr.cache_export_retention_days},
                 ),
-            )  # fmt: skip
+            )
         # Both clusters of the pair accept a cross-region Replicator: the standby is the source on failback.
         common["kafka_source"] = platform.kafka
         if dr.role == "primary":
@@ -450,21 +512,27 @@ class DisasterRecovery(pulumi.ComponentResource):
             s3=S3Replication(
                 copies=replication.bucket_copies(self.peer, naming, account),
                 source_key=KeyRef(self.peer.region, stack_key_alias(self.peer)),
-                destination_key=own_key, destination_ready=[*storage_ready, *export_ready],
+                destination_key=own_key,
+                destination_ready=[*storage_ready, *export_ready],
             ),
             kafka=self._kafka_from(reference),
-        )  # fmt: skip
+        )
 
     def _kafka_from(self, peer_outputs: pulumi.StackReference) -> KafkaReplication:
         """A Replicator in this region copying the peer's cluster (ARN and subnets from its outputs) into ours."""
         config, platform = self._args.config, self._args.platform
         network = platform.network
         return KafkaReplication(
-            source_cluster_arn=peer_outputs.get_output("kafkaClusterArn"), source_cluster_name=self.peer("kafka"),
-            source_region=self.peer.region, source_subnet_ids=peer_outputs.get_output("privateDataSubnetIds"),
-            target=platform.kafka, target_subnet_ids=[s.id for s in network.subnets["private-data"]],
-            vpc_id=network.vpc.id, kms_key_arn=platform.key.key.arn, log_retention_days=config.kafka.log_retention_days,
-        )  # fmt: skip
+            source_cluster_arn=peer_outputs.get_output("kafkaClusterArn"),
+            source_cluster_name=self.peer("kafka"),
+            source_region=self.peer.region,
+            source_subnet_ids=peer_outputs.get_output("privateDataSubnetIds"),
+            target=platform.kafka,
+            target_subnet_ids=[s.id for s in network.subnets["private-data"]],
+            vpc_id=network.vpc.id,
+            kms_key_arn=platform.key.key.arn,
+            log_retention_days=config.kafka.log_retention_days,
+        )
 
     def _failover(self) -> Failover | None:
         return traffic(self._args.platform, self, self.reference)
@@ -495,39 +563,58 @@ class DisasterRecovery(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         peer_bus = f"arn:aws:events:{dr.region}:{account}:event-bus/default"
         role = aws.iam.Role(
-            f"{self._name}-alarm-forwarder", name=naming("recovery-alarm-forwarder"),
-            assume_role_policy=json.dumps(service_trust("events.amazonaws.com")), opts=child,
-        )  # fmt: skip
+            f"{self._name}-alarm-forwarder",
+            name=naming("recovery-alarm-forwarder"),
+            assume_role_policy=json.dumps(service_trust("events.amazonaws.com")),
+            opts=child,
+        )
         aws.iam.RolePolicy(
-            f"{self._name}-alarm-forwarder-policy", role=role.id,
-            policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": peer_bus}]}),
+            f"{self._name}-alarm-forwarder-policy",
+            role=role.id,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": peer_bus}],
+                }
+            ),
             opts=pulumi.ResourceOptions(parent=role),
-        )  # fmt: skip
+        )
         outgoing = aws.cloudwatch.EventRule(
-            f"{self._name}-alarms-to-peer", name=naming("recovery-alarms-to", dr.region),
+            f"{self._name}-alarms-to-peer",
+            name=naming("recovery-alarms-to", dr.region),
             description=f"DR alarm state changes of {config.stack} to the {dr.region} default bus",
-            event_pattern=json.dumps(alarm_event_pattern(naming(ALARM_FAMILY_PREFIX) + "-")), opts=child,
-        )  # fmt: skip
+            event_pattern=json.dumps(alarm_event_pattern(naming(ALARM_FAMILY_PREFIX) + "-")),
+            opts=child,
+        )
         aws.cloudwatch.EventTarget(
-            f"{self._name}-alarms-to-peer-target", rule=outgoing.name, arn=peer_bus, role_arn=role.arn,
+            f"{self._name}-alarms-to-peer-target",
+            rule=outgoing.name,
+            arn=peer_bus,
+            role_arn=role.arn,
             opts=pulumi.ResourceOptions(parent=outgoing),
-        )  # fmt: skip
+        )
         incoming = aws.cloudwatch.EventRule(
-            f"{self._name}-alarms-from-peer", name=naming("recovery-alarms-from", dr.region),
+            f"{self._name}-alarms-from-peer",
+            name=naming("recovery-alarms-from", dr.region),
             description=f"DR alarm state changes of {self.peer.stack} ({dr.region}) to this stack's alarm topic",
-            event_pattern=json.dumps(alarm_event_pattern(self.peer(ALARM_FAMILY_PREFIX) + "-", dr.region)), opts=child,
-        )  # fmt: skip
+            event_pattern=json.dumps(alarm_event_pattern(self.peer(ALARM_FAMILY_PREFIX) + "-", dr.region)),
+            opts=child,
+        )
         aws.cloudwatch.EventTarget(
-            f"{self._name}-alarms-from-peer-target", rule=incoming.name, arn=platform.observability.topic.arn,
+            f"{self._name}-alarms-from-peer-target",
+            rule=incoming.name,
+            arn=platform.observability.topic.arn,
             input_transformer={
                 "input_paths": {
-                    "alarm": "$.detail.alarmName", "state": "$.detail.state.value",
-                    "reason": "$.detail.state.reason", "region": "$.region",
+                    "alarm": "$.detail.alarmName",
+                    "state": "$.detail.state.value",
+                    "reason": "$.detail.state.reason",
+                    "region": "$.region",
                 },
                 "input_template": '"DR alarm <alarm> in <region> is <state>: <reason>"',
             },
             opts=pulumi.ResourceOptions(parent=incoming),
-        )  # fmt: skip
+        )
 
     def stack_outputs(self) -> dict[str, Any]:
         """What runbooks, drills and operators read: vaults, plan, copies, replicator, datastore, DNS, ARC."""
@@ -612,10 +699,14 @@ def endpoints(platform: Platform) -> list[Endpoint]:
     tls = edge.https_listener is not None
     found = [
         Endpoint(
-            key="alb", record_name=domain, load_balancer=edge.alb, health_protocol="HTTPS" if tls else "HTTP",
-            port=443 if tls else 80, https_listener=edge.https_listener,
+            key="alb",
+            record_name=domain,
+            load_balancer=edge.alb,
+            health_protocol="HTTPS" if tls else "HTTP",
+            port=443 if tls else 80,
+            https_listener=edge.https_listener,
         )
-    ]  # fmt: skip
+    ]
     if edge.nlb is not None:
         found.append(
             Endpoint(
@@ -643,18 +734,23 @@ def traffic(
     if warm and config.dr.routing_controls:
         regions = sorted(r for r in (config.region, config.dr.region) if r)
         controls = RoutingControls(
-            create=config.dr.role == "primary", regions=regions,
+            create=config.dr.role == "primary",
+            regions=regions,
             peer_control_arns=reference.get_output("drRoutingControlArns") if reference is not None else None,
-        )  # fmt: skip
+        )
     opts = pulumi.ResourceOptions(parent=parent) if parent is not None else platform.opts()
     return Failover(
         "dns" if parent is None else "dr-dns",
         FailoverArgs(
-            naming=platform.naming, hosted_zone_id=zone, endpoints=found, mode="failover" if warm else "simple",
-            role=record_role(config, reference), routing_controls=controls,
+            naming=platform.naming,
+            hosted_zone_id=zone,
+            endpoints=found,
+            mode="failover" if warm else "simple",
+            role=record_role(config, reference),
+            routing_controls=controls,
         ),
         opts,
-    )  # fmt: skip
+    )
 
 
 def record_role(config: StackConfig, reference: pulumi.StackReference | None) -> pulumi.Input[str]:
@@ -715,9 +811,10 @@ def add_to(platform: Platform) -> DisasterRecovery | None:
         platform.outputs.update(outputs)
         return None
     component = DisasterRecovery(
-        "dr", DisasterRecoveryArgs(config=config, naming=platform.naming, account_id=platform.account_id, platform=platform),
+        "dr",
+        DisasterRecoveryArgs(config=config, naming=platform.naming, account_id=platform.account_id, platform=platform),
         platform.opts(),
-    )  # fmt: skip
+    )
     outputs.update(component.stack_outputs())
     platform.outputs.update(outputs)
     _warn_on_active_region_mismatch(platform, component)

@@ -96,38 +96,68 @@ class Edge(pulumi.ComponentResource):
 
         for port in public_ports(tls):
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-alb-from-internet-{port}", security_group_id=args.alb_security_group_id,
-                ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4=ANYWHERE_IPV4,
-                description=f"public listener port {port}", opts=child,
-            )  # fmt: skip
+                f"{name}-alb-from-internet-{port}",
+                security_group_id=args.alb_security_group_id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=ANYWHERE_IPV4,
+                description=f"public listener port {port}",
+                opts=child,
+            )
         lb_opts = pulumi.ResourceOptions(parent=self, protect=prod, depends_on=list(args.access_logs_ready))
         self.alb = aws.lb.LoadBalancer(
-            f"{name}-alb", name=naming("alb"), load_balancer_type="application", internal=False,
-            ip_address_type="ipv4", security_groups=[args.alb_security_group_id], subnets=list(args.public_subnet_ids),
-            drop_invalid_header_fields=True, enable_deletion_protection=prod, enable_http2=True,
+            f"{name}-alb",
+            name=naming("alb"),
+            load_balancer_type="application",
+            internal=False,
+            ip_address_type="ipv4",
+            security_groups=[args.alb_security_group_id],
+            subnets=list(args.public_subnet_ids),
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=prod,
+            enable_http2=True,
             access_logs={"bucket": args.access_logs_bucket, "prefix": args.alb_log_prefix, "enabled": True},
-            tags={"Name": naming("alb")}, opts=lb_opts,
-        )  # fmt: skip
+            tags={"Name": naming("alb")},
+            opts=lb_opts,
+        )
         # No explicit name: a change that replaces a target group (port, protocol) must create the
         # new one before deleting the old, which a fixed name would forbid.
         self.alb_target_group = aws.lb.TargetGroup(
-            f"{name}-alb-tg", target_type="ip", protocol="HTTP", port=args.target_port, vpc_id=args.vpc_id,
+            f"{name}-alb-tg",
+            target_type="ip",
+            protocol="HTTP",
+            port=args.target_port,
+            vpc_id=args.vpc_id,
             deregistration_delay=cfg.deregistration_delay_seconds,
             load_balancing_algorithm_type="least_outstanding_requests",
             health_check={
-                "enabled": True, "protocol": "HTTP", "port": str(args.health_check_port),
-                "path": args.health_check_path, "matcher": "200", "interval": 15, "timeout": 5,
-                "healthy_threshold": 2, "unhealthy_threshold": 3,
+                "enabled": True,
+                "protocol": "HTTP",
+                "port": str(args.health_check_port),
+                "path": args.health_check_path,
+                "matcher": "200",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
             },
-            tags={"Name": naming("ingest-alb")}, opts=child,
-        )  # fmt: skip
+            tags={"Name": naming("ingest-alb")},
+            opts=child,
+        )
         forward = [{"type": "forward", "target_group_arn": self.alb_target_group.arn}]
         if tls:
             self.https_listener = aws.lb.Listener(
-                f"{name}-alb-https", load_balancer_arn=self.alb.arn, port=HTTPS_PORT, protocol="HTTPS",
-                ssl_policy=cfg.ssl_policy, certificate_arn=self.certificate_arn, default_actions=forward,
-                tags={"Name": naming("alb-https")}, opts=child,
-            )  # fmt: skip
+                f"{name}-alb-https",
+                load_balancer_arn=self.alb.arn,
+                port=HTTPS_PORT,
+                protocol="HTTPS",
+                ssl_policy=cfg.ssl_policy,
+                certificate_arn=self.certificate_arn,
+                default_actions=forward,
+                tags={"Name": naming("alb-https")},
+                opts=child,
+            )
             http_actions: list[dict[str, Any]] = [
                 {
                     "type": "redirect",
@@ -138,20 +168,36 @@ class Edge(pulumi.ComponentResource):
             self.https_listener = None
             http_actions = forward
         self.http_listener = aws.lb.Listener(
-            f"{name}-alb-http", load_balancer_arn=self.alb.arn, port=HTTP_PORT, protocol="HTTP",
-            default_actions=http_actions, tags={"Name": naming("alb-http")}, opts=child,
-        )  # fmt: skip
+            f"{name}-alb-http",
+            load_balancer_arn=self.alb.arn,
+            port=HTTP_PORT,
+            protocol="HTTP",
+            default_actions=http_actions,
+            tags={"Name": naming("alb-http")},
+            opts=child,
+        )
 
         self.web_acl = aws.wafv2.WebAcl(
-            f"{name}-waf", name=naming("waf"), scope="REGIONAL", description=f"{naming('alb')}: managed rules and a per-IP rate limit",
-            default_action={"allow": {}}, rules=waf_rules(cfg.waf_rate_limit, naming("waf")),
-            visibility_config={"cloudwatch_metrics_enabled": True, "metric_name": naming("waf"), "sampled_requests_enabled": True},
-            tags={"Name": naming("waf")}, opts=child,
-        )  # fmt: skip
+            f"{name}-waf",
+            name=naming("waf"),
+            scope="REGIONAL",
+            description=f"{naming('alb')}: managed rules and a per-IP rate limit",
+            default_action={"allow": {}},
+            rules=waf_rules(cfg.waf_rate_limit, naming("waf")),
+            visibility_config={
+                "cloudwatch_metrics_enabled": True,
+                "metric_name": naming("waf"),
+                "sampled_requests_enabled": True,
+            },
+            tags={"Name": naming("waf")},
+            opts=child,
+        )
         aws.wafv2.WebAclAssociation(
-            f"{name}-waf-alb", resource_arn=self.alb.arn, web_acl_arn=self.web_acl.arn,
+            f"{name}-waf-alb",
+            resource_arn=self.alb.arn,
+            web_acl_arn=self.web_acl.arn,
             opts=pulumi.ResourceOptions(parent=self.web_acl),
-        )  # fmt: skip
+        )
 
         self.nlb = self.nlb_target_group = self.nlb_listener = self.nlb_security_group = None
         if cfg.nlb:
@@ -181,9 +227,13 @@ class Edge(pulumi.ComponentResource):
         domain, zone = str(cfg.domain_name), str(cfg.hosted_zone_id)
         names = certificate_names(domain, cfg.nlb)
         certificate = aws.acm.Certificate(
-            f"{name}-certificate", domain_name=names[0], subject_alternative_names=names[1:], validation_method="DNS",
-            tags={"Name": args.naming("edge")}, opts=opts,
-        )  # fmt: skip
+            f"{name}-certificate",
+            domain_name=names[0],
+            subject_alternative_names=names[1:],
+            validation_method="DNS",
+            tags={"Name": args.naming("edge")},
+            opts=opts,
+        )
         record_opts = pulumi.ResourceOptions(parent=certificate)
         records = []
         for index, fqdn in enumerate(names):
@@ -202,9 +252,11 @@ class Edge(pulumi.ComponentResource):
                 )
             )
         validation = aws.acm.CertificateValidation(
-            f"{name}-certificate-validation", certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn for record in records], opts=record_opts,
-        )  # fmt: skip
+            f"{name}-certificate-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn for record in records],
+            opts=record_opts,
+        )
         return validation.certificate_arn
 
     def _network_load_balancer(
@@ -213,44 +265,75 @@ class Edge(pulumi.ComponentResource):
         cfg, naming = args.config, args.naming
         listener_port = HTTPS_PORT if tls else HTTP_PORT
         group = aws.ec2.SecurityGroup(
-            f"{name}-nlb-sg", name=naming("nlb"), vpc_id=args.vpc_id,
+            f"{name}-nlb-sg",
+            name=naming("nlb"),
+            vpc_id=args.vpc_id,
             description="network load balancer; rules are separate resources",
-            tags={"Name": naming("nlb"), "tier": "nlb"}, opts=child,
-        )  # fmt: skip
+            tags={"Name": naming("nlb"), "tier": "nlb"},
+            opts=child,
+        )
         rule_opts = pulumi.ResourceOptions(parent=group)
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-nlb-from-internet-{listener_port}", security_group_id=group.id, ip_protocol="tcp",
-            from_port=listener_port, to_port=listener_port, cidr_ipv4=ANYWHERE_IPV4,
-            description=f"public listener port {listener_port}", opts=rule_opts,
-        )  # fmt: skip
+            f"{name}-nlb-from-internet-{listener_port}",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=listener_port,
+            to_port=listener_port,
+            cidr_ipv4=ANYWHERE_IPV4,
+            description=f"public listener port {listener_port}",
+            opts=rule_opts,
+        )
         for purpose, port in (("traffic", args.target_port), ("health-checks", args.health_check_port)):
             aws.vpc.SecurityGroupEgressRule(
-                f"{name}-nlb-to-ingest-{purpose}", security_group_id=group.id, ip_protocol="tcp",
-                from_port=port, to_port=port, referenced_security_group_id=args.ingest_security_group_id,
-                description=f"ingest tasks, {purpose.replace('-', ' ')}", opts=rule_opts,
-            )  # fmt: skip
+                f"{name}-nlb-to-ingest-{purpose}",
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=args.ingest_security_group_id,
+                description=f"ingest tasks, {purpose.replace('-', ' ')}",
+                opts=rule_opts,
+            )
         self.nlb_security_group = group
         self.nlb = aws.lb.LoadBalancer(
-            f"{name}-nlb", name=naming("nlb"), load_balancer_type="network", internal=False, ip_address_type="ipv4",
-            security_groups=[group.id], subnets=list(args.public_subnet_ids), enable_cross_zone_load_balancing=True,
+            f"{name}-nlb",
+            name=naming("nlb"),
+            load_balancer_type="network",
+            internal=False,
+            ip_address_type="ipv4",
+            security_groups=[group.id],
+            subnets=list(args.public_subnet_ids),
+            enable_cross_zone_load_balancing=True,
             enable_deletion_protection=args.tier == "prod",
             # NLB access logs record TLS connections only (Elastic Load Balancing user guide,
             # "Access logs for your Network Load Balancer", checked 2026-11-26).
             access_logs={"bucket": args.access_logs_bucket, "prefix": args.nlb_log_prefix, "enabled": True},
-            tags={"Name": naming("nlb")}, opts=lb_opts,
-        )  # fmt: skip
+            tags={"Name": naming("nlb")},
+            opts=lb_opts,
+        )
         # preserve_client_ip off: tasks then see the NLB's address, which the ingest group admits
         # by naming the NLB's security group; client addresses are in the NLB access logs.
         self.nlb_target_group = aws.lb.TargetGroup(
-            f"{name}-nlb-tg", target_type="ip", protocol="TCP", port=args.target_port, vpc_id=args.vpc_id,
-            deregistration_delay=cfg.deregistration_delay_seconds, preserve_client_ip="false",
+            f"{name}-nlb-tg",
+            target_type="ip",
+            protocol="TCP",
+            port=args.target_port,
+            vpc_id=args.vpc_id,
+            deregistration_delay=cfg.deregistration_delay_seconds,
+            preserve_client_ip="false",
             health_check={
-                "enabled": True, "protocol": "HTTP", "port": str(args.health_check_port),
-                "path": args.health_check_path, "matcher": "200", "interval": 10,
-                "healthy_threshold": 2, "unhealthy_threshold": 2,
+                "enabled": True,
+                "protocol": "HTTP",
+                "port": str(args.health_check_port),
+                "path": args.health_check_path,
+                "matcher": "200",
+                "interval": 10,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 2,
             },
-            tags={"Name": naming("ingest-nlb")}, opts=child,
-        )  # fmt: skip
+            tags={"Name": naming("ingest-nlb")},
+            opts=child,
+        )
         tls_args: dict[str, Any] = (
             # HTTP1Only: the gateway behind the NLB speaks HTTP/1.1 (websocket upgrades), never h2.
             {
@@ -263,10 +346,14 @@ class Edge(pulumi.ComponentResource):
             else {"protocol": "TCP"}
         )
         self.nlb_listener = aws.lb.Listener(
-            f"{name}-nlb-listener", load_balancer_arn=self.nlb.arn, port=listener_port,
+            f"{name}-nlb-listener",
+            load_balancer_arn=self.nlb.arn,
+            port=listener_port,
             default_actions=[{"type": "forward", "target_group_arn": self.nlb_target_group.arn}],
-            tags={"Name": naming("nlb-listener")}, opts=child, **tls_args,
-        )  # fmt: skip
+            tags={"Name": naming("nlb-listener")},
+            opts=child,
+            **tls_args,
+        )
 
 
 def tls_source(config: EdgeConfig) -> TlsSource:
@@ -321,9 +408,12 @@ def waf_rules(rate_limit: int, metric_prefix: str) -> list[dict[str, Any]]:
         if counted:
             statement["rule_action_overrides"] = [{"name": rule, "action_to_use": {"count": {}}} for rule in counted]
         return {
-            "name": group, "priority": priority, "override_action": {"none": {}},
-            "statement": {"managed_rule_group_statement": statement}, "visibility_config": visibility(group),
-        }  # fmt: skip
+            "name": group,
+            "priority": priority,
+            "override_action": {"none": {}},
+            "statement": {"managed_rule_group_statement": statement},
+            "visibility_config": visibility(group),
+        }
 
     return [
         managed(0, "AWSManagedRulesAmazonIpReputationList"),
@@ -354,17 +444,23 @@ def add_to(platform: Platform) -> Edge:
     edge = Edge(
         "edge",
         EdgeArgs(
-            config=config.edge, tier=config.tier, naming=platform.naming, vpc_id=network.vpc.id,
+            config=config.edge,
+            tier=config.tier,
+            naming=platform.naming,
+            vpc_id=network.vpc.id,
             public_subnet_ids=[s.id for s in network.subnets["public"]],
             alb_security_group_id=network.security_groups["alb"].id,
             ingest_security_group_id=network.security_groups["ingest"].id,
-            target_port=config.ingest.container_port, health_check_port=config.ingest.admin_port,
+            target_port=config.ingest.container_port,
+            health_check_port=config.ingest.admin_port,
             health_check_path=config.ingest.health_check_path,
-            access_logs_bucket=storage.buckets[LB_LOGS].bucket, alb_log_prefix=ALB_LOG_PREFIX,
-            nlb_log_prefix=NLB_LOG_PREFIX, access_logs_ready=[storage.policies[LB_LOGS]],
+            access_logs_bucket=storage.buckets[LB_LOGS].bucket,
+            alb_log_prefix=ALB_LOG_PREFIX,
+            nlb_log_prefix=NLB_LOG_PREFIX,
+            access_logs_ready=[storage.policies[LB_LOGS]],
         ),
         platform.opts(),
-    )  # fmt: skip
+    )
     platform.outputs.update(edge_outputs(edge, config.edge, config.ingest.ingest_path))
     return edge
 

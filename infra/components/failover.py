@@ -115,23 +115,32 @@ class Failover(pulumi.ComponentResource):
         naming, child = self._args.naming, pulumi.ResourceOptions(parent=self)
         if endpoint.https_listener is not None:
             aws.lb.ListenerRule(
-                f"{self._name}-{endpoint.key}-edge-health", listener_arn=endpoint.https_listener.arn,
+                f"{self._name}-{endpoint.key}-edge-health",
+                listener_arn=endpoint.https_listener.arn,
                 priority=EDGE_HEALTH_PRIORITY,
                 conditions=[{"path_pattern": {"values": [EDGE_HEALTH_PATH]}}],
-                actions=[{
-                    "type": "fixed-response",
-                    "fixed_response": {"content_type": "text/plain", "message_body": "ok", "status_code": "200"},
-                }],
-                tags={"Name": naming("edge-health")}, opts=child,
-            )  # fmt: skip
+                actions=[
+                    {
+                        "type": "fixed-response",
+                        "fixed_response": {"content_type": "text/plain", "message_body": "ok", "status_code": "200"},
+                    }
+                ],
+                tags={"Name": naming("edge-health")},
+                opts=child,
+            )
         web = endpoint.health_protocol in ("HTTPS", "HTTP")
         check = aws.route53.HealthCheck(
-            f"{self._name}-{endpoint.key}-health", type=endpoint.health_protocol,
-            fqdn=endpoint.load_balancer.dns_name, port=endpoint.port,
-            resource_path=EDGE_HEALTH_PATH if web else None, enable_sni=True if endpoint.health_protocol == "HTTPS" else None,
-            request_interval=HEALTH_CHECK_INTERVAL_SECONDS, failure_threshold=HEALTH_CHECK_FAILURES,
-            tags={"Name": naming(endpoint.key, "health")}, opts=child,
-        )  # fmt: skip
+            f"{self._name}-{endpoint.key}-health",
+            type=endpoint.health_protocol,
+            fqdn=endpoint.load_balancer.dns_name,
+            port=endpoint.port,
+            resource_path=EDGE_HEALTH_PATH if web else None,
+            enable_sni=True if endpoint.health_protocol == "HTTPS" else None,
+            request_interval=HEALTH_CHECK_INTERVAL_SECONDS,
+            failure_threshold=HEALTH_CHECK_FAILURES,
+            tags={"Name": naming(endpoint.key, "health")},
+            opts=child,
+        )
         self.health_checks[endpoint.key] = check
         return check
 
@@ -152,9 +161,14 @@ class Failover(pulumi.ComponentResource):
             else {}
         )
         return aws.route53.Record(
-            f"{self._name}-{endpoint.key}-record", zone_id=args.hosted_zone_id, name=endpoint.record_name, type="A",
-            aliases=[alias], opts=pulumi.ResourceOptions(parent=self), **routing,
-        )  # fmt: skip
+            f"{self._name}-{endpoint.key}-record",
+            zone_id=args.hosted_zone_id,
+            name=endpoint.record_name,
+            type="A",
+            aliases=[alias],
+            opts=pulumi.ResourceOptions(parent=self),
+            **routing,
+        )
 
     def _routing_controls(self, spec: RoutingControls) -> aws.route53.HealthCheck:
         naming, child = self._args.naming, pulumi.ResourceOptions(parent=self)
@@ -174,10 +188,14 @@ class Failover(pulumi.ComponentResource):
                 for region in spec.regions
             }
             aws.route53recoverycontrol.SafetyRule(
-                f"{self._name}-arc-min-one-on", name=naming("arc-min-one-on"), control_panel_arn=self.control_panel.arn,
-                asserted_controls=[control.arn for control in controls.values()], wait_period_ms=SAFETY_RULE_WAIT_MS,
-                rule_config={"inverted": False, "threshold": SAFETY_RULE_MIN_ON, "type": "ATLEAST"}, opts=child,
-            )  # fmt: skip
+                f"{self._name}-arc-min-one-on",
+                name=naming("arc-min-one-on"),
+                control_panel_arn=self.control_panel.arn,
+                asserted_controls=[control.arn for control in controls.values()],
+                wait_period_ms=SAFETY_RULE_WAIT_MS,
+                rule_config={"inverted": False, "threshold": SAFETY_RULE_MIN_ON, "type": "ATLEAST"},
+                opts=child,
+            )
             self.routing_control_arns = pulumi.Output.all(
                 **{region: control.arn for region, control in controls.items()}
             ).apply(lambda arns: dict(arns))
@@ -188,9 +206,12 @@ class Failover(pulumi.ComponentResource):
         region = naming.region
         own_control = self.routing_control_arns.apply(lambda arns: own_routing_control(arns, region))
         check = aws.route53.HealthCheck(
-            f"{self._name}-routing-control-health", type="RECOVERY_CONTROL", routing_control_arn=own_control,
-            tags={"Name": naming("serve", region)}, opts=child,
-        )  # fmt: skip
+            f"{self._name}-routing-control-health",
+            type="RECOVERY_CONTROL",
+            routing_control_arn=own_control,
+            tags={"Name": naming("serve", region)},
+            opts=child,
+        )
         self.health_checks["routing-control"] = check
         return check
 

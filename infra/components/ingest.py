@@ -98,9 +98,11 @@ def split_brokers(bootstrap_brokers: str) -> list[str]:
 def _templates() -> jinja2.Environment:
     """Templates under templates/; a variable a template lacks is an error, never an empty string."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True, autoescape=False,
-    )  # fmt: skip
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
 
 
 def render_gateway_config(template: str, values: GatewayConfigValues, bootstrap_brokers: str) -> str:
@@ -131,10 +133,13 @@ def container_definitions(layout: TaskLayout, gateway_config: str) -> list[dict[
         return {
             "logDriver": "awslogs",
             "options": {
-                "awslogs-group": layout.log_group, "awslogs-region": layout.region,
-                "awslogs-stream-prefix": prefix, "mode": "non-blocking", "max-buffer-size": "25m",
+                "awslogs-group": layout.log_group,
+                "awslogs-region": layout.region,
+                "awslogs-stream-prefix": prefix,
+                "mode": "non-blocking",
+                "max-buffer-size": "25m",
             },
-        }  # fmt: skip
+        }
 
     writer = {
         "name": CONFIG_WRITER,
@@ -275,57 +280,86 @@ class Ingest(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self._admit_load_balancers(name, args)
         self.cluster = aws.ecs.Cluster(
-            f"{name}-cluster", name=naming("ingest"), settings=[{"name": "containerInsights", "value": "enabled"}],
-            tags={"Name": naming("ingest")}, opts=child,
-        )  # fmt: skip
+            f"{name}-cluster",
+            name=naming("ingest"),
+            settings=[{"name": "containerInsights", "value": "enabled"}],
+            tags={"Name": naming("ingest")},
+            opts=child,
+        )
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=naming.log_group("ingest"), retention_in_days=cfg.log_retention_days,
-            kms_key_id=args.kms_key_arn, opts=child,
-        )  # fmt: skip
+            f"{name}-logs",
+            name=naming.log_group("ingest"),
+            retention_in_days=cfg.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
         self.execution_role = aws.iam.Role(
-            f"{name}-execution-role", name=naming("ingest-execution"),
+            f"{name}-execution-role",
+            name=naming("ingest-execution"),
             assume_role_policy=json.dumps(service_trust("ecs-tasks.amazonaws.com")),
-            description="ECS agent: pulls the gateway image and writes its log streams", opts=child,
-        )  # fmt: skip
+            description="ECS agent: pulls the gateway image and writes its log streams",
+            opts=child,
+        )
         aws.iam.RolePolicy(
-            f"{name}-execution-policy", role=self.execution_role.id,
+            f"{name}-execution-policy",
+            role=self.execution_role.id,
             policy=self.log_group.arn.apply(lambda arn: json.dumps(execution_role_policy(arn, cfg.image))),
             opts=pulumi.ResourceOptions(parent=self.execution_role),
-        )  # fmt: skip
+        )
         self.task_role = aws.iam.Role(
-            f"{name}-task-role", name=naming("ingest-task"),
+            f"{name}-task-role",
+            name=naming("ingest-task"),
             assume_role_policy=json.dumps(task_role_trust(args.account_id, region)),
-            description="gateway tasks: connect to the stack's MSK cluster and write its topics", opts=child,
-        )  # fmt: skip
+            description="gateway tasks: connect to the stack's MSK cluster and write its topics",
+            opts=child,
+        )
         topic_arns = [args.kafka.topic_arn(topic) for topic in args.topics]
         aws.iam.RolePolicy(
-            f"{name}-task-policy", role=self.task_role.id,
+            f"{name}-task-policy",
+            role=self.task_role.id,
             policy=pulumi.Output.all(args.kafka.cluster_arn, *topic_arns).apply(
                 lambda arns: json.dumps(task_role_policy(arns[0], arns[1:]))
             ),
             opts=pulumi.ResourceOptions(parent=self.task_role),
-        )  # fmt: skip
+        )
 
         values = GatewayConfigValues(
-            stack=naming.stack, region=region, topic=cfg.topic, client_id=naming("ingest"),
-            ingest_port=cfg.container_port, admin_port=cfg.admin_port, ingest_path=cfg.ingest_path,
-        )  # fmt: skip
+            stack=naming.stack,
+            region=region,
+            topic=cfg.topic,
+            client_id=naming("ingest"),
+            ingest_port=cfg.container_port,
+            admin_port=cfg.admin_port,
+            ingest_path=cfg.ingest_path,
+        )
         layout = TaskLayout(
-            image=cfg.image, ingest_port=cfg.container_port, admin_port=cfg.admin_port,
-            health_check_path=cfg.health_check_path, log_group=naming.log_group("ingest"), region=region,
-        )  # fmt: skip
+            image=cfg.image,
+            ingest_port=cfg.container_port,
+            admin_port=cfg.admin_port,
+            health_check_path=cfg.health_check_path,
+            log_group=naming.log_group("ingest"),
+            region=region,
+        )
         self.gateway_config = args.kafka.bootstrap_brokers.apply(
             lambda brokers: render_gateway_config(cfg.config_template, values, brokers)
         )
         self.task_definition = aws.ecs.TaskDefinition(
-            f"{name}-task", family=naming("ingest"), requires_compatibilities=["FARGATE"], network_mode="awsvpc",
-            cpu=str(cfg.cpu), memory=str(cfg.memory_mib),
+            f"{name}-task",
+            family=naming("ingest"),
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(cfg.cpu),
+            memory=str(cfg.memory_mib),
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": cfg.cpu_architecture},
-            execution_role_arn=self.execution_role.arn, task_role_arn=self.task_role.arn,
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
             volumes=[{"name": CONFIG_VOLUME}],
-            container_definitions=self.gateway_config.apply(lambda text: json.dumps(container_definitions(layout, text))),
-            tags={"Name": naming("ingest")}, opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group]),
-        )  # fmt: skip
+            container_definitions=self.gateway_config.apply(
+                lambda text: json.dumps(container_definitions(layout, text))
+            ),
+            tags={"Name": naming("ingest")},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group]),
+        )
         load_balancers = [
             {
                 "target_group_arn": edge.alb_target_group.arn,
@@ -344,16 +378,31 @@ class Ingest(pulumi.ComponentResource):
         # desiredCount belongs to the autoscaler after creation; ECS needs each target group attached
         # to a load balancer (a listener) before the service registers tasks in it.
         self.service = aws.ecs.Service(
-            f"{name}-service", name=naming("ingest"), cluster=self.cluster.arn, task_definition=self.task_definition.arn,
-            desired_count=cfg.min_tasks, launch_type="FARGATE", platform_version="LATEST",
-            network_configuration={"subnets": list(args.subnet_ids), "security_groups": [args.ingest_security_group_id], "assign_public_ip": False},
-            load_balancers=load_balancers, health_check_grace_period_seconds=HEALTH_CHECK_GRACE_SECONDS,
+            f"{name}-service",
+            name=naming("ingest"),
+            cluster=self.cluster.arn,
+            task_definition=self.task_definition.arn,
+            desired_count=cfg.min_tasks,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            network_configuration={
+                "subnets": list(args.subnet_ids),
+                "security_groups": [args.ingest_security_group_id],
+                "assign_public_ip": False,
+            },
+            load_balancers=load_balancers,
+            health_check_grace_period_seconds=HEALTH_CHECK_GRACE_SECONDS,
             deployment_circuit_breaker={"enable": True, "rollback": True},
-            deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
-            availability_zone_rebalancing="ENABLED", enable_ecs_managed_tags=True, propagate_tags="SERVICE",
-            enable_execute_command=False, wait_for_steady_state=True, tags={"Name": naming("ingest")},
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            availability_zone_rebalancing="ENABLED",
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            enable_execute_command=False,
+            wait_for_steady_state=True,
+            tags={"Name": naming("ingest")},
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"], depends_on=edge.listeners),
-        )  # fmt: skip
+        )
         self.scaling_target = self._autoscaling(name, args)
         self.register_outputs(
             {
@@ -374,19 +423,27 @@ class Ingest(pulumi.ComponentResource):
         for source, group in sources:
             for purpose, port in (("traffic", cfg.container_port), ("health-checks", cfg.admin_port)):
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-from-{source}-{purpose}", security_group_id=args.ingest_security_group_id,
-                    ip_protocol="tcp", from_port=port, to_port=port, referenced_security_group_id=group,
-                    description=f"{source.upper()} {purpose.replace('-', ' ')}", opts=pulumi.ResourceOptions(parent=self),
-                )  # fmt: skip
+                    f"{name}-from-{source}-{purpose}",
+                    security_group_id=args.ingest_security_group_id,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    referenced_security_group_id=group,
+                    description=f"{source.upper()} {purpose.replace('-', ' ')}",
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
 
     def _autoscaling(self, name: str, args: IngestArgs) -> aws.appautoscaling.Target:
         cfg, edge = args.config, args.edge
         target = aws.appautoscaling.Target(
-            f"{name}-scaling-target", service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount",
+            f"{name}-scaling-target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
             resource_id=scaling_resource_id(args.naming("ingest"), args.naming("ingest")),
-            min_capacity=cfg.min_tasks, max_capacity=cfg.max_tasks,
+            min_capacity=cfg.min_tasks,
+            max_capacity=cfg.max_tasks,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]),
-        )  # fmt: skip
+        )
         policy_opts = pulumi.ResourceOptions(parent=target)
         shared = {
             "service_namespace": target.service_namespace,
@@ -395,16 +452,21 @@ class Ingest(pulumi.ComponentResource):
         }
         cooldowns = {"scale_in_cooldown": SCALE_IN_COOLDOWN_SECONDS, "scale_out_cooldown": SCALE_OUT_COOLDOWN_SECONDS}
         aws.appautoscaling.Policy(
-            f"{name}-scale-on-cpu", name=args.naming("ingest-cpu"), policy_type="TargetTrackingScaling",
+            f"{name}-scale-on-cpu",
+            name=args.naming("ingest-cpu"),
+            policy_type="TargetTrackingScaling",
             target_tracking_scaling_policy_configuration={
                 "target_value": cfg.cpu_target_percent,
                 "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"},
                 **cooldowns,
             },
-            opts=policy_opts, **shared,
-        )  # fmt: skip
+            opts=policy_opts,
+            **shared,
+        )
         aws.appautoscaling.Policy(
-            f"{name}-scale-on-requests", name=args.naming("ingest-requests"), policy_type="TargetTrackingScaling",
+            f"{name}-scale-on-requests",
+            name=args.naming("ingest-requests"),
+            policy_type="TargetTrackingScaling",
             target_tracking_scaling_policy_configuration={
                 "target_value": cfg.requests_per_target,
                 "predefined_metric_specification": {
@@ -413,8 +475,9 @@ class Ingest(pulumi.ComponentResource):
                 },
                 **cooldowns,
             },
-            opts=policy_opts, **shared,
-        )  # fmt: skip
+            opts=policy_opts,
+            **shared,
+        )
         return target
 
 
@@ -429,14 +492,19 @@ def add_to(platform: Platform) -> Ingest:
     ingest = Ingest(
         "ingest",
         IngestArgs(
-            config=config.ingest, topics=config.workload.topics, naming=platform.naming,
-            account_id=platform.account_id, kms_key_arn=platform.key.key.arn, kafka=platform.kafka,
-            edge=platform.edge, subnet_ids=[s.id for s in network.subnets["private-app"]],
+            config=config.ingest,
+            topics=config.workload.topics,
+            naming=platform.naming,
+            account_id=platform.account_id,
+            kms_key_arn=platform.key.key.arn,
+            kafka=platform.kafka,
+            edge=platform.edge,
+            subnet_ids=[s.id for s in network.subnets["private-app"]],
             ingest_security_group_id=network.security_groups["ingest"].id,
             alb_security_group_id=network.security_groups["alb"].id,
         ),
         platform.opts(),
-    )  # fmt: skip
+    )
     cfg = config.ingest
     platform.outputs.update(
         {

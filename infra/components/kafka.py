@@ -95,9 +95,12 @@ class Kafka(pulumi.ComponentResource):
 
         self.ingress_rules = self._client_ingress(name, cfg, args)
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-broker-logs", name=naming.log_group("kafka"), retention_in_days=cfg.log_retention_days,
-            kms_key_id=args.kms_key_arn, opts=child,
-        )  # fmt: skip
+            f"{name}-broker-logs",
+            name=naming.log_group("kafka"),
+            retention_in_days=cfg.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
         self.configuration = aws.msk.Configuration(
             f"{name}-configuration",
             name=kafka_plan.configuration_name(self.cluster_name, args.server_properties, [cfg.kafka_version]),
@@ -259,15 +262,21 @@ class Kafka(pulumi.ComponentResource):
     def _storage_autoscaling(self, name: str, cfg: KafkaConfig, naming: Naming) -> aws.appautoscaling.Policy:
         scaling = cfg.storage_autoscaling
         target = aws.appautoscaling.Target(
-            f"{name}-storage-target", service_namespace=STORAGE_SCALING_NAMESPACE,
-            scalable_dimension=STORAGE_SCALING_DIMENSION, resource_id=self.cluster.arn,
+            f"{name}-storage-target",
+            service_namespace=STORAGE_SCALING_NAMESPACE,
+            scalable_dimension=STORAGE_SCALING_DIMENSION,
+            resource_id=self.cluster.arn,
             # MSK's own example registers 1; storage never scales in, so the floor is moot.
-            min_capacity=1, max_capacity=scaling.max_volume_gib,
+            min_capacity=1,
+            max_capacity=scaling.max_volume_gib,
             opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+        )
         return aws.appautoscaling.Policy(
-            f"{name}-storage-policy", name=naming("kafka-storage"), policy_type="TargetTrackingScaling",
-            resource_id=target.resource_id, scalable_dimension=target.scalable_dimension,
+            f"{name}-storage-policy",
+            name=naming("kafka-storage"),
+            policy_type="TargetTrackingScaling",
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
             service_namespace=target.service_namespace,
             target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
                 target_value=float(scaling.target_utilization_percent),
@@ -277,28 +286,35 @@ class Kafka(pulumi.ComponentResource):
                 disable_scale_in=True,
             ),
             opts=pulumi.ResourceOptions(parent=target),
-        )  # fmt: skip
+        )
 
     def _scram(self, name: str, args: KafkaArgs) -> aws.secretsmanager.Secret:
         """A SCRAM user whose password is generated once and then left alone (rotate it in Secrets Manager)."""
         secret = aws.secretsmanager.Secret(
-            f"{name}-scram-secret", name=f"{SCRAM_SECRET_PREFIX}{self.cluster_name}-{SCRAM_USERNAME}",
-            description=f"SASL/SCRAM user '{SCRAM_USERNAME}' of {self.cluster_name}", kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=7 if args.tier == "dev" else 30, opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+            f"{name}-scram-secret",
+            name=f"{SCRAM_SECRET_PREFIX}{self.cluster_name}-{SCRAM_USERNAME}",
+            description=f"SASL/SCRAM user '{SCRAM_USERNAME}' of {self.cluster_name}",
+            kms_key_id=args.kms_key_arn,
+            recovery_window_in_days=7 if args.tier == "dev" else 30,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         password = aws.secretsmanager.get_random_password_output(
             password_length=32, exclude_punctuation=True, opts=pulumi.InvokeOptions(parent=self)
         ).random_password
         value = password.apply(lambda p: json.dumps({"username": SCRAM_USERNAME, "password": p}))
         version = aws.secretsmanager.SecretVersion(
-            f"{name}-scram-secret-value", secret_id=secret.id, secret_string=pulumi.Output.secret(value),
+            f"{name}-scram-secret-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(value),
             # The password invoke returns a new value on every run: keep the first one.
             opts=pulumi.ResourceOptions(parent=secret, ignore_changes=["secretString"]),
-        )  # fmt: skip
+        )
         aws.msk.SingleScramSecretAssociation(
-            f"{name}-scram-association", cluster_arn=self.cluster.arn, secret_arn=secret.arn,
+            f"{name}-scram-association",
+            cluster_arn=self.cluster.arn,
+            secret_arn=secret.arn,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[version]),
-        )  # fmt: skip
+        )
         return secret
 
     def stack_outputs(self) -> dict[str, Any]:

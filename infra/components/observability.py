@@ -129,9 +129,13 @@ def alarm_arguments(spec: AlarmSpec) -> dict[str, Any]:
             {"extended_statistic": metric.stat} if _PERCENTILE.match(metric.stat) else {"statistic": metric.stat}
         )
         return {
-            **common, **statistic, "namespace": metric.namespace, "metric_name": metric.name,
-            "dimensions": dict(metric.dimensions), "period": metric.period,
-        }  # fmt: skip
+            **common,
+            **statistic,
+            "namespace": metric.namespace,
+            "metric_name": metric.name,
+            "dimensions": dict(metric.dimensions),
+            "period": metric.period,
+        }
     queries = [_metric_query(query_id, metric) for query_id, metric in spec.metrics.items()]
     queries.append({"id": "result", "expression": spec.expression, "label": spec.summary, "return_data": True})
     return {**common, "metric_queries": queries}
@@ -154,34 +158,67 @@ def kafka_alarms(cluster_name: str, brokers: int, cfg: ObservabilityConfig) -> l
         target = f"broker-{broker}"
         specs += [
             AlarmSpec(
-                "kafka", "kafka-disk-used", "KafkaDataLogsDiskUsed, %",
+                "kafka",
+                "kafka-disk-used",
+                "KafkaDataLogsDiskUsed, %",
                 {"disk": Metric("AWS/Kafka", "KafkaDataLogsDiskUsed", dims, "Maximum", 300)},
-                "GreaterThanThreshold", cfg.msk_disk_used_percent, 2, 2, target,
+                "GreaterThanThreshold",
+                cfg.msk_disk_used_percent,
+                2,
+                2,
+                target,
             ),
             AlarmSpec(
-                "kafka", "kafka-cpu", "CpuUser + CpuSystem, %",
-                {"user": Metric("AWS/Kafka", "CpuUser", dims, "Average", 300), "system": Metric("AWS/Kafka", "CpuSystem", dims, "Average", 300)},
-                "GreaterThanThreshold", cfg.msk_cpu_percent, 3, 3, target, expression="user + system",
+                "kafka",
+                "kafka-cpu",
+                "CpuUser + CpuSystem, %",
+                {
+                    "user": Metric("AWS/Kafka", "CpuUser", dims, "Average", 300),
+                    "system": Metric("AWS/Kafka", "CpuSystem", dims, "Average", 300),
+                },
+                "GreaterThanThreshold",
+                cfg.msk_cpu_percent,
+                3,
+                3,
+                target,
+                expression="user + system",
             ),
             AlarmSpec(
-                "kafka", "kafka-under-replicated", "UnderReplicatedPartitions",
+                "kafka",
+                "kafka-under-replicated",
+                "UnderReplicatedPartitions",
                 {"urp": Metric("AWS/Kafka", "UnderReplicatedPartitions", dims, "Maximum", 300)},
-                "GreaterThanThreshold", 0, 3, 3, target,
+                "GreaterThanThreshold",
+                0,
+                3,
+                3,
+                target,
             ),
-        ]  # fmt: skip
+        ]
     specs += [
         AlarmSpec(
-            "kafka", "kafka-offline-partitions", "OfflinePartitionsCount",
+            "kafka",
+            "kafka-offline-partitions",
+            "OfflinePartitionsCount",
             {"offline": Metric("AWS/Kafka", "OfflinePartitionsCount", cluster, "Maximum")},
-            "GreaterThanThreshold", 0, 1, 1,
+            "GreaterThanThreshold",
+            0,
+            1,
+            1,
         ),
         # Exactly one active controller: the per-broker 0/1 values summed over the cluster.
         AlarmSpec(
-            "kafka", "kafka-active-controller", "|ActiveControllerCount - 1|",
+            "kafka",
+            "kafka-active-controller",
+            "|ActiveControllerCount - 1|",
             {"controllers": Metric("AWS/Kafka", "ActiveControllerCount", cluster, "Sum")},
-            "GreaterThanThreshold", 0, 5, 5, expression="ABS(controllers - 1)",
+            "GreaterThanThreshold",
+            0,
+            5,
+            5,
+            expression="ABS(controllers - 1)",
         ),
-    ]  # fmt: skip
+    ]
     return specs
 
 
@@ -193,18 +230,65 @@ def cache_alarms(
     for member in member_cluster_ids:
         target = member.removeprefix(f"{replication_group_id}-")
         specs += [
-            AlarmSpec("cache", "cache-engine-cpu", "EngineCPUUtilization, %", _node_metric(member, "EngineCPUUtilization", "Average"),
-                      "GreaterThanThreshold", cfg.cache_cpu_percent, 5, 5, target),
-            AlarmSpec("cache", "cache-memory", "DatabaseMemoryUsagePercentage, %", _node_metric(member, "DatabaseMemoryUsagePercentage", "Maximum"),
-                      "GreaterThanThreshold", cfg.cache_memory_percent, 5, 5, target),
-            AlarmSpec("cache", "cache-evictions", "Evictions per 5 minutes", _node_metric(member, "Evictions", "Sum", 300),
-                      "GreaterThanThreshold", cfg.cache_evictions_max, 1, 1, target, treat_missing_data="notBreaching"),
-            AlarmSpec("cache", "cache-connections", "CurrConnections", _node_metric(member, "CurrConnections", "Maximum"),
-                      "GreaterThanThreshold", cfg.cache_max_connections, 3, 3, target),
+            AlarmSpec(
+                "cache",
+                "cache-engine-cpu",
+                "EngineCPUUtilization, %",
+                _node_metric(member, "EngineCPUUtilization", "Average"),
+                "GreaterThanThreshold",
+                cfg.cache_cpu_percent,
+                5,
+                5,
+                target,
+            ),
+            AlarmSpec(
+                "cache",
+                "cache-memory",
+                "DatabaseMemoryUsagePercentage, %",
+                _node_metric(member, "DatabaseMemoryUsagePercentage", "Maximum"),
+                "GreaterThanThreshold",
+                cfg.cache_memory_percent,
+                5,
+                5,
+                target,
+            ),
+            AlarmSpec(
+                "cache",
+                "cache-evictions",
+                "Evictions per 5 minutes",
+                _node_metric(member, "Evictions", "Sum", 300),
+                "GreaterThanThreshold",
+                cfg.cache_evictions_max,
+                1,
+                1,
+                target,
+                treat_missing_data="notBreaching",
+            ),
+            AlarmSpec(
+                "cache",
+                "cache-connections",
+                "CurrConnections",
+                _node_metric(member, "CurrConnections", "Maximum"),
+                "GreaterThanThreshold",
+                cfg.cache_max_connections,
+                3,
+                3,
+                target,
+            ),
             # Only replicas publish ReplicationLag; a node that is primary now reports nothing.
-            AlarmSpec("cache", "cache-replication-lag", "ReplicationLag, s", _node_metric(member, "ReplicationLag", "Maximum"),
-                      "GreaterThanThreshold", cfg.cache_replication_lag_seconds, 5, 5, target, treat_missing_data="notBreaching"),
-        ]  # fmt: skip
+            AlarmSpec(
+                "cache",
+                "cache-replication-lag",
+                "ReplicationLag, s",
+                _node_metric(member, "ReplicationLag", "Maximum"),
+                "GreaterThanThreshold",
+                cfg.cache_replication_lag_seconds,
+                5,
+                5,
+                target,
+                treat_missing_data="notBreaching",
+            ),
+        ]
     return specs
 
 
@@ -231,24 +315,64 @@ def edge_alarms(balancers: Sequence[LoadBalancerTarget], cfg: ObservabilityConfi
         if lb.kind == "alb":
             specs += [
                 # 5XX counts are published only when non-zero: no data means no errors.
-                AlarmSpec("edge", "edge-alb-elb-5xx", "HTTPCode_ELB_5XX_Count per minute",
-                          {"errors": Metric(namespace, "HTTPCode_ELB_5XX_Count", {"LoadBalancer": lb.load_balancer}, "Sum")},
-                          "GreaterThanThreshold", cfg.lb_5xx_per_minute, 5, 3, treat_missing_data="notBreaching"),
-                AlarmSpec("edge", "edge-alb-target-5xx", "HTTPCode_Target_5XX_Count per minute",
-                          {"errors": Metric(namespace, "HTTPCode_Target_5XX_Count", both, "Sum")},
-                          "GreaterThanThreshold", cfg.lb_5xx_per_minute, 5, 3, treat_missing_data="notBreaching"),
-                AlarmSpec("edge", "edge-alb-p99", "TargetResponseTime p99, s",
-                          {"latency": Metric(namespace, "TargetResponseTime", both, "p99")},
-                          "GreaterThanThreshold", cfg.lb_p99_seconds, 5, 5, treat_missing_data="notBreaching"),
-            ]  # fmt: skip
+                AlarmSpec(
+                    "edge",
+                    "edge-alb-elb-5xx",
+                    "HTTPCode_ELB_5XX_Count per minute",
+                    {"errors": Metric(namespace, "HTTPCode_ELB_5XX_Count", {"LoadBalancer": lb.load_balancer}, "Sum")},
+                    "GreaterThanThreshold",
+                    cfg.lb_5xx_per_minute,
+                    5,
+                    3,
+                    treat_missing_data="notBreaching",
+                ),
+                AlarmSpec(
+                    "edge",
+                    "edge-alb-target-5xx",
+                    "HTTPCode_Target_5XX_Count per minute",
+                    {"errors": Metric(namespace, "HTTPCode_Target_5XX_Count", both, "Sum")},
+                    "GreaterThanThreshold",
+                    cfg.lb_5xx_per_minute,
+                    5,
+                    3,
+                    treat_missing_data="notBreaching",
+                ),
+                AlarmSpec(
+                    "edge",
+                    "edge-alb-p99",
+                    "TargetResponseTime p99, s",
+                    {"latency": Metric(namespace, "TargetResponseTime", both, "p99")},
+                    "GreaterThanThreshold",
+                    cfg.lb_p99_seconds,
+                    5,
+                    5,
+                    treat_missing_data="notBreaching",
+                ),
+            ]
         specs += [
-            AlarmSpec("edge", f"edge-{lb.kind}-unhealthy-hosts", "UnHealthyHostCount",
-                      {"unhealthy": Metric(namespace, "UnHealthyHostCount", both, "Maximum")}, "GreaterThanThreshold", 0, 3, 3),
+            AlarmSpec(
+                "edge",
+                f"edge-{lb.kind}-unhealthy-hosts",
+                "UnHealthyHostCount",
+                {"unhealthy": Metric(namespace, "UnHealthyHostCount", both, "Maximum")},
+                "GreaterThanThreshold",
+                0,
+                3,
+                3,
+            ),
             # No data at all means no registered target: as bad as none healthy.
-            AlarmSpec("edge", f"edge-{lb.kind}-no-healthy-hosts", "HealthyHostCount",
-                      {"healthy": Metric(namespace, "HealthyHostCount", both, "Minimum")}, "LessThanThreshold", 1, 2, 2,
-                      treat_missing_data="breaching"),
-        ]  # fmt: skip
+            AlarmSpec(
+                "edge",
+                f"edge-{lb.kind}-no-healthy-hosts",
+                "HealthyHostCount",
+                {"healthy": Metric(namespace, "HealthyHostCount", both, "Minimum")},
+                "LessThanThreshold",
+                1,
+                2,
+                2,
+                treat_missing_data="breaching",
+            ),
+        ]
     return specs
 
 
@@ -258,30 +382,78 @@ def ingest_alarms(
     """CPU and memory of the service; fewer running tasks than desired (Container Insights)."""
     dims = {"ClusterName": cluster_name, "ServiceName": service_name}
     return [
-        AlarmSpec("ingest", "ingest-cpu", "CPUUtilization, %", {"cpu": Metric("AWS/ECS", "CPUUtilization", dims, "Average")},
-                  "GreaterThanThreshold", cfg.ecs_cpu_percent, 5, 5),
-        AlarmSpec("ingest", "ingest-memory", "MemoryUtilization, %", {"memory": Metric("AWS/ECS", "MemoryUtilization", dims, "Average")},
-                  "GreaterThanThreshold", cfg.ecs_memory_percent, 5, 5),
-        AlarmSpec("ingest", "ingest-tasks-below-desired", "DesiredTaskCount - RunningTaskCount",
-                  {"desired": Metric("ECS/ContainerInsights", "DesiredTaskCount", dims, "Average"),
-                   "running": Metric("ECS/ContainerInsights", "RunningTaskCount", dims, "Average")},
-                  "GreaterThanThreshold", 0, 5, 5, expression="desired - running"),
-    ]  # fmt: skip
+        AlarmSpec(
+            "ingest",
+            "ingest-cpu",
+            "CPUUtilization, %",
+            {"cpu": Metric("AWS/ECS", "CPUUtilization", dims, "Average")},
+            "GreaterThanThreshold",
+            cfg.ecs_cpu_percent,
+            5,
+            5,
+        ),
+        AlarmSpec(
+            "ingest",
+            "ingest-memory",
+            "MemoryUtilization, %",
+            {"memory": Metric("AWS/ECS", "MemoryUtilization", dims, "Average")},
+            "GreaterThanThreshold",
+            cfg.ecs_memory_percent,
+            5,
+            5,
+        ),
+        AlarmSpec(
+            "ingest",
+            "ingest-tasks-below-desired",
+            "DesiredTaskCount - RunningTaskCount",
+            {
+                "desired": Metric("ECS/ContainerInsights", "DesiredTaskCount", dims, "Average"),
+                "running": Metric("ECS/ContainerInsights", "RunningTaskCount", dims, "Average"),
+            },
+            "GreaterThanThreshold",
+            0,
+            5,
+            5,
+            expression="desired - running",
+        ),
+    ]
 
 
 def spark_alarms(job_flow_id: pulumi.Input[str], cfg: ObservabilityConfig) -> list[AlarmSpec]:
     """YARN pressure and unhealthy nodes on the EMR cluster (metrics every 5 minutes)."""
     dims = {"JobFlowId": job_flow_id}
     return [
-        AlarmSpec("spark", "spark-apps-pending", "AppsPending", {"pending": Metric("AWS/ElasticMapReduce", "AppsPending", dims, "Average", 300)},
-                  "GreaterThanThreshold", cfg.emr_apps_pending, 3, 3),
-        AlarmSpec("spark", "spark-yarn-memory-low", "YARNMemoryAvailablePercentage, %",
-                  {"memory": Metric("AWS/ElasticMapReduce", "YARNMemoryAvailablePercentage", dims, "Average", 300)},
-                  "LessThanThreshold", cfg.emr_yarn_memory_available_percent, 3, 3),
-        AlarmSpec("spark", "spark-unhealthy-nodes", "MRUnhealthyNodes",
-                  {"unhealthy": Metric("AWS/ElasticMapReduce", "MRUnhealthyNodes", dims, "Maximum", 300)},
-                  "GreaterThanThreshold", 0, 2, 2),
-    ]  # fmt: skip
+        AlarmSpec(
+            "spark",
+            "spark-apps-pending",
+            "AppsPending",
+            {"pending": Metric("AWS/ElasticMapReduce", "AppsPending", dims, "Average", 300)},
+            "GreaterThanThreshold",
+            cfg.emr_apps_pending,
+            3,
+            3,
+        ),
+        AlarmSpec(
+            "spark",
+            "spark-yarn-memory-low",
+            "YARNMemoryAvailablePercentage, %",
+            {"memory": Metric("AWS/ElasticMapReduce", "YARNMemoryAvailablePercentage", dims, "Average", 300)},
+            "LessThanThreshold",
+            cfg.emr_yarn_memory_available_percent,
+            3,
+            3,
+        ),
+        AlarmSpec(
+            "spark",
+            "spark-unhealthy-nodes",
+            "MRUnhealthyNodes",
+            {"unhealthy": Metric("AWS/ElasticMapReduce", "MRUnhealthyNodes", dims, "Maximum", 300)},
+            "GreaterThanThreshold",
+            0,
+            2,
+            2,
+        ),
+    ]
 
 
 # --- the dashboard (pure) -------------------------------------------------------------------
@@ -342,13 +514,19 @@ def render_dashboard(
 ) -> str:
     """The dashboard body: the template rendered with StrictUndefined, checked to be JSON, compacted."""
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), undefined=jinja2.StrictUndefined, autoescape=False,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
         keep_trailing_newline=True,
-    )  # fmt: skip
+    )
     text = environment.get_template(DASHBOARD_TEMPLATE).render(
-        stack=stack, region=region, topic_arn=topic_arn, alarm_arns=list(alarm_arns), widgets=list(widgets),
+        stack=stack,
+        region=region,
+        topic_arn=topic_arn,
+        alarm_arns=list(alarm_arns),
+        widgets=list(widgets),
         alarms_per_widget=ALARMS_PER_WIDGET,
-    )  # fmt: skip
+    )
     return json.dumps(json.loads(text), separators=(",", ":"))
 
 
@@ -378,19 +556,25 @@ class Observability(pulumi.ComponentResource):
         self._name, self._naming = name, args.naming
         self.alarms, self.alarm_counts, self.specs, self.dashboard = {}, {}, [], None
         self.topic = aws.sns.Topic(
-            f"{name}-alarms", name=args.naming("alarms"), kms_master_key_id=args.kms_key_arn,
+            f"{name}-alarms",
+            name=args.naming("alarms"),
+            kms_master_key_id=args.kms_key_arn,
             opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+        )
         aws.sns.TopicPolicy(
-            f"{name}-alarms-policy", arn=self.topic.arn,
+            f"{name}-alarms-policy",
+            arn=self.topic.arn,
             policy=self.topic.arn.apply(lambda arn: json.dumps(topic_policy(arn, args.account_id))),
             opts=pulumi.ResourceOptions(parent=self.topic),
-        )  # fmt: skip
+        )
         if args.config.alarm_email:
             aws.sns.TopicSubscription(
-                f"{name}-alarms-email", topic=self.topic.arn, protocol="email", endpoint=args.config.alarm_email,
+                f"{name}-alarms-email",
+                topic=self.topic.arn,
+                protocol="email",
+                endpoint=args.config.alarm_email,
                 opts=pulumi.ResourceOptions(parent=self.topic),
-            )  # fmt: skip
+            )
         for spec in args.alarms:
             self.add_alarm(spec)
         self.register_outputs({"topicArn": self.topic.arn, "alarmCounts": self.alarm_counts})
@@ -400,9 +584,13 @@ class Observability(pulumi.ComponentResource):
         if spec.key in self.alarms:
             raise ValueError(f"alarm {spec.key} exists already")
         alarm = aws.cloudwatch.MetricAlarm(
-            f"{self._name}-{spec.key}", name=self._naming(spec.key), alarm_actions=[self.topic.arn],
-            ok_actions=[self.topic.arn], **alarm_arguments(spec), opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+            f"{self._name}-{spec.key}",
+            name=self._naming(spec.key),
+            alarm_actions=[self.topic.arn],
+            ok_actions=[self.topic.arn],
+            **alarm_arguments(spec),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.alarms[spec.key] = alarm
         self.specs.append(spec)
         self.alarm_counts[spec.tier] = self.alarm_counts.get(spec.tier, 0) + 1
@@ -421,9 +609,11 @@ class Observability(pulumi.ComponentResource):
             }
         ).apply(lambda resolved: render_dashboard(stack=stack, region=region, **resolved))
         self.dashboard = aws.cloudwatch.Dashboard(
-            f"{self._name}-dashboard", dashboard_name=self._naming("streaming"), dashboard_body=body,
+            f"{self._name}-dashboard",
+            dashboard_name=self._naming("streaming"),
+            dashboard_body=body,
             opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+        )
         return self.dashboard
 
 
@@ -437,8 +627,14 @@ def topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
                 "Action": [
-                    "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission", "sns:RemovePermission",
-                    "sns:DeleteTopic", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish",
+                    "sns:GetTopicAttributes",
+                    "sns:SetTopicAttributes",
+                    "sns:AddPermission",
+                    "sns:RemovePermission",
+                    "sns:DeleteTopic",
+                    "sns:Subscribe",
+                    "sns:ListSubscriptionsByTopic",
+                    "sns:Publish",
                 ],
                 "Resource": topic_arn,
             },
@@ -459,7 +655,7 @@ def topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             },
         ],
-    }  # fmt: skip
+    }
 
 
 def tier_alarms(platform: Platform) -> list[AlarmSpec]:
@@ -488,11 +684,14 @@ def add_to(platform: Platform) -> Observability:
     observability = Observability(
         "observability",
         ObservabilityArgs(
-            config=platform.config.observability, naming=platform.naming, account_id=platform.account_id,
-            kms_key_arn=platform.key.key.arn, alarms=tier_alarms(platform),
+            config=platform.config.observability,
+            naming=platform.naming,
+            account_id=platform.account_id,
+            kms_key_arn=platform.key.key.arn,
+            alarms=tier_alarms(platform),
         ),
         platform.opts(),
-    )  # fmt: skip
+    )
     platform.outputs.update(
         {
             "alarmTopicArn": observability.topic.arn,

@@ -80,17 +80,30 @@ REPLICATOR_SOURCE_ACTIONS = ("kafka:CreateVpcConnection", "kafka:GetBootstrapBro
 # The service execution role's actions: those of the managed policy AWSMSKReplicatorExecutionRole
 # (AWS managed policy reference, v2, checked 2026-11-26), scoped here to the two clusters.
 REPLICATOR_CLUSTER_ACTIONS = (
-    "kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:AlterCluster",
-    "kafka-cluster:DescribeTopic", "kafka-cluster:CreateTopic", "kafka-cluster:AlterTopic",
-    "kafka-cluster:WriteData", "kafka-cluster:ReadData", "kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup",
-    "kafka-cluster:DescribeTopicDynamicConfiguration", "kafka-cluster:AlterTopicDynamicConfiguration",
+    "kafka-cluster:Connect",
+    "kafka-cluster:DescribeCluster",
+    "kafka-cluster:AlterCluster",
+    "kafka-cluster:DescribeTopic",
+    "kafka-cluster:CreateTopic",
+    "kafka-cluster:AlterTopic",
+    "kafka-cluster:WriteData",
+    "kafka-cluster:ReadData",
+    "kafka-cluster:AlterGroup",
+    "kafka-cluster:DescribeGroup",
+    "kafka-cluster:DescribeTopicDynamicConfiguration",
+    "kafka-cluster:AlterTopicDynamicConfiguration",
     "kafka-cluster:WriteDataIdempotently",
-)  # fmt: skip
+)
 REPLICATOR_TOPIC_ACTIONS = (
-    "kafka-cluster:DescribeTopic", "kafka-cluster:CreateTopic", "kafka-cluster:AlterTopic",
-    "kafka-cluster:WriteData", "kafka-cluster:ReadData", "kafka-cluster:DescribeTopicDynamicConfiguration",
-    "kafka-cluster:AlterTopicDynamicConfiguration", "kafka-cluster:AlterCluster",
-)  # fmt: skip
+    "kafka-cluster:DescribeTopic",
+    "kafka-cluster:CreateTopic",
+    "kafka-cluster:AlterTopic",
+    "kafka-cluster:WriteData",
+    "kafka-cluster:ReadData",
+    "kafka-cluster:DescribeTopicDynamicConfiguration",
+    "kafka-cluster:AlterTopicDynamicConfiguration",
+    "kafka-cluster:AlterCluster",
+)
 REPLICATOR_GROUP_ACTIONS = ("kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup")
 # MSK Replicator connects with IAM authentication (port 9098), "Network requirements".
 IAM_PORT = 9098
@@ -204,9 +217,13 @@ def _kms_statement(
 
 
 def replication_role_policy(
-    copies: Sequence[BucketCopy], account_id: str, source_key: KeyRef, source_key_arn: str | None,
-    destination_key: KeyRef, destination_key_arn: str | None,
-) -> dict[str, Any]:  # fmt: skip
+    copies: Sequence[BucketCopy],
+    account_id: str,
+    source_key: KeyRef,
+    source_key_arn: str | None,
+    destination_key: KeyRef,
+    destination_key_arn: str | None,
+) -> dict[str, Any]:
     """The S3 replication role: read versions of the sources, replicate into the destinations, and the two keys.
 
     From "Setting up permissions for live replication" (Amazon S3 user guide, checked 2026-11-26).
@@ -412,19 +429,21 @@ class Replication(pulumi.ComponentResource):
             self._s3(args.s3, [*args.s3.destination_ready, *copy_ready])
         if args.kafka_source is not None:
             self.source_cluster_policy = aws.msk.ClusterPolicy(
-                f"{name}-kafka-source-policy", cluster_arn=args.kafka_source.cluster.arn,
+                f"{name}-kafka-source-policy",
+                cluster_arn=args.kafka_source.cluster.arn,
                 policy=args.kafka_source.cluster.arn.apply(lambda arn: json.dumps(source_cluster_policy(arn))),
                 opts=pulumi.ResourceOptions(parent=self),
-            )  # fmt: skip
+            )
         if args.kafka is not None:
             self._replicator(args.kafka)
         if args.cache_primary is not None:
             self.global_datastore = aws.elasticache.GlobalReplicationGroup(
-                f"{name}-cache-global", global_replication_group_id_suffix=args.naming("cache"),
+                f"{name}-cache-global",
+                global_replication_group_id_suffix=args.naming("cache"),
                 primary_replication_group_id=args.cache_primary.replication_group.id,
                 global_replication_group_description=f"{args.naming('cache')}: warm standby in the DR region",
                 opts=pulumi.ResourceOptions(parent=self, protect=args.tier == "prod"),
-            )  # fmt: skip
+            )
         self.register_outputs(
             {
                 "bucketReplicationRules": {role: c.bucket for role, c in self.bucket_configs.items()},
@@ -439,11 +458,17 @@ class Replication(pulumi.ComponentResource):
         ready: list[pulumi.Resource] = []
         for role in spec.roles:
             bucket, versioning = private_bucket(
-                self, f"{self._name}-copy-{role}", spec.naming, role, self._args.account_id,
-                sse=SSE_S3 if role == CACHE_EXPORTS else kms_encryption(spec.key_arn), storage=spec.storage,
-                protect=self._args.tier == "prod", acl_grants_for_elasticache=role == CACHE_EXPORTS,
+                self,
+                f"{self._name}-copy-{role}",
+                spec.naming,
+                role,
+                self._args.account_id,
+                sse=SSE_S3 if role == CACHE_EXPORTS else kms_encryption(spec.key_arn),
+                storage=spec.storage,
+                protect=self._args.tier == "prod",
+                acl_grants_for_elasticache=role == CACHE_EXPORTS,
                 expire_days=spec.expire_days.get(role),
-            )  # fmt: skip
+            )
             self.copy_buckets[role] = bucket
             ready.append(versioning)
         return ready
@@ -451,11 +476,12 @@ class Replication(pulumi.ComponentResource):
     def _s3(self, spec: S3Replication, ready: Sequence[pulumi.Resource]) -> None:
         naming = self._args.naming
         role = aws.iam.Role(
-            f"{self._name}-s3-role", name=naming("s3-replication"),
+            f"{self._name}-s3-role",
+            name=naming("s3-replication"),
             assume_role_policy=json.dumps(service_trust("s3.amazonaws.com")),
             description="S3 replication of the DR pair's buckets (RTC, SSE-KMS replicas)",
             opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+        )
         policy = pulumi.Output.all(spec.source_key.arn, spec.destination_key.arn).apply(
             lambda arns: json.dumps(
                 replication_role_policy(
@@ -472,47 +498,71 @@ class Replication(pulumi.ComponentResource):
             raise ValueError("S3 replication needs the destination key's ARN (the replica key)")
         for copy in spec.copies:
             self.bucket_configs[copy.role] = aws.s3.BucketReplicationConfig(
-                f"{self._name}-s3-{copy.role}", bucket=copy.source_bucket, role=role.arn,
-                rules=[replication_rule(copy, replica_key)], region=copy.source_region,
+                f"{self._name}-s3-{copy.role}",
+                bucket=copy.source_bucket,
+                role=role.arn,
+                rules=[replication_rule(copy, replica_key)],
+                region=copy.source_region,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, *ready]),
-            )  # fmt: skip
+            )
 
     def _replicator(self, spec: KafkaReplication) -> None:
         naming, target = self._args.naming, spec.target
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
-            f"{self._name}-replicator-sg", name=naming("kafka-replicator"), vpc_id=spec.vpc_id,
+            f"{self._name}-replicator-sg",
+            name=naming("kafka-replicator"),
+            vpc_id=spec.vpc_id,
             description="MSK Replicator network interfaces; rules are separate resources",
-            tags={"Name": naming("kafka-replicator")}, opts=child,
-        )  # fmt: skip
+            tags={"Name": naming("kafka-replicator")},
+            opts=child,
+        )
         aws.vpc.SecurityGroupEgressRule(
-            f"{self._name}-replicator-to-kafka", security_group_id=group.id, referenced_security_group_id=target.security_group.id,
-            ip_protocol="tcp", from_port=IAM_PORT, to_port=IAM_PORT, description="SASL/IAM to the target brokers",
+            f"{self._name}-replicator-to-kafka",
+            security_group_id=group.id,
+            referenced_security_group_id=target.security_group.id,
+            ip_protocol="tcp",
+            from_port=IAM_PORT,
+            to_port=IAM_PORT,
+            description="SASL/IAM to the target brokers",
             opts=pulumi.ResourceOptions(parent=group),
-        )  # fmt: skip
+        )
         aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-kafka-from-replicator", security_group_id=target.security_group.id,
-            referenced_security_group_id=group.id, ip_protocol="tcp", from_port=IAM_PORT, to_port=IAM_PORT,
-            description="MSK Replicator (SASL/IAM) writing the DR copy", opts=pulumi.ResourceOptions(parent=group),
-        )  # fmt: skip
+            f"{self._name}-kafka-from-replicator",
+            security_group_id=target.security_group.id,
+            referenced_security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=IAM_PORT,
+            to_port=IAM_PORT,
+            description="MSK Replicator (SASL/IAM) writing the DR copy",
+            opts=pulumi.ResourceOptions(parent=group),
+        )
         self.replicator_security_group = group
         role = aws.iam.Role(
-            f"{self._name}-replicator-role", name=naming("kafka-replicator"),
+            f"{self._name}-replicator-role",
+            name=naming("kafka-replicator"),
             assume_role_policy=json.dumps(service_trust("kafka.amazonaws.com")),
-            description="MSK Replicator service execution role", opts=child,
-        )  # fmt: skip
+            description="MSK Replicator service execution role",
+            opts=child,
+        )
         policy = aws.iam.RolePolicy(
-            f"{self._name}-replicator-policy", role=role.id,
-            policy=json.dumps(replicator_role_policy(
-                self._args.account_id,
-                [(spec.source_region, spec.source_cluster_name), (naming.region, target.cluster_name)],
-            )),
+            f"{self._name}-replicator-policy",
+            role=role.id,
+            policy=json.dumps(
+                replicator_role_policy(
+                    self._args.account_id,
+                    [(spec.source_region, spec.source_cluster_name), (naming.region, target.cluster_name)],
+                )
+            ),
             opts=pulumi.ResourceOptions(parent=role),
-        )  # fmt: skip
+        )
         log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-replicator-logs", name=naming.log_group("kafka-replicator"),
-            retention_in_days=spec.log_retention_days, kms_key_id=spec.kms_key_arn, opts=child,
-        )  # fmt: skip
+            f"{self._name}-replicator-logs",
+            name=naming.log_group("kafka-replicator"),
+            retention_in_days=spec.log_retention_days,
+            kms_key_id=spec.kms_key_arn,
+            opts=child,
+        )
         self.replicator = aws.msk.Replicator(
             f"{self._name}-replicator",
             replicator_name=replicator_name(naming),
@@ -520,17 +570,22 @@ class Replication(pulumi.ComponentResource):
             service_execution_role_arn=role.arn,
             kafka_clusters=[
                 # Cross-region: the source is reached over multi-VPC connectivity; no security group there.
-                {"amazon_msk_cluster": {"msk_cluster_arn": spec.source_cluster_arn}, "vpc_config": {"subnet_ids": spec.source_subnet_ids}},
+                {
+                    "amazon_msk_cluster": {"msk_cluster_arn": spec.source_cluster_arn},
+                    "vpc_config": {"subnet_ids": spec.source_subnet_ids},
+                },
                 {
                     "amazon_msk_cluster": {"msk_cluster_arn": target.cluster.arn},
                     "vpc_config": {"subnet_ids": list(spec.target_subnet_ids), "security_groups_ids": [group.id]},
                 },
             ],
             replication_info_list=replication_info(spec.source_cluster_arn, target.cluster.arn),
-            log_delivery={"replicator_log_delivery": {"cloudwatch_logs": {"enabled": True, "log_group": log_group.name}}},
+            log_delivery={
+                "replicator_log_delivery": {"cloudwatch_logs": {"enabled": True, "log_group": log_group.name}}
+            },
             tags={"Name": replicator_name(naming)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
-        )  # fmt: skip
+        )
 
 
 def kms_encryption(key_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -550,10 +605,19 @@ SSE_S3 = {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}
 
 
 def private_bucket(
-    parent: pulumi.Resource, name: str, naming: Naming, role: str, account_id: str, *,
-    sse: Mapping[str, Any], storage: StorageConfig, protect: bool, acl_grants_for_elasticache: bool = False,
-    expire_days: int | None = None, tags: Mapping[str, str] | None = None,
-) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:  # fmt: skip
+    parent: pulumi.Resource,
+    name: str,
+    naming: Naming,
+    role: str,
+    account_id: str,
+    *,
+    sse: Mapping[str, Any],
+    storage: StorageConfig,
+    protect: bool,
+    acl_grants_for_elasticache: bool = False,
+    expire_days: int | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
     """A versioned, private, TLS-only bucket with the storage tier's lifecycle, in ``naming.region``.
 
     The same guard rails as infra/components/storage.py; ``acl_grants_for_elasticache`` opens
@@ -562,9 +626,12 @@ def private_bucket(
     bucket_name = naming.bucket(role, account_id)
     region = {"region": naming.region}
     bucket = aws.s3.Bucket(
-        name, bucket=bucket_name, tags={"Name": bucket_name, "role": role, **(tags or {})},
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect), **region,
-    )  # fmt: skip
+        name,
+        bucket=bucket_name,
+        tags={"Name": bucket_name, "role": role, **(tags or {})},
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        **region,
+    )
     child = pulumi.ResourceOptions(parent=bucket)
     versioning = aws.s3.BucketVersioning(
         f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child, **region
@@ -573,34 +640,50 @@ def private_bucket(
         f"{name}-sse", bucket=bucket.id, rules=[dict(sse)], opts=child, **region
     )
     ownership = aws.s3.BucketOwnershipControls(
-        f"{name}-ownership", bucket=bucket.id,
+        f"{name}-ownership",
+        bucket=bucket.id,
         rule={"object_ownership": "BucketOwnerPreferred" if acl_grants_for_elasticache else "BucketOwnerEnforced"},
-        opts=child, **region,
-    )  # fmt: skip
+        opts=child,
+        **region,
+    )
     block = aws.s3.BucketPublicAccessBlock(
-        f"{name}-public-access-block", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-        ignore_public_acls=True, restrict_public_buckets=True, opts=child, **region,
-    )  # fmt: skip
+        f"{name}-public-access-block",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=child,
+        **region,
+    )
     aws.s3.BucketPolicy(
-        f"{name}-policy", bucket=bucket.id, policy=json.dumps(bucket_policy(role, bucket_name, account_id, naming.region)),
-        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]), **region,
-    )  # fmt: skip
+        f"{name}-policy",
+        bucket=bucket.id,
+        policy=json.dumps(bucket_policy(role, bucket_name, account_id, naming.region)),
+        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]),
+        **region,
+    )
     rules = lifecycle_rules(role, storage)
     if expire_days is not None:
         rules.append(
             {"id": "expire", "status": "Enabled", "filter": {"prefix": ""}, "expiration": {"days": expire_days}}
         )
     aws.s3.BucketLifecycleConfiguration(
-        f"{name}-lifecycle", bucket=bucket.id, rules=rules,
-        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]), **region,
-    )  # fmt: skip
+        f"{name}-lifecycle",
+        bucket=bucket.id,
+        rules=rules,
+        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
+        **region,
+    )
     if acl_grants_for_elasticache:
         owner = aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=bucket)).id
         aws.s3.BucketAcl(
-            f"{name}-acl", bucket=bucket.id,
+            f"{name}-acl",
+            bucket=bucket.id,
             access_control_policy=owner.apply(lambda owner_id: elasticache_acl(owner_id)),
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[ownership, block]), **region,
-        )  # fmt: skip
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[ownership, block]),
+            **region,
+        )
     return bucket, versioning
 
 

@@ -183,13 +183,20 @@ class Spark(pulumi.ComponentResource):
         self.job_step = self._job_step(args)
         self.cluster = self._cluster(name, args, [instance_policy, *service_policies, *self.objects.values()])
         self.task_fleet = aws.emr.InstanceFleet(
-            f"{name}-task-fleet", cluster_id=self.cluster.id, name="task", **task_fleet(cfg),
-            opts=pulumi.ResourceOptions(parent=self.cluster, ignore_changes=["targetOnDemandCapacity", "targetSpotCapacity"]),
-        )  # fmt: skip
+            f"{name}-task-fleet",
+            cluster_id=self.cluster.id,
+            name="task",
+            **task_fleet(cfg),
+            opts=pulumi.ResourceOptions(
+                parent=self.cluster, ignore_changes=["targetOnDemandCapacity", "targetSpotCapacity"]
+            ),
+        )
         self.scaling = aws.emr.ManagedScalingPolicy(
-            f"{name}-managed-scaling", cluster_id=self.cluster.id, compute_limits=[managed_scaling_limits(cfg)],
+            f"{name}-managed-scaling",
+            cluster_id=self.cluster.id,
+            compute_limits=[managed_scaling_limits(cfg)],
             opts=pulumi.ResourceOptions(parent=self.cluster, depends_on=[self.task_fleet]),
-        )  # fmt: skip
+        )
         self.register_outputs(
             {
                 "clusterId": self.cluster.id,
@@ -204,14 +211,21 @@ class Spark(pulumi.ComponentResource):
     def _security_groups(self, name: str, args: SparkArgs) -> dict[str, aws.ec2.SecurityGroup]:
         """Empty EMR-managed groups: EMR adds (and on deletion revokes) their rules itself."""
         groups = {}
-        for role, purpose in (("primary", "EMR-managed, primary nodes"), ("worker", "EMR-managed, core and task nodes"),
-                              ("service-access", "EMR-managed, service access in a private subnet")):  # fmt: skip
+        for role, purpose in (
+            ("primary", "EMR-managed, primary nodes"),
+            ("worker", "EMR-managed, core and task nodes"),
+            ("service-access", "EMR-managed, service access in a private subnet"),
+        ):
             group_name = args.naming("emr", role)
             groups[role] = aws.ec2.SecurityGroup(
-                f"{name}-{role}-sg", name=group_name, description=f"{purpose}; rules written by EMR", vpc_id=args.vpc_id,
-                revoke_rules_on_delete=True, tags={"Name": group_name, **EMR_MANAGED_TAG},
+                f"{name}-{role}-sg",
+                name=group_name,
+                description=f"{purpose}; rules written by EMR",
+                vpc_id=args.vpc_id,
+                revoke_rules_on_delete=True,
+                tags={"Name": group_name, **EMR_MANAGED_TAG},
                 opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ingress", "egress"]),
-            )  # fmt: skip
+            )
         return groups
 
     def _instance_role(
@@ -219,9 +233,12 @@ class Spark(pulumi.ComponentResource):
     ) -> tuple[aws.iam.Role, aws.iam.InstanceProfile, aws.iam.RolePolicy]:
         role_name = args.naming("emr-instance")
         role = aws.iam.Role(
-            f"{name}-instance-role", name=role_name, description="EMR nodes of the streaming job",
-            assume_role_policy=json.dumps(service_trust("ec2.amazonaws.com")), opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+            f"{name}-instance-role",
+            name=role_name,
+            description="EMR nodes of the streaming job",
+            assume_role_policy=json.dumps(service_trust("ec2.amazonaws.com")),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         scope = InstanceScope(
             region=args.naming.region,
             account_id=args.account_id,
@@ -249,9 +266,12 @@ class Spark(pulumi.ComponentResource):
     def _service_role(self, name: str, args: SparkArgs) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
         region, account = args.naming.region, args.account_id
         role = aws.iam.Role(
-            f"{name}-service-role", name=args.naming("emr-service"), description="Amazon EMR service role of the streaming cluster",
-            assume_role_policy=json.dumps(emr_service_trust(region, account)), opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+            f"{name}-service-role",
+            name=args.naming("emr-service"),
+            description="Amazon EMR service role of the streaming cluster",
+            assume_role_policy=json.dumps(emr_service_trust(region, account)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         child = pulumi.ResourceOptions(parent=role)
         attachment = aws.iam.RolePolicyAttachment(
             f"{name}-service-managed", role=role.name, policy_arn=SERVICE_POLICY_ARN, opts=child
@@ -272,10 +292,11 @@ class Spark(pulumi.ComponentResource):
             )
         )
         return aws.emr.SecurityConfiguration(
-            f"{name}-security-configuration", configuration=content,
+            f"{name}-security-configuration",
+            configuration=content,
             name=content.apply(lambda text: f"{args.naming('emr')}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"),
             opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
+        )
 
     def _uploads(self, name: str, args: SparkArgs) -> dict[str, aws.s3.BucketObjectv2]:
         """The bootstrap script, the job's code, jars and wheels in the artifacts bucket, keyed by S3 key."""
@@ -337,10 +358,15 @@ class Spark(pulumi.ComponentResource):
         configurations = render_configurations()
         steps = None
         if cfg.run_job and self.job_step is not None:
-            steps = [self.job_step.apply(lambda step: {
-                "name": step["name"], "action_on_failure": step["actionOnFailure"],
-                "hadoop_jar_step": {"jar": step["jar"], "args": step["args"]},
-            })]  # fmt: skip
+            steps = [
+                self.job_step.apply(
+                    lambda step: {
+                        "name": step["name"],
+                        "action_on_failure": step["actionOnFailure"],
+                        "hadoop_jar_step": {"jar": step["jar"], "args": step["args"]},
+                    }
+                )
+            ]
         return aws.emr.Cluster(
             f"{name}-cluster",
             name=self.cluster_name,
@@ -426,15 +452,23 @@ def add_to(platform: Platform) -> Spark:
     spark = Spark(
         "spark",
         SparkArgs(
-            config=spark_config, tier=config.tier, naming=naming, account_id=platform.account_id,
-            kms_key_arn=platform.key.key.arn, vpc_id=net.vpc.id, subnet_ids=[s.id for s in net.subnets["private-app"]],
-            processing_security_group_id=net.security_groups["processing"].id, storage=platform.storage,
-            topic=config.workload.topics[0], catalog=catalog, job=job,
+            config=spark_config,
+            tier=config.tier,
+            naming=naming,
+            account_id=platform.account_id,
+            kms_key_arn=platform.key.key.arn,
+            vpc_id=net.vpc.id,
+            subnet_ids=[s.id for s in net.subnets["private-app"]],
+            processing_security_group_id=net.security_groups["processing"].id,
+            storage=platform.storage,
+            topic=config.workload.topics[0],
+            catalog=catalog,
+            job=job,
             kafka=kafka_access(platform.kafka, config.workload.topics[0], group_id_prefix(naming)),
             cache=cache_access(platform.cache),
         ),
         platform.opts(),
-    )  # fmt: skip
+    )
     platform.outputs.update(stack_outputs(spark, spark_config, job))
     return spark
 
@@ -444,9 +478,11 @@ def kafka_access(kafka: Any, topic: str, group_prefix: str) -> KafkaAccess | Non
     if kafka is None:
         return None
     return KafkaAccess(
-        bootstrap_brokers=kafka.bootstrap_brokers, cluster_arn=kafka.cluster_arn,
-        topic_arn=kafka.topic_arn(topic), group_arn=kafka.group_arn(f"{group_prefix}*"),
-    )  # fmt: skip
+        bootstrap_brokers=kafka.bootstrap_brokers,
+        cluster_arn=kafka.cluster_arn,
+        topic_arn=kafka.topic_arn(topic),
+        group_arn=kafka.group_arn(f"{group_prefix}*"),
+    )
 
 
 def cache_access(cache: Any) -> CacheAccess | None:
@@ -454,10 +490,13 @@ def cache_access(cache: Any) -> CacheAccess | None:
     if cache is None or cache.iam_user_id is None:
         return None
     return CacheAccess(
-        endpoint=cache.configuration_endpoint, port=cache.port, replication_group_id=cache.replication_group_id,
-        replication_group_arn=cache.replication_group.arn, user_id=cache.iam_user_id,
+        endpoint=cache.configuration_endpoint,
+        port=cache.port,
+        replication_group_id=cache.replication_group_id,
+        replication_group_arn=cache.replication_group.arn,
+        user_id=cache.iam_user_id,
         user_arn=cache.iam_user.arn,
-    )  # fmt: skip
+    )
 
 
 def stack_outputs(spark: Spark, cfg: SparkConfig, job: JobPackage) -> dict[str, Any]:
@@ -535,13 +574,16 @@ def task_fleet(cfg: SparkConfig) -> dict[str, Any]:
         "target_spot_capacity": TASK_SPOT_INITIAL,
         "instance_type_configs": _type_configs(cfg.task_instance_types, cfg.ebs_volume_gib, spot=True),
         "launch_specifications": {
-            "spot_specifications": [{
-                "allocation_strategy": "price-capacity-optimized", "timeout_action": "SWITCH_TO_ON_DEMAND",
-                "timeout_duration_minutes": SPOT_TIMEOUT_MINUTES,
-            }],
+            "spot_specifications": [
+                {
+                    "allocation_strategy": "price-capacity-optimized",
+                    "timeout_action": "SWITCH_TO_ON_DEMAND",
+                    "timeout_duration_minutes": SPOT_TIMEOUT_MINUTES,
+                }
+            ],
             "on_demand_specifications": [{"allocation_strategy": "lowest-price"}],
         },
-    }  # fmt: skip
+    }
 
 
 def managed_scaling_limits(cfg: SparkConfig) -> dict[str, Any]:
@@ -559,12 +601,19 @@ def fleets_summary(cfg: SparkConfig) -> dict[str, Any]:
     """What `blueprint plan` shows about the fleets (and what the cost model prices)."""
     return {
         "primary": {"instanceTypes": [cfg.primary_instance_type], "onDemand": cfg.primary_count},
-        "core": {"instanceTypes": list(cfg.core_instance_types), "onDemand": cfg.core_capacity, "ebsGib": cfg.ebs_volume_gib},
-        "task": {
-            "instanceTypes": list(cfg.task_instance_types), "spotInitial": TASK_SPOT_INITIAL, "spotMax": cfg.task_max_capacity,
-            "allocationStrategy": "price-capacity-optimized", "onSpotTimeout": "SWITCH_TO_ON_DEMAND",
+        "core": {
+            "instanceTypes": list(cfg.core_instance_types),
+            "onDemand": cfg.core_capacity,
+            "ebsGib": cfg.ebs_volume_gib,
         },
-    }  # fmt: skip
+        "task": {
+            "instanceTypes": list(cfg.task_instance_types),
+            "spotInitial": TASK_SPOT_INITIAL,
+            "spotMax": cfg.task_max_capacity,
+            "allocationStrategy": "price-capacity-optimized",
+            "onSpotTimeout": "SWITCH_TO_ON_DEMAND",
+        },
+    }
 
 
 def security_configuration(key_arn: str, in_transit: bool, certificates_uri: str) -> dict[str, Any]:
@@ -575,10 +624,12 @@ def security_configuration(key_arn: str, in_transit: bool, certificates_uri: str
         "AtRestEncryptionConfiguration": {
             "S3EncryptionConfiguration": {"EncryptionMode": "SSE-KMS", "AwsKmsKey": key_arn},
             "LocalDiskEncryptionConfiguration": {
-                "EncryptionKeyProviderType": "AwsKms", "AwsKmsKey": key_arn, "EnableEbsEncryption": True,
+                "EncryptionKeyProviderType": "AwsKms",
+                "AwsKmsKey": key_arn,
+                "EnableEbsEncryption": True,
             },
         },
-    }  # fmt: skip
+    }
     if in_transit:
         encryption["InTransitEncryptionConfiguration"] = {
             "TLSCertificateConfiguration": {"CertificateProviderType": "PEM", "S3Object": certificates_uri}
@@ -642,7 +693,13 @@ def instance_policy(
         {
             "Sid": "ReadWriteCheckpointsAndLake",
             "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            "Action": [
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            ],
             "Resource": [f"{arns['checkpoints']}/*", f"{arns['lake']}/*"],
         },
         {
@@ -651,7 +708,12 @@ def instance_policy(
             "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
             "Resource": [arns["artifacts"], arns["checkpoints"], arns["lake"], arns["logs"]],
         },
-        {"Sid": "WriteClusterLogs", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arns['logs']}/{EMR_LOG_PREFIX}/*"},
+        {
+            "Sid": "WriteClusterLogs",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": f"{arns['logs']}/{EMR_LOG_PREFIX}/*",
+        },
         {
             "Sid": "EmrOwnedBucketsRead",
             "Effect": "Allow",
@@ -673,28 +735,52 @@ def instance_policy(
         {
             "Sid": "DescribeOwnCluster",
             "Effect": "Allow",
-            "Action": ["elasticmapreduce:DescribeCluster", "elasticmapreduce:ListInstanceFleets", "elasticmapreduce:ListBootstrapActions",
-                       "elasticmapreduce:ListSteps", "elasticmapreduce:DescribeStep"],
+            "Action": [
+                "elasticmapreduce:DescribeCluster",
+                "elasticmapreduce:ListInstanceFleets",
+                "elasticmapreduce:ListBootstrapActions",
+                "elasticmapreduce:ListSteps",
+                "elasticmapreduce:DescribeStep",
+            ],
             "Resource": f"arn:aws:elasticmapreduce:{region}:{scope.account_id}:cluster/*",
             "Condition": {"StringEquals": {"aws:ResourceTag/for-use-with-amazon-emr-managed-policies": "true"}},
         },
-    ]  # fmt: skip
+    ]
     if scope.certificates_uri is not None:
-        statements.append({
-            "Sid": "ReadInTransitCertificates", "Effect": "Allow", "Action": "s3:GetObject",
-            "Resource": "arn:aws:s3:::" + scope.certificates_uri.removeprefix("s3://"),
-        })  # fmt: skip
+        statements.append(
+            {
+                "Sid": "ReadInTransitCertificates",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::" + scope.certificates_uri.removeprefix("s3://"),
+            }
+        )
     if kafka is not None:
         cluster_arn, topic_arn, group_arn = kafka
         statements += [
-            {"Sid": "ConnectToTheCluster", "Effect": "Allow", "Action": ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"],
-             "Resource": cluster_arn},
-            {"Sid": "ReadTheIngestTopic", "Effect": "Allow",
-             "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:DescribeTopicDynamicConfiguration", "kafka-cluster:ReadData"],
-             "Resource": topic_arn},
-            {"Sid": "UseTheJobsConsumerGroups", "Effect": "Allow", "Action": ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
-             "Resource": group_arn},
-        ]  # fmt: skip
+            {
+                "Sid": "ConnectToTheCluster",
+                "Effect": "Allow",
+                "Action": ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"],
+                "Resource": cluster_arn,
+            },
+            {
+                "Sid": "ReadTheIngestTopic",
+                "Effect": "Allow",
+                "Action": [
+                    "kafka-cluster:DescribeTopic",
+                    "kafka-cluster:DescribeTopicDynamicConfiguration",
+                    "kafka-cluster:ReadData",
+                ],
+                "Resource": topic_arn,
+            },
+            {
+                "Sid": "UseTheJobsConsumerGroups",
+                "Effect": "Allow",
+                "Action": ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+                "Resource": group_arn,
+            },
+        ]
     if cache is not None:
         statements.append(
             {"Sid": "ConnectToTheCache", "Effect": "Allow", "Action": "elasticache:Connect", "Resource": list(cache)}
@@ -708,9 +794,16 @@ def group_id_prefix(naming: Naming) -> str:
 
 
 def job_step(
-    cfg: SparkConfig, locations: JobLocations, *, bootstrap_brokers: str, topic: str, region: str,
-    group_id_prefix: str, cache_host: str, cache: CacheAccess,
-) -> dict[str, Any]:  # fmt: skip
+    cfg: SparkConfig,
+    locations: JobLocations,
+    *,
+    bootstrap_brokers: str,
+    topic: str,
+    region: str,
+    group_id_prefix: str,
+    cache_host: str,
+    cache: CacheAccess,
+) -> dict[str, Any]:
     """The EMR step running the job (cluster deploy mode: YARN restarts a failed driver); see jobs/README.md for the arguments."""
     starting = (
         ["--starting-timestamp", cfg.starting_timestamp]
@@ -718,27 +811,50 @@ def job_step(
         else ["--starting-offsets", cfg.starting_offsets]
     )
     job_args = [
-        "--bootstrap-servers", bootstrap_brokers,
-        "--topic", topic,
+        "--bootstrap-servers",
+        bootstrap_brokers,
+        "--topic",
+        topic,
         *starting,
-        "--generation", str(cfg.job_generation),
-        "--checkpoint-root", locations.checkpoint_root,
-        "--lake-path", locations.lake,
-        "--dead-letter-path", locations.dead_letter,
-        "--region", region,
-        "--group-id-prefix", group_id_prefix,
-        "--cache-host", cache_host,
-        "--cache-port", str(cache.port),
+        "--generation",
+        str(cfg.job_generation),
+        "--checkpoint-root",
+        locations.checkpoint_root,
+        "--lake-path",
+        locations.lake,
+        "--dead-letter-path",
+        locations.dead_letter,
+        "--region",
+        region,
+        "--group-id-prefix",
+        group_id_prefix,
+        "--cache-host",
+        cache_host,
+        "--cache-port",
+        str(cache.port),
         "--cache-tls",
-        "--cache-auth", "iam",
-        "--cache-user-id", cache.user_id,
-        "--cache-name", cache.replication_group_id,
+        "--cache-auth",
+        "iam",
+        "--cache-user-id",
+        cache.user_id,
+        "--cache-name",
+        cache.replication_group_id,
         "--cache-cluster-mode",
-    ]  # fmt: skip
+    ]
     submit = [
-        "spark-submit", "--deploy-mode", "cluster", "--master", "yarn", "--name", f"{JOB_NAME}-g{cfg.job_generation}",
-        "--jars", ",".join(locations.jars), "--py-files", locations.package, locations.entry,
-    ]  # fmt: skip
+        "spark-submit",
+        "--deploy-mode",
+        "cluster",
+        "--master",
+        "yarn",
+        "--name",
+        f"{JOB_NAME}-g{cfg.job_generation}",
+        "--jars",
+        ",".join(locations.jars),
+        "--py-files",
+        locations.package,
+        locations.entry,
+    ]
     return {
         "name": f"{JOB_NAME} generation {cfg.job_generation}",
         "actionOnFailure": "CONTINUE",
@@ -755,9 +871,11 @@ def artifact_key(relative_name: str) -> str:
 
 def _templates() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
         autoescape=False,
-    )  # fmt: skip
+    )
     environment.filters["quote_shell"] = shlex.quote
     return environment
 

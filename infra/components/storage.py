@@ -94,15 +94,19 @@ class Storage(pulumi.ComponentResource):
         for role in BUCKET_ROLES:
             bucket_name = self.names[role]
             bucket = aws.s3.Bucket(
-                f"{name}-{role}", bucket=bucket_name, force_destroy=args.tier == "dev",
+                f"{name}-{role}",
+                bucket=bucket_name,
+                force_destroy=args.tier == "dev",
                 tags={"Name": bucket_name, "role": role},
                 opts=pulumi.ResourceOptions(parent=self, protect=protect),
-            )  # fmt: skip
+            )
             child = pulumi.ResourceOptions(parent=bucket)
             self.versioning[role] = aws.s3.BucketVersioning(
-                f"{name}-{role}-versioning", bucket=bucket.id,
-                versioning_configuration={"status": "Enabled"}, opts=child,
-            )  # fmt: skip
+                f"{name}-{role}-versioning",
+                bucket=bucket.id,
+                versioning_configuration={"status": "Enabled"},
+                opts=child,
+            )
             aws.s3.BucketServerSideEncryptionConfiguration(
                 f"{name}-{role}-sse", bucket=bucket.id, rules=[encryption_rule(role, args.kms_key_arn)], opts=child
             )
@@ -113,21 +117,29 @@ class Storage(pulumi.ComponentResource):
                 opts=child,
             )
             block = aws.s3.BucketPublicAccessBlock(
-                f"{name}-{role}-public-access-block", bucket=bucket.id, block_public_acls=True,
-                block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child,
-            )  # fmt: skip
+                f"{name}-{role}-public-access-block",
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+                opts=child,
+            )
             # S3 rejects concurrent PutBucketPolicy/PutPublicAccessBlock ("conflicting conditional
             # operation"): the policy waits for the block.
             self.policies[role] = aws.s3.BucketPolicy(
-                f"{name}-{role}-policy", bucket=bucket.id,
+                f"{name}-{role}-policy",
+                bucket=bucket.id,
                 policy=json.dumps(bucket_policy(role, bucket_name, account, region)),
                 opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]),
-            )  # fmt: skip
+            )
             # Lifecycle rules on a versioned bucket must follow versioning (S3 validates noncurrent rules).
             aws.s3.BucketLifecycleConfiguration(
-                f"{name}-{role}-lifecycle", bucket=bucket.id, rules=lifecycle_rules(role, args.config),
+                f"{name}-{role}-lifecycle",
+                bucket=bucket.id,
+                rules=lifecycle_rules(role, args.config),
                 opts=pulumi.ResourceOptions(parent=bucket, depends_on=[self.versioning[role]]),
-            )  # fmt: skip
+            )
             self.buckets[role] = bucket
         self.register_outputs(
             {f"{OUTPUT_KEYS[role]}": {"name": b.bucket, "arn": b.arn} for role, b in self.buckets.items()}
@@ -147,11 +159,14 @@ def add_to(platform: Platform) -> Storage:
     storage = Storage(
         "storage",
         StorageArgs(
-            config=platform.config.storage, tier=platform.config.tier, naming=platform.naming,
-            account_id=platform.account_id, kms_key_arn=platform.key.key.arn,
+            config=platform.config.storage,
+            tier=platform.config.tier,
+            naming=platform.naming,
+            account_id=platform.account_id,
+            kms_key_arn=platform.key.key.arn,
         ),
         platform.opts(),
-    )  # fmt: skip
+    )
     platform.outputs.update(
         {OUTPUT_KEYS[role]: {"name": bucket.bucket, "arn": bucket.arn} for role, bucket in storage.buckets.items()}
     )
@@ -180,18 +195,26 @@ def lifecycle_rules(role: str, config: StorageConfig) -> list[dict[str, Any]]:
     }
     rules = [housekeeping]
     if role in ("logs", LB_LOGS):
-        rules.append({
-            "id": "expire-logs", "status": "Enabled", "filter": dict(everything),
-            "expiration": {"days": config.logs_expire_days},
-        })  # fmt: skip
+        rules.append(
+            {
+                "id": "expire-logs",
+                "status": "Enabled",
+                "filter": dict(everything),
+                "expiration": {"days": config.logs_expire_days},
+            }
+        )
     else:
         # Without a current-version expiry, delete markers left by Spark's cleanup pile up.
         housekeeping["expiration"] = {"expired_object_delete_marker": True}
     if role == "lake":
-        rules.append({
-            "id": "lake-to-standard-ia", "status": "Enabled", "filter": dict(everything),
-            "transitions": [{"days": config.lake_ia_after_days, "storage_class": "STANDARD_IA"}],
-        })  # fmt: skip
+        rules.append(
+            {
+                "id": "lake-to-standard-ia",
+                "status": "Enabled",
+                "filter": dict(everything),
+                "transitions": [{"days": config.lake_ia_after_days, "storage_class": "STANDARD_IA"}],
+            }
+        )
     return rules
 
 

@@ -366,9 +366,11 @@ class DrConfig(Section):
         default=35, ge=1, le=35, description="Point-in-time (continuous) S3 backup window, days (AWS Backup max 35)."
     )
     vault_lock_grace_days: int = Field(
-        default=3, ge=3, le=36500,
+        default=3,
+        ge=3,
+        le=36500,
         description="Days a compliance-mode vault lock can still be removed; after that it is immutable (min 3).",
-    )  # fmt: skip
+    )
     cache_export_schedule: str = Field(
         default="cron(0 7 * * ? *)",
         description="Daily ElastiCache snapshot export to S3 (UTC; after the snapshot window, off the maintenance window).",

@@ -50,9 +50,11 @@ class S3Canary:
 
     def write(self, drill_id: str, sequence: int, written_at: datetime) -> None:
         self._writer.put_object(
-            Bucket=self._write_bucket, Key=f"{CANARY_PREFIX}/{drill_id}/{sequence:08d}",
-            Body=_payload(drill_id, sequence, written_at), ContentType="application/json",
-        )  # fmt: skip
+            Bucket=self._write_bucket,
+            Key=f"{CANARY_PREFIX}/{drill_id}/{sequence:08d}",
+            Body=_payload(drill_id, sequence, written_at),
+            ContentType="application/json",
+        )
 
     def read(self, drill_id: str) -> list[int]:
         prefix = f"{CANARY_PREFIX}/{drill_id}/"

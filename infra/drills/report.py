@@ -176,13 +176,25 @@ def build_report(state: DrillState, target: DrillTarget | None, stores: Sequence
         "targets": results,
         "targetSource": target.source if target else None,
         "deviations": deviations,
-        "actionItems": [f"Investigate and fix: {d}" for d in deviations] + [f"{r['target']} missed: {r['measuredSeconds']:.0f} s > {r['limitSeconds']:.0f} s" for r in results if r["verdict"] == "FAIL"],
+        "actionItems": [f"Investigate and fix: {d}" for d in deviations]
+        + [
+            f"{r['target']} missed: {r['measuredSeconds']:.0f} s > {r['limitSeconds']:.0f} s"
+            for r in results
+            if r["verdict"] == "FAIL"
+        ],
         "timeline": [{"at": e.at, "kind": e.kind, "message": e.message} for e in state.events],
         "steps": [
-            {"name": s.name, "phase": s.phase, "status": s.status, "startedAt": s.started_at, "finishedAt": s.finished_at, "detail": s.detail}
+            {
+                "name": s.name,
+                "phase": s.phase,
+                "status": s.status,
+                "startedAt": s.started_at,
+                "finishedAt": s.finished_at,
+                "detail": s.detail,
+            }
             for s in state.steps
         ],
-    }  # fmt: skip
+    }
 
 
 def _alarm_deviations(state: DrillState) -> list[str]:

@@ -62,9 +62,15 @@ class DryRunResult:
 
 class DrillRunner:
     def __init__(
-        self, scenario: Scenario, ctx: DrillContext, *, stop_watch: StopWatch, guard: TagGuard,
-        state_path: Path | None = None, echo: Callable[[str], None] = print,
-    ) -> None:  # fmt: skip
+        self,
+        scenario: Scenario,
+        ctx: DrillContext,
+        *,
+        stop_watch: StopWatch,
+        guard: TagGuard,
+        state_path: Path | None = None,
+        echo: Callable[[str], None] = print,
+    ) -> None:
         self.scenario, self.ctx = scenario, ctx
         self.stop_watch, self.guard = stop_watch, guard
         self.state_path, self.echo = state_path, echo
@@ -123,9 +129,14 @@ class DrillRunner:
     def new_state(self) -> DrillState:
         peer = self.ctx.peer.stack if self.ctx.peer else None
         state = DrillState(
-            drill_id=self.ctx.drill_id, scenario=self.scenario.name, stack=self.ctx.stack, region=self.ctx.region,
-            peer_stack=peer, started_at=self._now(), steps=[StepState(s.name, s.phase) for s in self.steps],
-        )  # fmt: skip
+            drill_id=self.ctx.drill_id,
+            scenario=self.scenario.name,
+            stack=self.ctx.stack,
+            region=self.ctx.region,
+            peer_stack=peer,
+            started_at=self._now(),
+            steps=[StepState(s.name, s.phase) for s in self.steps],
+        )
         return state
 
     def execute(self, state: DrillState | None = None) -> DrillState:

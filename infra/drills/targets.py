@@ -80,9 +80,13 @@ TIER_TARGETS: Mapping[str, Mapping[str, DrillTarget]] = {
 
 # drTargets (infra/components/dr.py) names failure scopes and stores its own way.
 DR_SCOPE = {
-    "az-outage": "az-loss", "broker-reboot": "az-loss", "cache-failover": "az-loss",
-    "region-failover": "region-loss", "failback": "region-loss", "restore": "data-corruption",
-}  # fmt: skip
+    "az-outage": "az-loss",
+    "broker-reboot": "az-loss",
+    "cache-failover": "az-loss",
+    "region-failover": "region-loss",
+    "failback": "region-loss",
+    "restore": "data-corruption",
+}
 DR_STORE = {"stream": "kafka", "lake": "s3", "cache": "cache"}
 
 

@@ -215,10 +215,13 @@ def _dashboard(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str,
 # Canonical hosted zones of ELB DNS names, for alias records (Amazon Web Services General Reference,
 # "Elastic Load Balancing endpoints and quotas", checked 2026-11-26); other regions get a stand-in.
 _ELB_ZONES = {
-    ("application", "us-east-1"): "Z35SXDOTRQ7X7K", ("application", "us-west-2"): "Z1H1FL5HABSF5",
-    ("application", "eu-west-1"): "Z32O12XQLNTSW2", ("network", "us-east-1"): "Z26RNL4JYFTOTI",
-    ("network", "us-west-2"): "Z18D5FSROUN65G", ("network", "eu-west-1"): "Z2IFOLAFXWLO4F",
-}  # fmt: skip
+    ("application", "us-east-1"): "Z35SXDOTRQ7X7K",
+    ("application", "us-west-2"): "Z1H1FL5HABSF5",
+    ("application", "eu-west-1"): "Z32O12XQLNTSW2",
+    ("network", "us-east-1"): "Z26RNL4JYFTOTI",
+    ("network", "us-west-2"): "Z18D5FSROUN65G",
+    ("network", "eu-west-1"): "Z2IFOLAFXWLO4F",
+}
 
 
 def _load_balancer(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
@@ -371,9 +374,13 @@ def _fis_experiment_template(name: str, inputs: dict[str, Any], ctx: FakeContext
 # Global Datastore ids start with a prefix per primary region ("Using the AWS CLI with global
 # datastores", Amazon ElastiCache user guide, checked 2026-11-26).
 _GLOBAL_DATASTORE_PREFIX = {
-    "us-east-1": "ldgnf", "us-east-2": "virxk", "us-west-1": "fpkhr", "us-west-2": "sgaui",
-    "eu-west-1": "iudkw", "eu-central-1": "iemxf",
-}  # fmt: skip
+    "us-east-1": "ldgnf",
+    "us-east-2": "virxk",
+    "us-west-1": "fpkhr",
+    "us-west-2": "sgaui",
+    "eu-west-1": "iudkw",
+    "eu-central-1": "iemxf",
+}
 # An ARC cluster answers on five regional endpoints ("Route 53 ARC cluster endpoints", checked 2026-11-26).
 _ARC_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1", "ap-southeast-2")
 
@@ -440,10 +447,12 @@ def _arc_arn(ctx: FakeContext, path: str) -> str:
 def _arc_cluster(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
     cluster_id = ctx.short_id(name, 32)
     endpoints = [
-        {"endpoint": f"https://host-{ctx.short_id(name + region, 6)}.{region}.example.route53-recovery-cluster.amazonaws.com/v1",
-         "region": region}
+        {
+            "endpoint": f"https://host-{ctx.short_id(name + region, 6)}.{region}.example.route53-recovery-cluster.amazonaws.com/v1",
+            "region": region,
+        }
         for region in _ARC_REGIONS
-    ]  # fmt: skip
+    ]
     arn = _arc_arn(ctx, f"cluster/{cluster_id}")
     return {"id": arn, "arn": arn, "clusterEndpoints": endpoints, "status": "DEPLOYED"}
 

@@ -136,8 +136,14 @@ class BatchProcessor:
         applied, replayed, refused = outcome
         log.info(
             "generation %d batch %d: %d events, %d dead letters, cache windows applied=%d replayed=%d refused=%d",
-            config.generation, batch_id, valid_count, dead_count, applied, replayed, refused,
-        )  # fmt: skip
+            config.generation,
+            batch_id,
+            valid_count,
+            dead_count,
+            applied,
+            replayed,
+            refused,
+        )
         if refused:
             raise FencedWriterError(
                 f"generation {config.generation} batch {batch_id}: {refused} cache windows were already written "

@@ -121,13 +121,19 @@ class JobConfig:
     def to_argv(self) -> list[str]:
         """The argument list that ``parse_args`` turns back into this exact config."""
         argv = [
-            "--bootstrap-servers", self.bootstrap_servers,
-            "--topic", self.topic,
-            "--generation", str(self.generation),
-            "--checkpoint-root", self.checkpoint_root,
-            "--lake-path", self.lake_path,
-            "--dead-letter-path", self.dead_letter_path,
-        ]  # fmt: skip
+            "--bootstrap-servers",
+            self.bootstrap_servers,
+            "--topic",
+            self.topic,
+            "--generation",
+            str(self.generation),
+            "--checkpoint-root",
+            self.checkpoint_root,
+            "--lake-path",
+            self.lake_path,
+            "--dead-letter-path",
+            self.dead_letter_path,
+        ]
         if self.starting.timestamp_ms is not None:
             argv += ["--starting-timestamp", format_timestamp_ms(self.starting.timestamp_ms)]
         else:
@@ -135,28 +141,41 @@ class JobConfig:
         if self.region is not None:
             argv += ["--region", self.region]
         argv += [
-            "--clock-skew-allowance", f"{self.clock_skew_allowance_seconds}s",
-            "--dedup-horizon", f"{self.dedup_horizon_seconds}s",
-            "--window", f"{self.window_seconds}s",
-            "--window-slide", f"{self.slide_seconds}s",
-            "--trigger-interval", f"{self.trigger_interval_seconds}s",
+            "--clock-skew-allowance",
+            f"{self.clock_skew_allowance_seconds}s",
+            "--dedup-horizon",
+            f"{self.dedup_horizon_seconds}s",
+            "--window",
+            f"{self.window_seconds}s",
+            "--window-slide",
+            f"{self.slide_seconds}s",
+            "--trigger-interval",
+            f"{self.trigger_interval_seconds}s",
             "--fail-on-data-loss" if self.fail_on_data_loss else "--no-fail-on-data-loss",
-            "--group-id-prefix", self.group_id_prefix,
-            "--query-name", self.query_name,
-        ]  # fmt: skip
+            "--group-id-prefix",
+            self.group_id_prefix,
+            "--query-name",
+            self.query_name,
+        ]
         if self.max_offsets_per_trigger is not None:
             argv += ["--max-offsets-per-trigger", str(self.max_offsets_per_trigger)]
         cache = self.cache
         argv += [
-            "--cache-host", cache.host,
-            "--cache-port", str(cache.port),
+            "--cache-host",
+            cache.host,
+            "--cache-port",
+            str(cache.port),
             "--cache-tls" if cache.tls else "--no-cache-tls",
-            "--cache-auth", cache.auth,
-            "--cache-key-prefix", cache.key_prefix,
-            "--cache-ttl", f"{cache.ttl_seconds}s",
-            "--cache-writer-partitions", str(cache.writer_partitions),
+            "--cache-auth",
+            cache.auth,
+            "--cache-key-prefix",
+            cache.key_prefix,
+            "--cache-ttl",
+            f"{cache.ttl_seconds}s",
+            "--cache-writer-partitions",
+            str(cache.writer_partitions),
             "--cache-cluster-mode" if cache.cluster_mode else "--no-cache-cluster-mode",
-        ]  # fmt: skip
+        ]
         if cache.user_id is not None:
             argv += ["--cache-user-id", cache.user_id]
         if cache.cache_name is not None:

@@ -70,9 +70,11 @@ class Factory:
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():  # fmt: skip
+    }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         yield
@@ -88,22 +90,41 @@ class Kit:
     lines: list[str] = field(default_factory=list)
 
     def context(
-        self, scenario: str, stack: str, outputs: dict[str, Any], *, execute: bool, peer: Peer | None = None,
-        canaries: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
-    ) -> DrillContext:  # fmt: skip
+        self,
+        scenario: str,
+        stack: str,
+        outputs: dict[str, Any],
+        *,
+        execute: bool,
+        peer: Peer | None = None,
+        canaries: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> DrillContext:
         return DrillContext(
-            scenario=scenario, stack=stack, region=str(outputs["region"]), outputs=outputs, clients=self.clients,
-            clock=self.clock, drill_id=f"{scenario}-{stack}-20261126T093000Z-abcd", execute=execute, peer=peer,
-            canaries=canaries or {}, options=options or {},
-        )  # fmt: skip
+            scenario=scenario,
+            stack=stack,
+            region=str(outputs["region"]),
+            outputs=outputs,
+            clients=self.clients,
+            clock=self.clock,
+            drill_id=f"{scenario}-{stack}-20261126T093000Z-abcd",
+            execute=execute,
+            peer=peer,
+            canaries=canaries or {},
+            options=options or {},
+        )
 
     def runner(
         self, scenario: Scenario, ctx: DrillContext, stops: dict[str, list[str]], state_path: Any = None
     ) -> DrillRunner:
         return DrillRunner(
-            scenario, ctx, stop_watch=StopWatch(self.clients, stops), guard=TagGuard(self.clients),
-            state_path=state_path, echo=self.lines.append,
-        )  # fmt: skip
+            scenario,
+            ctx,
+            stop_watch=StopWatch(self.clients, stops),
+            guard=TagGuard(self.clients),
+            state_path=state_path,
+            echo=self.lines.append,
+        )
 
 
 def kit(stubbed: tuple[str, ...]) -> Kit:
@@ -117,9 +138,15 @@ def create_alarms(region: str, names: list[str]) -> None:
     cloudwatch = boto3.client("cloudwatch", region_name=region)
     for name in names:
         cloudwatch.put_metric_alarm(
-            AlarmName=name, MetricName="HTTPCode_ELB_5XX_Count", Namespace="AWS/ApplicationELB", Statistic="Sum",
-            Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
-        )  # fmt: skip
+            AlarmName=name,
+            MetricName="HTTPCode_ELB_5XX_Count",
+            Namespace="AWS/ApplicationELB",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanThreshold",
+        )
 
 
 def set_alarm(region: str, name: str, state: str) -> None:

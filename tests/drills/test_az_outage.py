@@ -33,9 +33,12 @@ def _service(outputs: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
         family="gateway", containerDefinitions=[{"name": "gateway", "image": "connect", "memory": 512}]
     )
     ecs.create_service(
-        cluster=outputs["ecsClusterName"], serviceName=outputs["ingestServiceName"], taskDefinition="gateway", desiredCount=3,
+        cluster=outputs["ecsClusterName"],
+        serviceName=outputs["ingestServiceName"],
+        taskDefinition="gateway",
+        desiredCount=3,
         tags=[{"key": "stack", "value": "prod"}],
-    )  # fmt: skip
+    )
 
 
 def _running(outputs: dict[str, Any], count: int) -> None:
@@ -64,10 +67,14 @@ def _setup(prod: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Kit, 
     )
     fis.add_response("list_tags_for_resource", {"tags": {"stack": "prod"}}, {"resourceArn": template_arn})
     fis.add_response(
-        "start_experiment", {"experiment": {"id": "EXPdrill1", "state": {"status": "initiating"}}},
-        {"experimentTemplateId": template, "clientToken": "az-outage-prod-20261126T093000Z-abcd",
-         "tags": {"stack": "prod", "drill": "az-outage-prod-20261126T093000Z-abcd"}},
-    )  # fmt: skip
+        "start_experiment",
+        {"experiment": {"id": "EXPdrill1", "state": {"status": "initiating"}}},
+        {
+            "experimentTemplateId": template,
+            "clientToken": "az-outage-prod-20261126T093000Z-abcd",
+            "tags": {"stack": "prod", "drill": "az-outage-prod-20261126T093000Z-abcd"},
+        },
+    )
     _experiment(fis, "running")
     return k, fis, cache, az
 

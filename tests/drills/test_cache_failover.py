@@ -24,17 +24,31 @@ def dev(plans: dict[str, StackPlan]) -> dict[str, Any]:
 
 
 def _group(outputs: dict[str, Any], status: str, failover: str = "enabled") -> dict[str, Any]:
-    return {"ReplicationGroups": [{
-        "ReplicationGroupId": outputs["cacheReplicationGroupId"], "Status": status, "AutomaticFailover": failover,
-        "MultiAZ": "enabled", "NodeGroups": [{"NodeGroupId": "0001"}],
-    }]}  # fmt: skip
+    return {
+        "ReplicationGroups": [
+            {
+                "ReplicationGroupId": outputs["cacheReplicationGroupId"],
+                "Status": status,
+                "AutomaticFailover": failover,
+                "MultiAZ": "enabled",
+                "NodeGroups": [{"NodeGroupId": "0001"}],
+            }
+        ]
+    }
 
 
 def _events(outputs: dict[str, Any], *messages: str) -> dict[str, Any]:
-    return {"Events": [
-        {"SourceIdentifier": outputs["cacheReplicationGroupId"], "SourceType": "replication-group", "Message": m,
-         "Date": START + timedelta(seconds=20)} for m in messages
-    ]}  # fmt: skip
+    return {
+        "Events": [
+            {
+                "SourceIdentifier": outputs["cacheReplicationGroupId"],
+                "SourceType": "replication-group",
+                "Message": m,
+                "Date": START + timedelta(seconds=20),
+            }
+            for m in messages
+        ]
+    }
 
 
 def _tags(stub: Any, outputs: dict[str, Any], stack: str = "dev") -> None:

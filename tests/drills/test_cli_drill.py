@@ -124,10 +124,16 @@ def test_the_cli_builds_the_s3_canary_the_scenario_measures(plans: dict[str, Sta
 
     clock = FakeClock()
     ctx = DrillContext(
-        scenario="region-failover", stack="prod", region="us-east-1", outputs=plans["prod"].outputs,
-        clients=Clients(Factory(), clock), clock=clock, drill_id="d", execute=False,
+        scenario="region-failover",
+        stack="prod",
+        region="us-east-1",
+        outputs=plans["prod"].outputs,
+        clients=Clients(Factory(), clock),
+        clock=clock,
+        drill_id="d",
+        execute=False,
         peer=Peer("prod-dr", "us-west-2", plans["prod-dr"].outputs),
-    )  # fmt: skip
+    )
     canaries: dict[str, Any] = drill.build_canaries("region-failover", ctx)
     assert canaries["s3"].read_bucket == plans["prod-dr"].outputs["lakeBucket"]["name"]
     assert drill.build_canaries("broker-reboot", ctx) == {}

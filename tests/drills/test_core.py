@@ -97,19 +97,24 @@ def test_tag_guard_reads_each_service_own_tags(aws: None) -> None:
     s3.create_bucket(Bucket="untagged")
     emr = boto3.client("emr", region_name="us-east-1")
     cluster = emr.run_job_flow(
-        Name="sp-prod-spark", Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
-        Tags=[{"Key": "stack", "Value": "staging"}], JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
-    )["JobFlowId"]  # fmt: skip
+        Name="sp-prod-spark",
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+        Tags=[{"Key": "stack", "Value": "staging"}],
+        JobFlowRole="EMR_EC2_DefaultRole",
+        ServiceRole="EMR_DefaultRole",
+    )["JobFlowId"]
     logs = boto3.client("logs", region_name="us-east-1")
     logs.create_log_group(logGroupName="/sp/prod/kafka", tags={"stack": "prod"})
     log_arn = logs.describe_log_groups()["logGroups"][0]["arn"].removesuffix(":*")
     guard = TagGuard(_clients())
     guard.check([TagTarget("arn:aws:s3:::sp-prod-lake", "us-east-1", "prod"), TagTarget(log_arn, "us-east-1", "prod")])
     with pytest.raises(TargetRefusedError) as refused:
-        guard.check([
-            TagTarget("arn:aws:s3:::untagged", "us-east-1", "prod"),
-            TagTarget(f"arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/{cluster}", "us-east-1", "prod"),
-        ])  # fmt: skip
+        guard.check(
+            [
+                TagTarget("arn:aws:s3:::untagged", "us-east-1", "prod"),
+                TagTarget(f"arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/{cluster}", "us-east-1", "prod"),
+            ]
+        )
     assert refused.value.problems == [
         "arn:aws:s3:::untagged: tag stack is missing, expected 'prod'",
         f"arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/{cluster}: tag stack is 'staging', expected 'prod'",
@@ -148,10 +153,24 @@ def test_state_round_trips_and_rejects_other_files(tmp_path: Path) -> None:
 
 
 STEP: dict[str, Any] = {
-    "name": "streaming-job generation 2", "actionOnFailure": "CONTINUE", "jar": "command-runner.jar",
-    "args": ["spark-submit", "--name", "streaming-job-g2", "main.py", "--topic", "events", "--starting-offsets", "earliest",
-             "--generation", "2", "--checkpoint-root", "s3://c/streaming-job"],
-}  # fmt: skip
+    "name": "streaming-job generation 2",
+    "actionOnFailure": "CONTINUE",
+    "jar": "command-runner.jar",
+    "args": [
+        "spark-submit",
+        "--name",
+        "streaming-job-g2",
+        "main.py",
+        "--topic",
+        "events",
+        "--starting-offsets",
+        "earliest",
+        "--generation",
+        "2",
+        "--checkpoint-root",
+        "s3://c/streaming-job",
+    ],
+}
 
 
 def test_a_rewound_step_starts_a_new_generation_from_the_timestamp() -> None:

@@ -22,8 +22,13 @@ from tests.drills.conftest import START, Kit, create_alarms, kit, set_alarm
 
 SCENARIO = SCENARIOS["region-failover"]
 EAST, WEST = "us-east-1", "us-west-2"
-JOB_STEP = {"Id": "s-PRIMARY1", "Name": "streaming-job generation 0", "ActionOnFailure": "CONTINUE",
-            "Config": {"Jar": "command-runner.jar", "Args": ["spark-submit", "main.py"]}, "Status": {"State": "RUNNING"}}  # fmt: skip
+JOB_STEP = {
+    "Id": "s-PRIMARY1",
+    "Name": "streaming-job generation 0",
+    "ActionOnFailure": "CONTINUE",
+    "Config": {"Jar": "command-runner.jar", "Args": ["spark-submit", "main.py"]},
+    "Status": {"State": "RUNNING"},
+}
 
 
 @pytest.fixture
@@ -37,22 +42,38 @@ def _moto_side(outputs: dict[str, Any], region: str, stack: str, desired: int, m
     ecs.register_task_definition(
         family="gateway", containerDefinitions=[{"name": "gateway", "image": "connect", "memory": 512}]
     )
-    ecs.create_service(cluster=outputs["ecsClusterName"], serviceName=outputs["ingestServiceName"], taskDefinition="gateway",
-                       desiredCount=desired, tags=[{"key": "stack", "value": stack}])  # fmt: skip
+    ecs.create_service(
+        cluster=outputs["ecsClusterName"],
+        serviceName=outputs["ingestServiceName"],
+        taskDefinition="gateway",
+        desiredCount=desired,
+        tags=[{"key": "stack", "value": stack}],
+    )
     boto3.client("application-autoscaling", region_name=region).register_scalable_target(
-        ServiceNamespace="ecs", ResourceId=f"service/{outputs['ecsClusterName']}/{outputs['ingestServiceName']}",
-        ScalableDimension="ecs:service:DesiredCount", MinCapacity=minimum, MaxCapacity=maximum,
-    )  # fmt: skip
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{outputs['ecsClusterName']}/{outputs['ingestServiceName']}",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=minimum,
+        MaxCapacity=maximum,
+    )
     s3 = boto3.client("s3", region_name=region)
     config = {} if region == EAST else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     s3.create_bucket(Bucket=outputs["lakeBucket"]["name"], **config)
 
 
 def _gds(prod: dict[str, Any], dr: dict[str, Any], primary: str, status: str = "available") -> dict[str, Any]:
-    roles = {prod["cacheReplicationGroupId"]: "PRIMARY" if primary == EAST else "SECONDARY",
-             dr["cacheReplicationGroupId"]: "PRIMARY" if primary == WEST else "SECONDARY"}  # fmt: skip
-    members = [{"ReplicationGroupId": rg, "ReplicationGroupRegion": EAST if rg == prod["cacheReplicationGroupId"] else WEST, "Role": role}
-               for rg, role in roles.items()]  # fmt: skip
+    roles = {
+        prod["cacheReplicationGroupId"]: "PRIMARY" if primary == EAST else "SECONDARY",
+        dr["cacheReplicationGroupId"]: "PRIMARY" if primary == WEST else "SECONDARY",
+    }
+    members = [
+        {
+            "ReplicationGroupId": rg,
+            "ReplicationGroupRegion": EAST if rg == prod["cacheReplicationGroupId"] else WEST,
+            "Role": role,
+        }
+        for rg, role in roles.items()
+    ]
     return {
         "GlobalReplicationGroups": [
             {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "Status": status, "Members": members}
@@ -72,8 +93,17 @@ def _setup(pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.Monk
     create_alarms(EAST, prod["drillAlarms"]["stop"])
     create_alarms(WEST, dr["drillAlarms"]["stop"])
     k = kit(stubbed=("elasticache", "kafka", "emr", "route53"))
-    stubs = {f"{s}-{r}": k.factory.stub(s, r, k.clients) for s, r in
-             (("elasticache", EAST), ("elasticache", WEST), ("kafka", WEST), ("emr", EAST), ("emr", WEST), ("route53", EAST))}  # fmt: skip
+    stubs = {
+        f"{s}-{r}": k.factory.stub(s, r, k.clients)
+        for s, r in (
+            ("elasticache", EAST),
+            ("elasticache", WEST),
+            ("kafka", WEST),
+            ("emr", EAST),
+            ("emr", WEST),
+            ("route53", EAST),
+        )
+    }
     gds = {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "ShowMemberInfo": True}
     stubs["elasticache-us-west-2"].add_response("describe_global_replication_groups", _gds(prod, dr, EAST), gds)
     replicator = dr["kafkaReplicatorArn"]
@@ -82,8 +112,13 @@ def _setup(pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.Monk
         {"ReplicatorArn": replicator, "ReplicatorState": "RUNNING"},
         {"ReplicatorArn": replicator},
     )
-    dr_emr = {"Id": dr["emrClusterId"], "Name": "sp-prod-dr-spark", "Status": {"State": "WAITING"}, "ClusterArn": dr["emrClusterArn"],
-              "Tags": [{"Key": "stack", "Value": "prod-dr"}]}  # fmt: skip
+    dr_emr = {
+        "Id": dr["emrClusterId"],
+        "Name": "sp-prod-dr-spark",
+        "Status": {"State": "WAITING"},
+        "ClusterArn": dr["emrClusterArn"],
+        "Tags": [{"Key": "stack", "Value": "prod-dr"}],
+    }
     stubs["emr-us-west-2"].add_response("describe_cluster", {"Cluster": dr_emr}, {"ClusterId": dr["emrClusterId"]})
     limits = {"UnitType": "InstanceFleetUnits", "MinimumCapacityUnits": 2, "MaximumCapacityUnits": 6}
     stubs["emr-us-east-1"].add_response(
@@ -137,10 +172,17 @@ def _health_check(hc: str) -> dict[str, Any]:
 def _health_status(k: Kit, prod: dict[str, Any], value: float) -> None:
     cloudwatch = boto3.client("cloudwatch", region_name=EAST)
     for hc in prod["healthCheckIds"].values():
-        cloudwatch.put_metric_data(Namespace="AWS/Route53", MetricData=[{
-            "MetricName": "HealthCheckStatus", "Dimensions": [{"Name": "HealthCheckId", "Value": hc}], "Value": value,
-            "Timestamp": k.clock.now() - timedelta(seconds=30),
-        }])  # fmt: skip
+        cloudwatch.put_metric_data(
+            Namespace="AWS/Route53",
+            MetricData=[
+                {
+                    "MetricName": "HealthCheckStatus",
+                    "Dimensions": [{"Name": "HealthCheckId", "Value": hc}],
+                    "Value": value,
+                    "Timestamp": k.clock.now() - timedelta(seconds=30),
+                }
+            ],
+        )
 
 
 def _replicated(prod: dict[str, Any], dr: dict[str, Any], upto: int, drill_id: str) -> None:
@@ -169,22 +211,52 @@ def test_failover_runs_in_order_and_measures_rpo_from_the_replicated_canaries(
     k, stubs = _setup(pair, monkeypatch)
     ctx = _context(k, prod, dr)
     k.clock.after(20, lambda: _health_status(k, prod, 0.0))  # Route 53 sees the inverted checks: second detect poll
-    boto3.client("cloudwatch", region_name=WEST).put_metric_data(Namespace="AWS/Kafka", MetricData=[{
-        "MetricName": "ReplicationLatency", "Dimensions": [{"Name": "ReplicatorName", "Value": dr["kafkaReplicatorName"]}],
-        "Value": 1200.0, "Timestamp": k.clock.now() + timedelta(seconds=20),
-    }])  # fmt: skip
-    stubs["emr-us-east-1"].add_response("cancel_steps", {"CancelStepsInfoList": [{"StepId": "s-PRIMARY1", "Status": "SUBMITTED"}]}, {
-        "ClusterId": prod["emrClusterId"], "StepIds": ["s-PRIMARY1"], "StepCancellationOption": "TERMINATE_PROCESS"})  # fmt: skip
-    stubs["elasticache-us-west-2"].add_response("failover_global_replication_group", {"GlobalReplicationGroup": {"Status": "modifying"}}, {
-        "GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "PrimaryRegion": WEST, "PrimaryReplicationGroupId": dr["cacheReplicationGroupId"]})  # fmt: skip
+    boto3.client("cloudwatch", region_name=WEST).put_metric_data(
+        Namespace="AWS/Kafka",
+        MetricData=[
+            {
+                "MetricName": "ReplicationLatency",
+                "Dimensions": [{"Name": "ReplicatorName", "Value": dr["kafkaReplicatorName"]}],
+                "Value": 1200.0,
+                "Timestamp": k.clock.now() + timedelta(seconds=20),
+            }
+        ],
+    )
+    stubs["emr-us-east-1"].add_response(
+        "cancel_steps",
+        {"CancelStepsInfoList": [{"StepId": "s-PRIMARY1", "Status": "SUBMITTED"}]},
+        {"ClusterId": prod["emrClusterId"], "StepIds": ["s-PRIMARY1"], "StepCancellationOption": "TERMINATE_PROCESS"},
+    )
+    stubs["elasticache-us-west-2"].add_response(
+        "failover_global_replication_group",
+        {"GlobalReplicationGroup": {"Status": "modifying"}},
+        {
+            "GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"],
+            "PrimaryRegion": WEST,
+            "PrimaryReplicationGroupId": dr["cacheReplicationGroupId"],
+        },
+    )
     gds = {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "ShowMemberInfo": True}
     stubs["elasticache-us-west-2"].add_response(
         "describe_global_replication_groups", _gds(prod, dr, EAST, "modifying"), gds
     )
     stubs["elasticache-us-west-2"].add_response("describe_global_replication_groups", _gds(prod, dr, WEST), gds)
-    stubs["emr-us-west-2"].add_response("put_managed_scaling_policy", {}, {"ClusterId": dr["emrClusterId"], "ManagedScalingPolicy": {"ComputeLimits": {
-        "UnitType": "InstanceFleetUnits", "MinimumCapacityUnits": 4, "MaximumCapacityUnits": 20, "MaximumOnDemandCapacityUnits": 4,
-        "MaximumCoreCapacityUnits": 4}}})  # fmt: skip
+    stubs["emr-us-west-2"].add_response(
+        "put_managed_scaling_policy",
+        {},
+        {
+            "ClusterId": dr["emrClusterId"],
+            "ManagedScalingPolicy": {
+                "ComputeLimits": {
+                    "UnitType": "InstanceFleetUnits",
+                    "MinimumCapacityUnits": 4,
+                    "MaximumCapacityUnits": 20,
+                    "MaximumOnDemandCapacityUnits": 4,
+                    "MaximumCoreCapacityUnits": 4,
+                }
+            },
+        },
+    )
     # T0 = the fence, after 8 s of canaries; the job rewinds to T0 - 1.2 s of replication latency - 5 min, generation 0 + 1.
     rewind_ms = str(int((START + timedelta(seconds=8)).timestamp() * 1000) - 1200 - 300_000)
     dr_step = rewound_step(dr["emrJobStep"], rewind_ms, 1, ctx.drill_id)
@@ -252,10 +324,23 @@ def test_a_stop_condition_during_promotion_rolls_everything_back_newest_first(
         "describe_global_replication_groups", _gds(prod, dr, EAST, "modifying"), gds
     )
     # Rollback, newest first: the cache goes back to us-east-1, the primary job restarts, the health checks return.
-    stubs["elasticache-us-east-1"].add_response("failover_global_replication_group", {"GlobalReplicationGroup": {"Status": "modifying"}}, {
-        "GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "PrimaryRegion": EAST, "PrimaryReplicationGroupId": prod["cacheReplicationGroupId"]})  # fmt: skip
-    stubs["emr-us-east-1"].add_response("add_job_flow_steps", {"StepIds": ["s-PRIMARY2"]}, {"JobFlowId": prod["emrClusterId"], "Steps": [
-        {"Name": JOB_STEP["Name"], "ActionOnFailure": "CONTINUE", "HadoopJarStep": JOB_STEP["Config"]}]})  # fmt: skip
+    stubs["elasticache-us-east-1"].add_response(
+        "failover_global_replication_group",
+        {"GlobalReplicationGroup": {"Status": "modifying"}},
+        {
+            "GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"],
+            "PrimaryRegion": EAST,
+            "PrimaryReplicationGroupId": prod["cacheReplicationGroupId"],
+        },
+    )
+    stubs["emr-us-east-1"].add_response(
+        "add_job_flow_steps",
+        {"StepIds": ["s-PRIMARY2"]},
+        {
+            "JobFlowId": prod["emrClusterId"],
+            "Steps": [{"Name": JOB_STEP["Name"], "ActionOnFailure": "CONTINUE", "HadoopJarStep": JOB_STEP["Config"]}],
+        },
+    )
     for hc in sorted(prod["healthCheckIds"].values()):
         stubs["route53-us-east-1"].add_response(
             "update_health_check", {"HealthCheck": _health_check(hc)}, {"HealthCheckId": hc, "Inverted": False}
@@ -294,13 +379,15 @@ def _replicator_summary(name: str, source: str, target: str, state: str, *, refe
     region = Arn.parse(target).region
     return {
         "ReplicatorArn": f"arn:aws:kafka:{region}:123456789012:replicator/{name}/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0-2",
-        "ReplicatorName": name, "ReplicatorState": state, "IsReplicatorReference": reference,
+        "ReplicatorName": name,
+        "ReplicatorState": state,
+        "IsReplicatorReference": reference,
         "KafkaClustersSummary": [
             {"AmazonMskCluster": {"MskClusterArn": source}, "KafkaClusterAlias": "source"},
             {"AmazonMskCluster": {"MskClusterArn": target}, "KafkaClusterAlias": "target"},
         ],
         "ReplicationInfoSummaryList": [{"SourceKafkaClusterAlias": "source", "TargetKafkaClusterAlias": "target"}],
-    }  # fmt: skip
+    }
 
 
 def _forward_reference(prod: dict[str, Any], dr: dict[str, Any]) -> dict[str, Any]:
@@ -321,8 +408,18 @@ def _failback_preflight(
     create_alarms(EAST, prod["drillAlarms"]["stop"])
     create_alarms(WEST, dr["drillAlarms"]["stop"])
     k = kit(stubbed=("elasticache", "kafka", "emr", "route53"))
-    stubs = {f"{s}-{r}": k.factory.stub(s, r, k.clients) for s, r in
-             (("elasticache", EAST), ("elasticache", WEST), ("kafka", EAST), ("kafka", WEST), ("emr", EAST), ("emr", WEST), ("route53", EAST))}  # fmt: skip
+    stubs = {
+        f"{s}-{r}": k.factory.stub(s, r, k.clients)
+        for s, r in (
+            ("elasticache", EAST),
+            ("elasticache", WEST),
+            ("kafka", EAST),
+            ("kafka", WEST),
+            ("emr", EAST),
+            ("emr", WEST),
+            ("route53", EAST),
+        )
+    }
     stubs["elasticache-us-east-1"].add_response(
         "describe_global_replication_groups",
         _gds(prod, dr, WEST),
@@ -343,8 +440,13 @@ def test_failback_dry_run_plans_the_mirror_image_through_the_reverse_replicator_
     k, stubs, ctx = _failback_preflight(pair, monkeypatch, [_forward_reference(prod, dr), reverse])
     east_cache, west_cache = stubs["elasticache-us-east-1"], stubs["elasticache-us-west-2"]
     east_emr, west_emr, route53 = stubs["emr-us-east-1"], stubs["emr-us-west-2"], stubs["route53-us-east-1"]
-    prod_emr = {"Id": prod["emrClusterId"], "Name": "sp-prod-spark", "Status": {"State": "WAITING"}, "ClusterArn": prod["emrClusterArn"],
-                "Tags": [{"Key": "stack", "Value": "prod"}]}  # fmt: skip
+    prod_emr = {
+        "Id": prod["emrClusterId"],
+        "Name": "sp-prod-spark",
+        "Status": {"State": "WAITING"},
+        "ClusterArn": prod["emrClusterArn"],
+        "Tags": [{"Key": "stack", "Value": "prod"}],
+    }
     east_emr.add_response("describe_cluster", {"Cluster": prod_emr}, {"ClusterId": prod["emrClusterId"]})
     west_emr.add_response("get_managed_scaling_policy", {}, {"ClusterId": dr["emrClusterId"]})
     east_emr.add_response("get_managed_scaling_policy", {}, {"ClusterId": prod["emrClusterId"]})
@@ -364,11 +466,18 @@ def test_failback_dry_run_plans_the_mirror_image_through_the_reverse_replicator_
         route53.add_response("list_tags_for_resource", {"ResourceTagSet": tag_set}, None)
     # Lag metrics of both replicators, each in its own region: the drill must read the reverse one's (us-east-1).
     for region, name, latency in ((EAST, "sp-prod-kafka-failback", 800.0), (WEST, dr["kafkaReplicatorName"], 1200.0)):
-        boto3.client("cloudwatch", region_name=region).put_metric_data(Namespace="AWS/Kafka", MetricData=[
-            {"MetricName": metric, "Dimensions": [{"Name": "ReplicatorName", "Value": name}], "Value": value,
-             "Timestamp": k.clock.now() - timedelta(seconds=30)}
-            for metric, value in (("ReplicationLatency", latency), ("MessageLag", latency / 100))
-        ])  # fmt: skip
+        boto3.client("cloudwatch", region_name=region).put_metric_data(
+            Namespace="AWS/Kafka",
+            MetricData=[
+                {
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": "ReplicatorName", "Value": name}],
+                    "Value": value,
+                    "Timestamp": k.clock.now() - timedelta(seconds=30),
+                }
+                for metric, value in (("ReplicationLatency", latency), ("MessageLag", latency / 100))
+            ],
+        )
 
     result = k.runner(
         SCENARIOS["failback"], ctx, {EAST: prod["drillAlarms"]["stop"], WEST: dr["drillAlarms"]["stop"]}

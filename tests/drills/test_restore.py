@@ -57,38 +57,88 @@ def test_restore_into_scratch_resources_verifies_and_deletes_them(aws: None, pro
     daily = f"arn:aws:backup:{REGION}:123456789012:recovery-point:1EB3B5E7-9EB0-435A-A80B-108B488B0D45"
     backup.add_response(
         "list_recovery_points_by_backup_vault",
-        {"RecoveryPoints": [
-            {"RecoveryPointArn": daily, "BackupVaultArn": vault_arn, "Status": "COMPLETED", "CreationDate": START - timedelta(hours=7)},
-            {"RecoveryPointArn": continuous, "BackupVaultArn": vault_arn, "Status": "COMPLETED", "CreationDate": START - timedelta(days=3)},
-        ]},
+        {
+            "RecoveryPoints": [
+                {
+                    "RecoveryPointArn": daily,
+                    "BackupVaultArn": vault_arn,
+                    "Status": "COMPLETED",
+                    "CreationDate": START - timedelta(hours=7),
+                },
+                {
+                    "RecoveryPointArn": continuous,
+                    "BackupVaultArn": vault_arn,
+                    "Status": "COMPLETED",
+                    "CreationDate": START - timedelta(days=3),
+                },
+            ]
+        },
         {"BackupVaultName": prod["backupVaultName"], "ByResourceArn": prod["lakeBucket"]["arn"]},
-    )  # fmt: skip
-    snapshot = {"SnapshotName": "automatic.sp-prod-cache-2026-11-26-03-00", "SnapshotStatus": "available",
-                "NodeSnapshots": [{"SnapshotCreateTime": START - timedelta(hours=6)}]}  # fmt: skip
+    )
+    snapshot = {
+        "SnapshotName": "automatic.sp-prod-cache-2026-11-26-03-00",
+        "SnapshotStatus": "available",
+        "NodeSnapshots": [{"SnapshotCreateTime": START - timedelta(hours=6)}],
+    }
     cache.add_response("describe_snapshots", {"Snapshots": [snapshot]}, {"ReplicationGroupId": group_id})
-    cache.add_response("describe_replication_groups", {"ReplicationGroups": [{
-        "ReplicationGroupId": group_id, "Status": "available", "CacheNodeType": "cache.r7g.xlarge", "KmsKeyId": prod["kmsKeyArn"],
-        "NodeGroups": [{"NodeGroupId": "0001"}, {"NodeGroupId": "0002"}, {"NodeGroupId": "0003"}], "MemberClusters": prod["cacheMemberClusters"],
-        "ClusterEnabled": True, "UserGroupIds": [prod["cacheUserGroupId"]],
-    }]}, {"ReplicationGroupId": group_id})  # fmt: skip
-    cache.add_response("describe_cache_clusters", {"CacheClusters": [{
-        "CacheClusterId": prod["cacheMemberClusters"][0], "Engine": "valkey", "EngineVersion": "8.2.0",
-        "CacheSubnetGroupName": "sp-prod-cache-subnets", "CacheParameterGroup": {"CacheParameterGroupName": prod["cacheParameterGroupName"]},
-        "SecurityGroups": [{"SecurityGroupId": prod["securityGroupIds"]["cache"], "Status": "active"}],
-    }]}, {"CacheClusterId": prod["cacheMemberClusters"][0]})  # fmt: skip
+    cache.add_response(
+        "describe_replication_groups",
+        {
+            "ReplicationGroups": [
+                {
+                    "ReplicationGroupId": group_id,
+                    "Status": "available",
+                    "CacheNodeType": "cache.r7g.xlarge",
+                    "KmsKeyId": prod["kmsKeyArn"],
+                    "NodeGroups": [{"NodeGroupId": "0001"}, {"NodeGroupId": "0002"}, {"NodeGroupId": "0003"}],
+                    "MemberClusters": prod["cacheMemberClusters"],
+                    "ClusterEnabled": True,
+                    "UserGroupIds": [prod["cacheUserGroupId"]],
+                }
+            ]
+        },
+        {"ReplicationGroupId": group_id},
+    )
+    cache.add_response(
+        "describe_cache_clusters",
+        {
+            "CacheClusters": [
+                {
+                    "CacheClusterId": prod["cacheMemberClusters"][0],
+                    "Engine": "valkey",
+                    "EngineVersion": "8.2.0",
+                    "CacheSubnetGroupName": "sp-prod-cache-subnets",
+                    "CacheParameterGroup": {"CacheParameterGroupName": prod["cacheParameterGroupName"]},
+                    "SecurityGroups": [{"SecurityGroupId": prod["securityGroupIds"]["cache"], "Status": "active"}],
+                }
+            ]
+        },
+        {"CacheClusterId": prod["cacheMemberClusters"][0]},
+    )
     backup.add_response("list_tags", {"Tags": {"stack": "prod"}}, {"ResourceArn": vault_arn})
     cache.add_response(
         "list_tags_for_resource",
         {"TagList": [{"Key": "stack", "Value": "prod"}]},
         {"ResourceName": prod["cacheReplicationGroupArn"]},
     )
-    backup.add_response("start_restore_job", {"RestoreJobId": "restore-1"}, {
-        "RecoveryPointArn": continuous, "IamRoleArn": prod["backupRoleArn"], "ResourceType": "S3",
-        "IdempotencyToken": f"{ctx.drill_id}-s3", "Metadata": {
-            "DestinationBucketName": names["bucket"], "NewBucket": "true", "CreationToken": ctx.drill_id,
-            "Encrypted": "true", "EncryptionType": "SSE-KMS", "KMSKey": prod["kmsKeyArn"],
+    backup.add_response(
+        "start_restore_job",
+        {"RestoreJobId": "restore-1"},
+        {
+            "RecoveryPointArn": continuous,
+            "IamRoleArn": prod["backupRoleArn"],
+            "ResourceType": "S3",
+            "IdempotencyToken": f"{ctx.drill_id}-s3",
+            "Metadata": {
+                "DestinationBucketName": names["bucket"],
+                "NewBucket": "true",
+                "CreationToken": ctx.drill_id,
+                "Encrypted": "true",
+                "EncryptionType": "SSE-KMS",
+                "KMSKey": prod["kmsKeyArn"],
+            },
         },
-    })  # fmt: skip
+    )
     backup.add_response(
         "describe_restore_job", {"RestoreJobId": "restore-1", "Status": "RUNNING"}, {"RestoreJobId": "restore-1"}
     )
@@ -96,14 +146,29 @@ def test_restore_into_scratch_resources_verifies_and_deletes_them(aws: None, pro
         "describe_restore_job", {"RestoreJobId": "restore-1", "Status": "COMPLETED"}, {"RestoreJobId": "restore-1"}
     )
     k.clock.after(60, lambda: _restored_by_aws_backup(s3, prod["lakeBucket"]["name"], names["bucket"]))
-    cache.add_response("create_replication_group", {"ReplicationGroup": {"ReplicationGroupId": names["cache"]}}, {
-        "ReplicationGroupId": names["cache"], "ReplicationGroupDescription": ANY, "SnapshotName": snapshot["SnapshotName"],
-        "CacheNodeType": "cache.r7g.xlarge", "Engine": "valkey", "EngineVersion": "8.2.0", "NumNodeGroups": 3,
-        "ReplicasPerNodeGroup": 0, "AutomaticFailoverEnabled": True, "CacheSubnetGroupName": "sp-prod-cache-subnets",
-        "SecurityGroupIds": [prod["securityGroupIds"]["cache"]], "CacheParameterGroupName": prod["cacheParameterGroupName"],
-        "UserGroupIds": [prod["cacheUserGroupId"]], "AtRestEncryptionEnabled": True, "TransitEncryptionEnabled": True,
-        "KmsKeyId": prod["kmsKeyArn"], "Tags": [{"Key": "stack", "Value": "prod"}, {"Key": "drill", "Value": ctx.drill_id}],
-    })  # fmt: skip
+    cache.add_response(
+        "create_replication_group",
+        {"ReplicationGroup": {"ReplicationGroupId": names["cache"]}},
+        {
+            "ReplicationGroupId": names["cache"],
+            "ReplicationGroupDescription": ANY,
+            "SnapshotName": snapshot["SnapshotName"],
+            "CacheNodeType": "cache.r7g.xlarge",
+            "Engine": "valkey",
+            "EngineVersion": "8.2.0",
+            "NumNodeGroups": 3,
+            "ReplicasPerNodeGroup": 0,
+            "AutomaticFailoverEnabled": True,
+            "CacheSubnetGroupName": "sp-prod-cache-subnets",
+            "SecurityGroupIds": [prod["securityGroupIds"]["cache"]],
+            "CacheParameterGroupName": prod["cacheParameterGroupName"],
+            "UserGroupIds": [prod["cacheUserGroupId"]],
+            "AtRestEncryptionEnabled": True,
+            "TransitEncryptionEnabled": True,
+            "KmsKeyId": prod["kmsKeyArn"],
+            "Tags": [{"Key": "stack", "Value": "prod"}, {"Key": "drill", "Value": ctx.drill_id}],
+        },
+    )
     scratch_group = {"ReplicationGroups": [{"ReplicationGroupId": names["cache"], "Status": "available"}]}
     cache.add_response("describe_replication_groups", scratch_group, {"ReplicationGroupId": names["cache"]})
     scratch_arn = f"arn:aws:elasticache:{REGION}:123456789012:replicationgroup:{names['cache']}"
@@ -111,8 +176,11 @@ def test_restore_into_scratch_resources_verifies_and_deletes_them(aws: None, pro
         "list_tags_for_resource", {"TagList": [{"Key": "stack", "Value": "prod"}]}, {"ResourceName": scratch_arn}
     )
     cache.add_response("describe_replication_groups", scratch_group, {"ReplicationGroupId": names["cache"]})
-    cache.add_response("delete_replication_group", {"ReplicationGroup": {"ReplicationGroupId": names["cache"]}},
-                       {"ReplicationGroupId": names["cache"], "RetainPrimaryCluster": False})  # fmt: skip
+    cache.add_response(
+        "delete_replication_group",
+        {"ReplicationGroup": {"ReplicationGroupId": names["cache"]}},
+        {"ReplicationGroupId": names["cache"], "RetainPrimaryCluster": False},
+    )
 
     state = k.runner(SCENARIO, ctx, {REGION: prod["drillAlarms"]["stop"]}).execute()
 
@@ -157,14 +225,27 @@ def test_a_cache_without_rbac_is_not_copied_into_an_open_scratch_group(aws: None
     k = kit(stubbed=("backup", "elasticache"))
     create_alarms(REGION, prod["drillAlarms"]["stop"])
     backup, cache = k.factory.stub("backup", REGION, k.clients), k.factory.stub("elasticache", REGION, k.clients)
-    point = {"RecoveryPointArn": f"arn:aws:backup:{REGION}:123456789012:recovery-point:1EB3B5E7", "Status": "COMPLETED",
-             "BackupVaultArn": prod["backupVaultArn"], "CreationDate": START - timedelta(hours=7)}  # fmt: skip
+    point = {
+        "RecoveryPointArn": f"arn:aws:backup:{REGION}:123456789012:recovery-point:1EB3B5E7",
+        "Status": "COMPLETED",
+        "BackupVaultArn": prod["backupVaultArn"],
+        "CreationDate": START - timedelta(hours=7),
+    }
     backup.add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": [point]}, None)
-    snapshot = {"SnapshotName": "automatic.sp-prod-cache", "SnapshotStatus": "available",
-                "NodeSnapshots": [{"SnapshotCreateTime": START - timedelta(hours=6)}]}  # fmt: skip
+    snapshot = {
+        "SnapshotName": "automatic.sp-prod-cache",
+        "SnapshotStatus": "available",
+        "NodeSnapshots": [{"SnapshotCreateTime": START - timedelta(hours=6)}],
+    }
     cache.add_response("describe_snapshots", {"Snapshots": [snapshot]}, None)
-    token_group = {"ReplicationGroupId": prod["cacheReplicationGroupId"], "Status": "available", "AuthTokenEnabled": True,
-                   "ClusterEnabled": True, "UserGroupIds": [], "MemberClusters": prod["cacheMemberClusters"]}  # fmt: skip
+    token_group = {
+        "ReplicationGroupId": prod["cacheReplicationGroupId"],
+        "Status": "available",
+        "AuthTokenEnabled": True,
+        "ClusterEnabled": True,
+        "UserGroupIds": [],
+        "MemberClusters": prod["cacheMemberClusters"],
+    }
     cache.add_response("describe_replication_groups", {"ReplicationGroups": [token_group]}, None)
     state = k.runner(
         SCENARIO, k.context("restore", "prod", prod, execute=True), {REGION: prod["drillAlarms"]["stop"]}

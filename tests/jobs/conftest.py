@@ -118,11 +118,25 @@ def start_redis_server(workdir: Path, *extra: str) -> tuple[subprocess.Popen[byt
     for _attempt in range(3):
         port = _free_port(cluster_bus="--cluster-enabled" in extra)
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(workdir), "--logfile", str(workdir / "redis.log"), *extra],
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(workdir),
+                "--logfile",
+                str(workdir / "redis.log"),
+                *extra,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         if _answers(process, port):
             return process, port
         stop_redis_server(process)
@@ -175,18 +189,28 @@ def job_config(tmp_path: Path, redis_server: RedisServer) -> Callable[..., JobCo
     def build(*extra: str, generation: int = 1) -> JobConfig:
         start = [] if any(a.startswith("--starting-") for a in extra) else ["--starting-offsets", "earliest"]
         argv = [
-            "--bootstrap-servers", "localhost:9098",
-            "--topic", "ingest",
-            "--generation", str(generation),
-            "--checkpoint-root", str(tmp_path / "checkpoints"),
-            "--lake-path", str(tmp_path / "lake"),
-            "--dead-letter-path", str(tmp_path / "dead-letters"),
-            "--cache-host", redis_server.host,
-            "--cache-port", str(redis_server.port),
-            "--cache-auth", "none",
+            "--bootstrap-servers",
+            "localhost:9098",
+            "--topic",
+            "ingest",
+            "--generation",
+            str(generation),
+            "--checkpoint-root",
+            str(tmp_path / "checkpoints"),
+            "--lake-path",
+            str(tmp_path / "lake"),
+            "--dead-letter-path",
+            str(tmp_path / "dead-letters"),
+            "--cache-host",
+            redis_server.host,
+            "--cache-port",
+            str(redis_server.port),
+            "--cache-auth",
+            "none",
             "--no-cache-tls",
-            "--cache-key-prefix", "test:",
-        ]  # fmt: skip
+            "--cache-key-prefix",
+            "test:",
+        ]
         return parse_args([*argv, *start, *extra], now=TEST_NOW)
 
     return build

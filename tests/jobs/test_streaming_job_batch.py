@@ -138,9 +138,16 @@ def test_partitions_need_a_utc_session(
 
 def test_iam_connections_use_a_token_minted_for_the_batch(job_config: Callable[..., JobConfig]) -> None:
     config = job_config(
-        "--cache-auth", "iam", "--cache-tls", "--cache-user-id", "stream-writer",
-        "--cache-name", "platform-cache", "--region", "eu-west-1",
-    )  # fmt: skip
+        "--cache-auth",
+        "iam",
+        "--cache-tls",
+        "--cache-user-id",
+        "stream-writer",
+        "--cache-name",
+        "platform-cache",
+        "--region",
+        "eu-west-1",
+    )
     credentials = ReadOnlyCredentials("AKIDEXAMPLE", "secret", None)
     now = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
     connection = BatchProcessor(config, credentials=lambda: credentials).cache_connection(now)

@@ -20,17 +20,27 @@ from streaming_job.kafka_source import kafka_source_options
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 BASE = [
-    "--bootstrap-servers", "b-1.msk.example:9098,b-2.msk.example:9098",
-    "--topic", "ingest-events",
-    "--generation", "3",
-    "--checkpoint-root", "s3://artifacts/checkpoints/ingest/",
-    "--lake-path", "s3://lake/events",
-    "--dead-letter-path", "s3://lake-dead-letters/events",
-    "--cache-host", "master.cache.example",
-    "--cache-user-id", "stream-writer",
-    "--cache-name", "Platform-Cache",
-    "--region", "eu-west-1",
-]  # fmt: skip
+    "--bootstrap-servers",
+    "b-1.msk.example:9098,b-2.msk.example:9098",
+    "--topic",
+    "ingest-events",
+    "--generation",
+    "3",
+    "--checkpoint-root",
+    "s3://artifacts/checkpoints/ingest/",
+    "--lake-path",
+    "s3://lake/events",
+    "--dead-letter-path",
+    "s3://lake-dead-letters/events",
+    "--cache-host",
+    "master.cache.example",
+    "--cache-user-id",
+    "stream-writer",
+    "--cache-name",
+    "Platform-Cache",
+    "--region",
+    "eu-west-1",
+]
 
 
 def parse(*extra: str) -> JobConfig:
@@ -161,18 +171,28 @@ def job_argv(
 ) -> list[str]:
     """A valid argument list built from independently drawn settings."""
     argv = [
-        "--bootstrap-servers", "b-1.msk.example:9098",
-        "--topic", "ingest-events",
-        "--generation", str(generation),
-        "--checkpoint-root", "s3://artifacts/checkpoints/ingest",
-        "--lake-path", "s3://lake/events",
-        "--dead-letter-path", "s3://lake-dead-letters/events",
-        "--cache-host", "master.cache.example",
-        "--window", f"{window}s",
-        "--window-slide", f"{max(1, window // slide_divisor)}s",
+        "--bootstrap-servers",
+        "b-1.msk.example:9098",
+        "--topic",
+        "ingest-events",
+        "--generation",
+        str(generation),
+        "--checkpoint-root",
+        "s3://artifacts/checkpoints/ingest",
+        "--lake-path",
+        "s3://lake/events",
+        "--dead-letter-path",
+        "s3://lake-dead-letters/events",
+        "--cache-host",
+        "master.cache.example",
+        "--window",
+        f"{window}s",
+        "--window-slide",
+        f"{max(1, window // slide_divisor)}s",
         "--fail-on-data-loss" if fail_on_data_loss else "--no-fail-on-data-loss",
-        "--cache-writer-partitions", str(writers),
-    ]  # fmt: skip
+        "--cache-writer-partitions",
+        str(writers),
+    ]
     argv += start
     if max_offsets is not None:
         argv += ["--max-offsets-per-trigger", str(max_offsets)]

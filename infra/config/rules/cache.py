@@ -87,9 +87,10 @@ def check(config: StackConfig) -> Iterator[Problem]:
     cache_config, catalog = config.cache, engine_catalog()
     if cache_config.replicas_per_shard < 1:
         yield error(
-            "cache.replicasPerShard", cache_config.replicas_per_shard,
+            "cache.replicasPerShard",
+            cache_config.replicas_per_shard,
             "Multi-AZ with automatic failover needs at least 1 replica per shard (allowed: 1..5)",
-        )  # fmt: skip
+        )
     nodes = cache_config.shards * (cache_config.replicas_per_shard + 1)
     if nodes > MAX_NODES:
         yield error(
@@ -117,9 +118,10 @@ def _engine_problems(config: StackConfig, catalog: EngineCatalog) -> Iterator[Pr
         return
     if config.cache.auth == "iam" and not catalog.supports_iam(engine, version):
         yield error(
-            "cache.engineVersion", version,
+            "cache.engineVersion",
+            version,
             f"IAM authentication needs {engine} {catalog.iam_min_version[engine]} or later; upgrade or set cache.auth: token",
-        )  # fmt: skip
+        )
 
 
 def _node_type_problems(config: StackConfig, catalog: EngineCatalog) -> Iterator[Problem]:
@@ -140,9 +142,10 @@ def _node_type_problems(config: StackConfig, catalog: EngineCatalog) -> Iterator
     if config.dr.strategy == "warm-standby" and not supports_global_datastore(node_type, catalog):
         families = ", ".join(sorted(catalog.global_datastore_families))
         yield error(
-            "cache.nodeType", node_type,
+            "cache.nodeType",
+            node_type,
             f"warm-standby replicates the cache with a Global Datastore, which supports only {families} (large or bigger)",
-        )  # fmt: skip
+        )
 
 
 # Global Datastore takes large-or-bigger nodes only (ElastiCache user guide, "Replication across AWS

@@ -95,20 +95,23 @@ def _warm_standby(config: StackConfig) -> Iterator[Problem]:
     dr, edge = config.dr, config.edge
     if dr.role == "primary" and dr.peer_stack is None:
         yield error(
-            "dr.peerStack", None,
+            "dr.peerStack",
+            None,
             "a warm-standby primary names its standby (org/project/stack): bucket, vault and alarm names derive from it",
-        )  # fmt: skip
+        )
     if edge.domain_name is None or edge.hosted_zone_id is None:
         yield error(
-            "edge.domainName", edge.domain_name,
+            "edge.domainName",
+            edge.domain_name,
             "warm-standby fails traffic over with Route 53 records: set edge.domainName and edge.hostedZoneId",
-        )  # fmt: skip
+        )
     if config.spark.run_job and not serves_traffic(config):
         yield warning(
-            "spark.runJob", True,
+            "spark.runJob",
+            True,
             f"ignored while {config.region} is not dr.activeRegion ({active_region(config)}): the standby starts "
             "the job only after failover, with a new checkpoint (spark.jobGeneration) and spark.startingTimestamp",
-        )  # fmt: skip
+        )
 
 
 def _backup_restore(config: StackConfig) -> Iterator[Problem]:

@@ -23,9 +23,10 @@ def check(config: StackConfig) -> Iterator[Problem]:
     has_tls = edge.certificate_arn is not None or (edge.domain_name is not None and edge.hosted_zone_id is not None)
     if config.tier == "prod" and not has_tls:
         yield error(
-            "edge.certificateArn", None,
+            "edge.certificateArn",
+            None,
             "prod never serves HTTP only: set edge.certificateArn, or edge.domainName with edge.hostedZoneId",
-        )  # fmt: skip
+        )
     if (edge.domain_name is None) != (edge.hosted_zone_id is None) and edge.certificate_arn is None:
         yield error(
             "edge.hostedZoneId",
@@ -46,6 +47,7 @@ def check(config: StackConfig) -> Iterator[Problem]:
         )
     if edge.ssl_policy not in ALLOWED_TLS_POLICIES:
         yield error(
-            "edge.sslPolicy", edge.ssl_policy,
+            "edge.sslPolicy",
+            edge.ssl_policy,
             f"TLS 1.3 policies of 2021-06 or newer only (allowed: {', '.join(ALLOWED_TLS_POLICIES)})",
-        )  # fmt: skip
+        )

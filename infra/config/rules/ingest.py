@@ -56,9 +56,10 @@ def check(config: StackConfig) -> Iterator[Problem]:
         yield error("ingest.maxTasks", ingest.max_tasks, f"must be >= ingest.minTasks ({ingest.min_tasks})")
     if ingest.admin_port == ingest.container_port:
         yield error(
-            "ingest.adminPort", ingest.admin_port,
+            "ingest.adminPort",
+            ingest.admin_port,
             "must differ from ingest.containerPort: clients must never reach /metrics or /ready",
-        )  # fmt: skip
+        )
     pin = image_pin_problem(ingest.image)
     if pin:
         yield error("ingest.image", ingest.image, pin)

@@ -104,6 +104,7 @@ def _storage_autoscaling(config: StackConfig, volume_gib: int) -> Iterator[Probl
     scaling = config.kafka.storage_autoscaling
     if scaling.enabled and scaling.max_volume_gib < volume_gib:
         yield error(
-            "kafka.storageAutoscaling.maxVolumeGib", scaling.max_volume_gib,
+            "kafka.storageAutoscaling.maxVolumeGib",
+            scaling.max_volume_gib,
             f"below the {volume_gib} GiB per broker the cluster starts with (allowed: {volume_gib}..{sizing.MAX_VOLUME_GIB})",
-        )  # fmt: skip
+        )

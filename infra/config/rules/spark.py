@@ -94,11 +94,12 @@ def _release(spark: SparkConfig) -> Iterator[Problem]:
         return
     if (release.upstream_spark, release.scala_binary) != (catalog.spark_version, catalog.scala_binary):
         yield error(
-            "spark.releaseLabel", spark.release_label,
+            "spark.releaseLabel",
+            spark.release_label,
             f"ships Spark {release.spark} (Scala {release.scala_binary}) but the job's jars in "
             f"infra/data/spark_jars.yaml are for Spark {catalog.spark_version} (Scala {catalog.scala_binary}); "
             "pick a matching release or update the jars",
-        )  # fmt: skip
+        )
 
 
 def _fleets(spark: SparkConfig) -> Iterator[Problem]:
@@ -126,10 +127,11 @@ def _scaling(spark: SparkConfig) -> Iterator[Problem]:
     expected = spark.core_capacity + spark.task_max_capacity
     if spark.managed_scaling_max != expected:
         yield error(
-            "spark.managedScalingMax", spark.managed_scaling_max,
+            "spark.managedScalingMax",
+            spark.managed_scaling_max,
             f"must equal spark.coreCapacity + spark.taskMaxCapacity ({spark.core_capacity} + "
             f"{spark.task_max_capacity} = {expected}): the scaler adds task units only",
-        )  # fmt: skip
+        )
 
 
 def _tls(spark: SparkConfig) -> Iterator[Problem]:
@@ -146,14 +148,16 @@ def _job(config: StackConfig) -> Iterator[Problem]:
     spark = config.spark
     if spark.starting_timestamp is not None and parse_starting_timestamp(spark.starting_timestamp) is None:
         yield error(
-            "spark.startingTimestamp", spark.starting_timestamp,
+            "spark.startingTimestamp",
+            spark.starting_timestamp,
             "must be an ISO-8601 time with a UTC offset, e.g. 2026-11-26T10:00:00Z",
-        )  # fmt: skip
+        )
     if spark.run_job and config.cache.auth != "iam":
         yield error(
-            "cache.auth", config.cache.auth,
+            "cache.auth",
+            config.cache.auth,
             "the streaming job authenticates to the cache with IAM only (set cache.auth: iam, or spark.runJob: false)",
-        )  # fmt: skip
+        )
 
 
 def parse_starting_timestamp(text: str) -> dt.datetime | None:

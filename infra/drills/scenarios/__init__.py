@@ -8,7 +8,11 @@ from infra.drills.scenarios import az_outage, broker_reboot, cache_failover, reg
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
-        az_outage.SCENARIO, broker_reboot.SCENARIO, cache_failover.SCENARIO, region.FAILOVER, region.FAILBACK,
+        az_outage.SCENARIO,
+        broker_reboot.SCENARIO,
+        cache_failover.SCENARIO,
+        region.FAILOVER,
+        region.FAILBACK,
         restore.SCENARIO,
     )
-}  # fmt: skip
+}

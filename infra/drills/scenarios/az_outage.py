@@ -58,11 +58,13 @@ def _preflight(ctx: DrillContext) -> Facts:
         raise PreconditionError(f"cache is {group.get('Status')}, not available")
     account = Arn.parse(ctx.out("cacheReplicationGroupArn")).account
     return {
-        "az": az, "templateId": templates[az],
+        "az": az,
+        "templateId": templates[az],
         "templateArn": template.get("arn") or f"arn:aws:fis:{ctx.region}:{account}:experiment-template/{templates[az]}",
-        "serviceArn": service["serviceArn"], "cacheArn": ctx.out("cacheReplicationGroupArn"),
+        "serviceArn": service["serviceArn"],
+        "cacheArn": ctx.out("cacheReplicationGroupArn"),
         "desiredTasks": service["desiredCount"],
-    }  # fmt: skip
+    }
 
 
 def _experiment(ctx: DrillContext) -> dict[str, Any]:
@@ -119,43 +121,76 @@ def _stop_experiment(ctx: DrillContext, record: Record) -> list[Call]:
 def steps(ctx: DrillContext) -> list[Step]:
     return [
         Step(
-            "preflight", "preflight", "template exists, ingest at desired count, cache available, all tagged", 15,
+            "preflight",
+            "preflight",
+            "template exists, ingest at desired count, cache available, all tagged",
+            15,
             prepare=_preflight,
             targets=lambda c, f: [own(c, f["templateArn"]), own(c, f["serviceArn"]), own(c, f["cacheArn"])],
         ),
         canary_write_step(),
         Step(
-            "start-experiment", "fault", "start the FIS AZ-outage experiment (subnets + cache AZ power)", 30,
+            "start-experiment",
+            "fault",
+            "start the FIS AZ-outage experiment (subnets + cache AZ power)",
+            30,
             prepare=lambda c: {
                 "templateId": c.recorded("preflight", "facts", "templateId"),
                 "templateArn": c.recorded("preflight", "facts", "templateArn"),
             },
             targets=lambda c, f: [own(c, f["templateArn"])],
             calls=lambda c, f: [
-                Call("fis", "start_experiment", c.region, {
-                    "experimentTemplateId": f["templateId"], "clientToken": c.drill_id,
-                    "tags": {"stack": c.stack, "drill": c.drill_id},
-                }, key="experiment")
+                Call(
+                    "fis",
+                    "start_experiment",
+                    c.region,
+                    {
+                        "experimentTemplateId": f["templateId"],
+                        "clientToken": c.drill_id,
+                        "tags": {"stack": c.stack, "drill": c.drill_id},
+                    },
+                    key="experiment",
+                )
             ],
-            verify=_started, timeout_seconds=300, poll_seconds=10, rollback=_stop_experiment,
+            verify=_started,
+            timeout_seconds=300,
+            poll_seconds=10,
+            rollback=_stop_experiment,
         ),
         detect_step(
-            "tasks below desired, cache not available, or an AZ-loss alarm fires", _impact,
-            alarms=lambda c: drill_alarms(c, "az-outage"), timeout=600, poll=15, expected_seconds=120,
+            "tasks below desired, cache not available, or an AZ-loss alarm fires",
+            _impact,
+            alarms=lambda c: drill_alarms(c, "az-outage"),
+            timeout=600,
+            poll=15,
+            expected_seconds=120,
         ),
         Step(
-            "served-by-other-azs", "recover", "ingest back at desired count and cache available, AZ still out", 300,
-            verify=_served_again, timeout_seconds=1200, poll_seconds=15,
+            "served-by-other-azs",
+            "recover",
+            "ingest back at desired count and cache available, AZ still out",
+            300,
+            verify=_served_again,
+            timeout_seconds=1200,
+            poll_seconds=15,
         ),
         Step(
-            "experiment-ends", "verify", "the experiment runs its full duration and completes", 600,
-            verify=_ended, timeout_seconds=1800, poll_seconds=30,
+            "experiment-ends",
+            "verify",
+            "the experiment runs its full duration and completes",
+            600,
+            verify=_ended,
+            timeout_seconds=1800,
+            poll_seconds=30,
         ),
         canary_verify_step(summary="every canary written before the outage is still readable"),
-    ]  # fmt: skip
+    ]
 
 
 SCENARIO = Scenario(
-    "az-outage", "lose one AZ's private subnets and cache nodes (AWS FIS); the other AZs carry the service", steps,
-    canary_stores=("kafka", "cache"), applies=applies,
-)  # fmt: skip
+    "az-outage",
+    "lose one AZ's private subnets and cache nodes (AWS FIS); the other AZs carry the service",
+    steps,
+    canary_stores=("kafka", "cache"),
+    applies=applies,
+)

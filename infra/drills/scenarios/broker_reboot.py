@@ -46,31 +46,58 @@ def _back(ctx: DrillContext, _: Record) -> Verdict:
 def steps(ctx: DrillContext) -> list[Step]:
     return [
         Step(
-            "preflight", "preflight", "cluster ACTIVE, broker exists, cluster tagged with the stack", 10,
-            prepare=_preflight, targets=lambda c, f: [own(c, f["clusterArn"])],
+            "preflight",
+            "preflight",
+            "cluster ACTIVE, broker exists, cluster tagged with the stack",
+            10,
+            prepare=_preflight,
+            targets=lambda c, f: [own(c, f["clusterArn"])],
         ),
         canary_write_step(),
         Step(
-            "reboot-broker", "fault", "reboot one broker (kafka:RebootBroker)", 10,
-            prepare=lambda c: {"clusterArn": c.out("kafkaClusterArn"), "broker": c.recorded("preflight", "facts", "broker")},
+            "reboot-broker",
+            "fault",
+            "reboot one broker (kafka:RebootBroker)",
+            10,
+            prepare=lambda c: {
+                "clusterArn": c.out("kafkaClusterArn"),
+                "broker": c.recorded("preflight", "facts", "broker"),
+            },
             targets=lambda c, f: [own(c, f["clusterArn"])],
             calls=lambda c, f: [
-                Call("kafka", "reboot_broker", c.region, {"ClusterArn": f["clusterArn"], "BrokerIds": [str(f["broker"])]}, key="reboot")
+                Call(
+                    "kafka",
+                    "reboot_broker",
+                    c.region,
+                    {"ClusterArn": f["clusterArn"], "BrokerIds": [str(f["broker"])]},
+                    key="reboot",
+                )
             ],
         ),
         detect_step(
-            "the cluster reports REBOOTING_BROKER or an under-replicated alarm fires", _rebooting,
-            alarms=lambda c: drill_alarms(c, "broker-reboot"), timeout=300, poll=10, expected_seconds=60,
+            "the cluster reports REBOOTING_BROKER or an under-replicated alarm fires",
+            _rebooting,
+            alarms=lambda c: drill_alarms(c, "broker-reboot"),
+            timeout=300,
+            poll=10,
+            expected_seconds=60,
         ),
         Step(
-            "broker-back", "recover", "the broker rejoins: cluster ACTIVE again", 900,
-            verify=_back, timeout_seconds=1800, poll_seconds=30,
+            "broker-back",
+            "recover",
+            "the broker rejoins: cluster ACTIVE again",
+            900,
+            verify=_back,
+            timeout_seconds=1800,
+            poll_seconds=30,
         ),
         canary_verify_step(summary="every canary written before the reboot is on the topic"),
-    ]  # fmt: skip
+    ]
 
 
 SCENARIO = Scenario(
-    "broker-reboot", "reboot one MSK broker; the cluster keeps serving and loses nothing", steps,
+    "broker-reboot",
+    "reboot one MSK broker; the cluster keeps serving and loses nothing",
+    steps,
     canary_stores=("kafka",),
-)  # fmt: skip
+)

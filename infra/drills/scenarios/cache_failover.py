@@ -28,10 +28,13 @@ def _preflight(ctx: DrillContext) -> Facts:
     group = replication_group(ctx, group_id, ctx.region)
     problems = [
         f"{name} is {group.get(key)}"
-        for name, key, wanted in (("status", "Status", "available"), ("automatic failover", "AutomaticFailover", "enabled"),
-                                  ("Multi-AZ", "MultiAZ", "enabled"))
+        for name, key, wanted in (
+            ("status", "Status", "available"),
+            ("automatic failover", "AutomaticFailover", "enabled"),
+            ("Multi-AZ", "MultiAZ", "enabled"),
+        )
         if group.get(key) != wanted
-    ]  # fmt: skip
+    ]
     if problems:
         raise PreconditionError(f"replication group {group_id}: {'; '.join(problems)}")
     shards = sorted(str(g["NodeGroupId"]) for g in group.get("NodeGroups", []))
@@ -44,9 +47,10 @@ def _preflight(ctx: DrillContext) -> Facts:
 def _failover_events(ctx: DrillContext) -> list[str]:
     started = ctx.recorded("test-failover", "facts", "startedAt")
     events = ctx.clients("elasticache", ctx.region).describe_events(
-        SourceIdentifier=ctx.out("cacheReplicationGroupId"), SourceType="replication-group",
+        SourceIdentifier=ctx.out("cacheReplicationGroupId"),
+        SourceType="replication-group",
         StartTime=parse_iso(started) - timedelta(seconds=5),
-    )["Events"]  # fmt: skip
+    )["Events"]
     return [str(e["Message"]) for e in events if "failover" in str(e["Message"]).lower()]
 
 
@@ -67,34 +71,60 @@ def _recovered(ctx: DrillContext, _: Record) -> Verdict:
 def steps(ctx: DrillContext) -> list[Step]:
     return [
         Step(
-            "preflight", "preflight", "replication group available, Multi-AZ with automatic failover, tagged", 10,
-            prepare=_preflight, targets=lambda c, f: [own(c, f["arn"])],
+            "preflight",
+            "preflight",
+            "replication group available, Multi-AZ with automatic failover, tagged",
+            10,
+            prepare=_preflight,
+            targets=lambda c, f: [own(c, f["arn"])],
         ),
         canary_write_step(),
         Step(
-            "test-failover", "fault", "fail over one shard's primary (elasticache:TestFailover)", 10,
+            "test-failover",
+            "fault",
+            "fail over one shard's primary (elasticache:TestFailover)",
+            10,
             prepare=lambda c: {
-                "replicationGroupId": c.out("cacheReplicationGroupId"), "arn": c.out("cacheReplicationGroupArn"),
-                "shard": c.recorded("preflight", "facts", "shard"), "startedAt": iso(c.clock.now()),
+                "replicationGroupId": c.out("cacheReplicationGroupId"),
+                "arn": c.out("cacheReplicationGroupArn"),
+                "shard": c.recorded("preflight", "facts", "shard"),
+                "startedAt": iso(c.clock.now()),
             },
             targets=lambda c, f: [own(c, f["arn"])],
             calls=lambda c, f: [
-                Call("elasticache", "test_failover", c.region,
-                     {"ReplicationGroupId": f["replicationGroupId"], "NodeGroupId": f["shard"]}, key="failover")
+                Call(
+                    "elasticache",
+                    "test_failover",
+                    c.region,
+                    {"ReplicationGroupId": f["replicationGroupId"], "NodeGroupId": f["shard"]},
+                    key="failover",
+                )
             ],
         ),
         detect_step(
-            "a failover event appears or the replication-lag alarm fires", _failing_over,
-            alarms=lambda c: drill_alarms(c, "cache-failover"), timeout=300, poll=10, expected_seconds=60,
+            "a failover event appears or the replication-lag alarm fires",
+            _failing_over,
+            alarms=lambda c: drill_alarms(c, "cache-failover"),
+            timeout=300,
+            poll=10,
+            expected_seconds=60,
         ),
         Step(
-            "replica-promoted", "recover", "failover completed and the group is available again", 120,
-            verify=_recovered, timeout_seconds=900, poll_seconds=15,
+            "replica-promoted",
+            "recover",
+            "failover completed and the group is available again",
+            120,
+            verify=_recovered,
+            timeout_seconds=900,
+            poll_seconds=15,
         ),
         canary_verify_step(summary="every canary written before the failover is still in the cache"),
-    ]  # fmt: skip
+    ]
 
 
 SCENARIO = Scenario(
-    "cache-failover", "fail over one cache shard to a replica in another AZ", steps, canary_stores=("cache",),
-)  # fmt: skip
+    "cache-failover",
+    "fail over one cache shard to a replica in another AZ",
+    steps,
+    canary_stores=("cache",),
+)

@@ -35,9 +35,13 @@ def canary_write_step(count: int = CANARY_COUNT, interval: float = CANARY_INTERV
         return {"writes": writes}
 
     return Step(
-        "write-canaries", "canary", f"write {count} numbered canaries to each store, {interval:g} s apart",
-        expected_seconds=count * interval + 30, calls=calls, run=run,
-    )  # fmt: skip
+        "write-canaries",
+        "canary",
+        f"write {count} numbered canaries to each store, {interval:g} s apart",
+        expected_seconds=count * interval + 30,
+        calls=calls,
+        run=run,
+    )
 
 
 def canary_verify_step(
@@ -59,16 +63,27 @@ def canary_verify_step(
         return Verdict(not missing, "all canaries arrived" if not missing else "waiting for " + ", ".join(missing))
 
     return Step(
-        "verify-canaries", "verify", summary, expected_seconds=timeout, verify=verify,
-        timeout_seconds=timeout, poll_seconds=poll, on_timeout="continue",
-    )  # fmt: skip
+        "verify-canaries",
+        "verify",
+        summary,
+        expected_seconds=timeout,
+        verify=verify,
+        timeout_seconds=timeout,
+        poll_seconds=poll,
+        on_timeout="continue",
+    )
 
 
 def detect_step(
-    summary: str, observed: Callable[[DrillContext], str | None], *, region: Callable[[DrillContext], str] | None = None,
-    alarms: Callable[[DrillContext], Sequence[str]] | None = None, timeout: float = 600, poll: float = 15,
+    summary: str,
+    observed: Callable[[DrillContext], str | None],
+    *,
+    region: Callable[[DrillContext], str] | None = None,
+    alarms: Callable[[DrillContext], Sequence[str]] | None = None,
+    timeout: float = 600,
+    poll: float = 15,
     expected_seconds: float = 120,
-) -> Step:  # fmt: skip
+) -> Step:
     """Poll until the fault is seen: by ``observed`` (a state the service reports) or an expected alarm firing."""
 
     def prepare(ctx: DrillContext) -> Facts:
@@ -85,9 +100,16 @@ def detect_step(
         return Verdict(False, "fault not visible yet")
 
     return Step(
-        "detect", "detect", summary, expected_seconds=expected_seconds, prepare=prepare, verify=verify,
-        timeout_seconds=timeout, poll_seconds=poll, on_timeout="continue",
-    )  # fmt: skip
+        "detect",
+        "detect",
+        summary,
+        expected_seconds=expected_seconds,
+        prepare=prepare,
+        verify=verify,
+        timeout_seconds=timeout,
+        poll_seconds=poll,
+        on_timeout="continue",
+    )
 
 
 def drill_alarms(ctx: DrillContext, scenario: str) -> list[str]:

@@ -85,10 +85,15 @@ def _job_steps(ctx: DrillContext, side: Mapping[str, Any]) -> list[dict[str, Any
         ClusterId=_o(ctx, side, "emrClusterId"), StepStates=JOB_STATES
     )
     return [
-        {"Id": s["Id"], "Name": s["Name"], "ActionOnFailure": s.get("ActionOnFailure", "CONTINUE"),
-         "HadoopJarStep": {"Jar": s["Config"]["Jar"], "Args": list(s["Config"].get("Args", []))}}
-        for s in steps["Steps"] if str(s["Name"]).startswith("streaming-job")
-    ]  # fmt: skip
+        {
+            "Id": s["Id"],
+            "Name": s["Name"],
+            "ActionOnFailure": s.get("ActionOnFailure", "CONTINUE"),
+            "HadoopJarStep": {"Jar": s["Config"]["Jar"], "Args": list(s["Config"].get("Args", []))},
+        }
+        for s in steps["Steps"]
+        if str(s["Name"]).startswith("streaming-job")
+    ]
 
 
 def _members(ctx: DrillContext, region: str) -> dict[str, Any]:
@@ -171,8 +176,12 @@ def _preflight(active: str) -> Any:
         cluster = ctx.clients("emr", new["region"]).describe_cluster(ClusterId=_o(ctx, new, "emrClusterId"))["Cluster"]
         if cluster["Status"]["State"] not in ("WAITING", "RUNNING"):
             raise PreconditionError(f"{new['stack']} EMR cluster is {cluster['Status']['State']}")
-        emr = {side_name: ctx.clients("emr", side["region"]).get_managed_scaling_policy(ClusterId=_o(ctx, side, "emrClusterId"))
-               for side_name, side in (("old", old), ("new", new))}  # fmt: skip
+        emr = {
+            side_name: ctx.clients("emr", side["region"]).get_managed_scaling_policy(
+                ClusterId=_o(ctx, side, "emrClusterId")
+            )
+            for side_name, side in (("old", old), ("new", new))
+        }
         if ctx.outputs.get(ROUTING_CONTROLS):
             raise PreconditionError(
                 "ARC routing controls steer this pair's traffic: flip them as region-failover.md says; "
@@ -252,9 +261,14 @@ def _health(ctx: DrillContext) -> float | None:
     latest: list[float] = []
     for hc in ctx.recorded("preflight", "facts", "healthCheckIds"):
         points = ctx.clients("cloudwatch", ROUTE53_API_REGION).get_metric_statistics(
-            Namespace="AWS/Route53", MetricName="HealthCheckStatus", Dimensions=[{"Name": "HealthCheckId", "Value": hc}],
-            StartTime=now - timedelta(minutes=5), EndTime=now, Period=60, Statistics=["Minimum"],
-        )["Datapoints"]  # fmt: skip
+            Namespace="AWS/Route53",
+            MetricName="HealthCheckStatus",
+            Dimensions=[{"Name": "HealthCheckId", "Value": hc}],
+            StartTime=now - timedelta(minutes=5),
+            EndTime=now,
+            Period=60,
+            Statistics=["Minimum"],
+        )["Datapoints"]
         if not points:
             return None
         latest.append(float(max(points, key=lambda p: p["Timestamp"])["Minimum"]))
@@ -280,24 +294,43 @@ def _lag(active: str) -> Any:
 
         def latest(region: str, namespace: str, metric: str, dims: dict[str, str], stat: str) -> float | None:
             points = ctx.clients("cloudwatch", region).get_metric_statistics(
-                Namespace=namespace, MetricName=metric, Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()],
-                StartTime=now - timedelta(minutes=5), EndTime=now, Period=60, Statistics=[stat],
-            )["Datapoints"]  # fmt: skip
+                Namespace=namespace,
+                MetricName=metric,
+                Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()],
+                StartTime=now - timedelta(minutes=5),
+                EndTime=now,
+                Period=60,
+                Statistics=[stat],
+            )["Datapoints"]
             return float(max(points, key=lambda p: p["Timestamp"])[stat]) if points else None
 
         replicator_region = ctx.recorded("preflight", "facts", "replicatorRegion")
         members = _o(ctx, side["to"], "cacheMemberClusters")
         cache_lags = [
-            lag for member in members
-            if (lag := latest(side["to"]["region"], "AWS/ElastiCache", "GlobalDatastoreReplicationLag", {"CacheClusterId": member}, "Maximum")) is not None
-        ]  # fmt: skip
+            lag
+            for member in members
+            if (
+                lag := latest(
+                    side["to"]["region"],
+                    "AWS/ElastiCache",
+                    "GlobalDatastoreReplicationLag",
+                    {"CacheClusterId": member},
+                    "Maximum",
+                )
+            )
+            is not None
+        ]
         return {
             "replication_lag": {
-                "kafkaReplicationLatencyMs": latest(replicator_region, "AWS/Kafka", "ReplicationLatency", {"ReplicatorName": replicator}, "Maximum"),
-                "kafkaMessageLag": latest(replicator_region, "AWS/Kafka", "MessageLag", {"ReplicatorName": replicator}, "Sum"),
+                "kafkaReplicationLatencyMs": latest(
+                    replicator_region, "AWS/Kafka", "ReplicationLatency", {"ReplicatorName": replicator}, "Maximum"
+                ),
+                "kafkaMessageLag": latest(
+                    replicator_region, "AWS/Kafka", "MessageLag", {"ReplicatorName": replicator}, "Sum"
+                ),
                 "cacheGlobalDatastoreLagSeconds": max(cache_lags) if cache_lags else None,
             }
-        }  # fmt: skip
+        }
 
     return prepare
 
@@ -336,9 +369,10 @@ def _promote(active: str) -> Any:
     def calls(ctx: DrillContext, _: Facts) -> list[Call]:
         new = _side(ctx, active)["to"]
         params = {
-            "GlobalReplicationGroupId": ctx.out(GLOBAL_DATASTORE), "PrimaryRegion": new["region"],
+            "GlobalReplicationGroupId": ctx.out(GLOBAL_DATASTORE),
+            "PrimaryRegion": new["region"],
             "PrimaryReplicationGroupId": _o(ctx, new, "cacheReplicationGroupId"),
-        }  # fmt: skip
+        }
         return [Call("elasticache", "failover_global_replication_group", new["region"], params)]
 
     def verify(ctx: DrillContext, _: Record) -> Verdict:
@@ -353,9 +387,10 @@ def _promote(active: str) -> Any:
     def rollback(ctx: DrillContext, _: Record) -> list[Call]:
         old = _side(ctx, active)["from"]
         params = {
-            "GlobalReplicationGroupId": ctx.out(GLOBAL_DATASTORE), "PrimaryRegion": old["region"],
+            "GlobalReplicationGroupId": ctx.out(GLOBAL_DATASTORE),
+            "PrimaryRegion": old["region"],
             "PrimaryReplicationGroupId": _o(ctx, old, "cacheReplicationGroupId"),
-        }  # fmt: skip
+        }
         return [Call("elasticache", "failover_global_replication_group", old["region"], params)]
 
     return calls, verify, rollback
@@ -363,11 +398,15 @@ def _promote(active: str) -> Any:
 
 def _emr_policy(limits: Mapping[str, Any]) -> dict[str, Any]:
     """A ManagedScalingPolicy from an ``emrManagedScaling`` output."""
-    return {"ComputeLimits": {
-        "UnitType": limits["unitType"], "MinimumCapacityUnits": limits["minimumUnits"],
-        "MaximumCapacityUnits": limits["maximumUnits"], "MaximumOnDemandCapacityUnits": limits["maximumOnDemandUnits"],
-        "MaximumCoreCapacityUnits": limits["maximumCoreUnits"],
-    }}  # fmt: skip
+    return {
+        "ComputeLimits": {
+            "UnitType": limits["unitType"],
+            "MinimumCapacityUnits": limits["minimumUnits"],
+            "MaximumCapacityUnits": limits["maximumUnits"],
+            "MaximumOnDemandCapacityUnits": limits["maximumOnDemandUnits"],
+            "MaximumCoreCapacityUnits": limits["maximumCoreUnits"],
+        }
+    }
 
 
 def _capacity_calls(
@@ -376,14 +415,29 @@ def _capacity_calls(
     """Autoscaling bounds and desired count of a side's ingest service, and its EMR managed scaling policy."""
     region, cluster = side["region"], _o(ctx, side, "emrClusterId")
     calls = [
-        Call("application-autoscaling", "register_scalable_target", region, {
-            "ServiceNamespace": "ecs", "ResourceId": scaling["resource"], "ScalableDimension": "ecs:service:DesiredCount",
-            "MinCapacity": scaling["min"], "MaxCapacity": scaling["max"],
-        }),
-        Call("ecs", "update_service", region, {
-            "cluster": _o(ctx, side, "ecsClusterName"), "service": _o(ctx, side, "ingestServiceName"), "desiredCount": desired,
-        }),
-    ]  # fmt: skip
+        Call(
+            "application-autoscaling",
+            "register_scalable_target",
+            region,
+            {
+                "ServiceNamespace": "ecs",
+                "ResourceId": scaling["resource"],
+                "ScalableDimension": "ecs:service:DesiredCount",
+                "MinCapacity": scaling["min"],
+                "MaxCapacity": scaling["max"],
+            },
+        ),
+        Call(
+            "ecs",
+            "update_service",
+            region,
+            {
+                "cluster": _o(ctx, side, "ecsClusterName"),
+                "service": _o(ctx, side, "ingestServiceName"),
+                "desiredCount": desired,
+            },
+        ),
+    ]
     if emr_policy:
         calls.append(
             Call(
@@ -508,38 +562,115 @@ def _steps(active: str, inverted: bool) -> Any:
         replicator = "reverse replicator (DR -> primary)" if active == "dr" else "replicator"
         rewind = "the failover time (--since)" if active == "dr" else "T0 - lag"
         steps = [
-            Step("preflight", "preflight", f"cache primary in {side['from']['region']}, {replicator} RUNNING, {to} EMR ready, all tagged", 30,
-                 prepare=_preflight(active), targets=_targets(active)),
+            Step(
+                "preflight",
+                "preflight",
+                f"cache primary in {side['from']['region']}, {replicator} RUNNING, {to} EMR ready, all tagged",
+                30,
+                prepare=_preflight(active),
+                targets=_targets(active),
+            ),
             canary_write_step(),
-            Step("fence-traffic", "fault", f"{'invert' if inverted else 'restore'} the primary's Route 53 health check: traffic goes to {to}", 10,
-                 prepare=lambda c: {"t0": iso(c.clock.now())}, calls=fence_calls, rollback=fence_rollback),
-            Step("detect", "detect", "Route 53 sees the primary's health check change (HealthCheckStatus)", 90,
-                 verify=_health_is(0.0 if inverted else 1.0), timeout_seconds=600, poll_seconds=15, on_timeout="continue"),
-            Step("replication-lag", "decide", "read replication lag at the cut-over (MSK Replicator, Global Datastore)", 10,
-                 prepare=_lag(active)),
-            Step("stop-serving-job", "recover", f"stop the streaming job in {side['from']['region']} before its cache turns read-only", 60,
-                 calls=stop_calls, rollback=stop_rollback),
-            Step("promote-cache", "recover", f"promote the {to} cache (FailoverGlobalReplicationGroup)", 300,
-                 calls=promote_calls, verify=promote_verify, rollback=promote_rollback, timeout_seconds=1200, poll_seconds=30),
-            Step("scale-up", "recover", f"give {to} the primary's capacity: ingest tasks and bounds, EMR scaling limits", 300,
-                 calls=capacity_calls, verify=capacity_verify, rollback=capacity_rollback, timeout_seconds=900, poll_seconds=15),
-            Step("start-job", "recover", f"start the {to} job: NEW checkpoint generation, Kafka from {rewind} - 5 min", 300,
-                 calls=job_calls, verify=job_verify, rollback=job_rollback, timeout_seconds=1200, poll_seconds=30),
-            canary_verify_step(timeout=900, poll=30, summary=f"canaries written in {side['from']['region']} are readable in {to}"),
-        ]  # fmt: skip
+            Step(
+                "fence-traffic",
+                "fault",
+                f"{'invert' if inverted else 'restore'} the primary's Route 53 health check: traffic goes to {to}",
+                10,
+                prepare=lambda c: {"t0": iso(c.clock.now())},
+                calls=fence_calls,
+                rollback=fence_rollback,
+            ),
+            Step(
+                "detect",
+                "detect",
+                "Route 53 sees the primary's health check change (HealthCheckStatus)",
+                90,
+                verify=_health_is(0.0 if inverted else 1.0),
+                timeout_seconds=600,
+                poll_seconds=15,
+                on_timeout="continue",
+            ),
+            Step(
+                "replication-lag",
+                "decide",
+                "read replication lag at the cut-over (MSK Replicator, Global Datastore)",
+                10,
+                prepare=_lag(active),
+            ),
+            Step(
+                "stop-serving-job",
+                "recover",
+                f"stop the streaming job in {side['from']['region']} before its cache turns read-only",
+                60,
+                calls=stop_calls,
+                rollback=stop_rollback,
+            ),
+            Step(
+                "promote-cache",
+                "recover",
+                f"promote the {to} cache (FailoverGlobalReplicationGroup)",
+                300,
+                calls=promote_calls,
+                verify=promote_verify,
+                rollback=promote_rollback,
+                timeout_seconds=1200,
+                poll_seconds=30,
+            ),
+            Step(
+                "scale-up",
+                "recover",
+                f"give {to} the primary's capacity: ingest tasks and bounds, EMR scaling limits",
+                300,
+                calls=capacity_calls,
+                verify=capacity_verify,
+                rollback=capacity_rollback,
+                timeout_seconds=900,
+                poll_seconds=15,
+            ),
+            Step(
+                "start-job",
+                "recover",
+                f"start the {to} job: NEW checkpoint generation, Kafka from {rewind} - 5 min",
+                300,
+                calls=job_calls,
+                verify=job_verify,
+                rollback=job_rollback,
+                timeout_seconds=1200,
+                poll_seconds=30,
+            ),
+            canary_verify_step(
+                timeout=900, poll=30, summary=f"canaries written in {side['from']['region']} are readable in {to}"
+            ),
+        ]
         if active == "dr":
-            steps.append(Step("standby-capacity", "cleanup", f"return {side['from']['region']} to its standby capacity", 60,
-                              calls=_standby_capacity, rollback=_standby_rollback))  # fmt: skip
+            steps.append(
+                Step(
+                    "standby-capacity",
+                    "cleanup",
+                    f"return {side['from']['region']} to its standby capacity",
+                    60,
+                    calls=_standby_capacity,
+                    rollback=_standby_rollback,
+                )
+            )
         return steps
 
     return steps
 
 
 FAILOVER = Scenario(
-    "region-failover", "fail the warm-standby pair over to the DR region", _steps("primary", inverted=True),
-    canary_stores=("kafka", "s3", "cache"), needs_peer=True, applies=applies,
-)  # fmt: skip
+    "region-failover",
+    "fail the warm-standby pair over to the DR region",
+    _steps("primary", inverted=True),
+    canary_stores=("kafka", "s3", "cache"),
+    needs_peer=True,
+    applies=applies,
+)
 FAILBACK = Scenario(
-    "failback", "return the pair's service to the primary region after a failover", _steps("dr", inverted=False),
-    canary_stores=("kafka", "s3", "cache"), needs_peer=True, applies=applies,
-)  # fmt: skip
+    "failback",
+    "return the pair's service to the primary region after a failover",
+    _steps("dr", inverted=False),
+    canary_stores=("kafka", "s3", "cache"),
+    needs_peer=True,
+    applies=applies,
+)

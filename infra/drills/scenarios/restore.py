@@ -86,20 +86,27 @@ def _preflight(ctx: DrillContext) -> Facts:
     member = ctx.clients("elasticache", ctx.region).describe_cache_clusters(CacheClusterId=group["MemberClusters"][0])
     node = member["CacheClusters"][0]
     return {
-        "vault": vault, "vaultArn": point["BackupVaultArn"], "recoveryPoint": point["RecoveryPointArn"],
+        "vault": vault,
+        "vaultArn": point["BackupVaultArn"],
+        "recoveryPoint": point["RecoveryPointArn"],
         "snapshot": snapshot["SnapshotName"],
         "recovery_point_age_seconds": {
             "s3": (now - parse_iso(iso(point["CreationDate"]))).total_seconds(),
             "cache": (now - parse_iso(iso(snapshot["createdAt"]))).total_seconds(),
         },
         "cache": {
-            "nodeType": group["CacheNodeType"], "shards": len(group["NodeGroups"]),
-            "clusterEnabled": bool(group.get("ClusterEnabled")), "userGroupIds": list(group["UserGroupIds"]),
-            "engine": node["Engine"], "engineVersion": node["EngineVersion"],
-            "subnetGroup": node["CacheSubnetGroupName"], "parameterGroup": node["CacheParameterGroup"]["CacheParameterGroupName"],
-            "securityGroups": [g["SecurityGroupId"] for g in node.get("SecurityGroups", [])], "kmsKeyId": group.get("KmsKeyId"),
+            "nodeType": group["CacheNodeType"],
+            "shards": len(group["NodeGroups"]),
+            "clusterEnabled": bool(group.get("ClusterEnabled")),
+            "userGroupIds": list(group["UserGroupIds"]),
+            "engine": node["Engine"],
+            "engineVersion": node["EngineVersion"],
+            "subnetGroup": node["CacheSubnetGroupName"],
+            "parameterGroup": node["CacheParameterGroup"]["CacheParameterGroupName"],
+            "securityGroups": [g["SecurityGroupId"] for g in node.get("SecurityGroups", [])],
+            "kmsKeyId": group.get("KmsKeyId"),
         },
-    }  # fmt: skip
+    }
 
 
 def _preflight_targets(ctx: DrillContext, facts: Facts) -> list[TagTarget]:
@@ -113,15 +120,28 @@ def _preflight_targets(ctx: DrillContext, facts: Facts) -> list[TagTarget]:
 def _s3_restore_calls(ctx: DrillContext, _: Facts) -> list[Call]:
     bucket = scratch_names(ctx)["bucket"]
     metadata = {
-        "DestinationBucketName": bucket, "NewBucket": "true", "CreationToken": ctx.drill_id,
-        "Encrypted": "true", "EncryptionType": "SSE-KMS", "KMSKey": ctx.out("kmsKeyArn"),
-    }  # fmt: skip
+        "DestinationBucketName": bucket,
+        "NewBucket": "true",
+        "CreationToken": ctx.drill_id,
+        "Encrypted": "true",
+        "EncryptionType": "SSE-KMS",
+        "KMSKey": ctx.out("kmsKeyArn"),
+    }
     return [
-        Call("backup", "start_restore_job", ctx.region, {
-            "RecoveryPointArn": ctx.recorded("preflight", "facts", "recoveryPoint"), "IamRoleArn": ctx.out(BACKUP_ROLE),
-            "ResourceType": "S3", "IdempotencyToken": f"{ctx.drill_id}-s3", "Metadata": metadata,
-        }, key="restore"),
-    ]  # fmt: skip
+        Call(
+            "backup",
+            "start_restore_job",
+            ctx.region,
+            {
+                "RecoveryPointArn": ctx.recorded("preflight", "facts", "recoveryPoint"),
+                "IamRoleArn": ctx.out(BACKUP_ROLE),
+                "ResourceType": "S3",
+                "IdempotencyToken": f"{ctx.drill_id}-s3",
+                "Metadata": metadata,
+            },
+            key="restore",
+        ),
+    ]
 
 
 def _s3_restored(ctx: DrillContext, record: Record) -> Verdict:
@@ -170,14 +190,20 @@ def _cache_restore_calls(ctx: DrillContext, _: Facts) -> list[Call]:
         "ReplicationGroupId": scratch_names(ctx)["cache"],
         "ReplicationGroupDescription": f"restore drill {ctx.drill_id}: delete after the drill",
         "SnapshotName": ctx.recorded("preflight", "facts", "snapshot"),
-        "CacheNodeType": source["nodeType"], "Engine": source["engine"], "EngineVersion": source["engineVersion"],
-        "NumNodeGroups": source["shards"], "ReplicasPerNodeGroup": 0,
+        "CacheNodeType": source["nodeType"],
+        "Engine": source["engine"],
+        "EngineVersion": source["engineVersion"],
+        "NumNodeGroups": source["shards"],
+        "ReplicasPerNodeGroup": 0,
         "AutomaticFailoverEnabled": source["clusterEnabled"],
-        "CacheSubnetGroupName": source["subnetGroup"], "SecurityGroupIds": source["securityGroups"],
-        "CacheParameterGroupName": source["parameterGroup"], "UserGroupIds": source["userGroupIds"],
-        "AtRestEncryptionEnabled": True, "TransitEncryptionEnabled": True,
+        "CacheSubnetGroupName": source["subnetGroup"],
+        "SecurityGroupIds": source["securityGroups"],
+        "CacheParameterGroupName": source["parameterGroup"],
+        "UserGroupIds": source["userGroupIds"],
+        "AtRestEncryptionEnabled": True,
+        "TransitEncryptionEnabled": True,
         "Tags": [{"Key": "stack", "Value": ctx.stack}, {"Key": "drill", "Value": ctx.drill_id}],
-    }  # fmt: skip
+    }
     if source.get("kmsKeyId"):
         params["KmsKeyId"] = source["kmsKeyId"]
     return [Call("elasticache", "create_replication_group", ctx.region, params, key="cache")]
@@ -254,32 +280,70 @@ def _tag_scratch_bucket(ctx: DrillContext, _: Facts) -> list[Call]:
 def steps(ctx: DrillContext) -> list[Step]:
     return [
         Step(
-            "preflight", "preflight", "newest lake recovery point and cache snapshot; source group settings", 30,
-            prepare=_preflight, targets=_preflight_targets,
+            "preflight",
+            "preflight",
+            "newest lake recovery point and cache snapshot; source group settings",
+            30,
+            prepare=_preflight,
+            targets=_preflight_targets,
         ),
         canary_write_step(),
         Step("declare-loss", "fault", "T0: data loss declared; the restore clock starts", 1),
         Step(
-            "restore-lake", "recover", "restore the newest lake recovery point into a new scratch bucket", 3600,
-            calls=_s3_restore_calls, verify=_s3_restored, rollback=lambda c, r: _bucket_deletion(c),
-            timeout_seconds=6 * 3600, poll_seconds=60,
+            "restore-lake",
+            "recover",
+            "restore the newest lake recovery point into a new scratch bucket",
+            3600,
+            calls=_s3_restore_calls,
+            verify=_s3_restored,
+            rollback=lambda c, r: _bucket_deletion(c),
+            timeout_seconds=6 * 3600,
+            poll_seconds=60,
         ),
-        Step("tag-scratch-bucket", "recover", "tag the scratch bucket with the stack and drill", 5, calls=_tag_scratch_bucket),
         Step(
-            "restore-cache", "recover", "create a scratch replication group from the newest snapshot", 1800,
-            calls=_cache_restore_calls, verify=_cache_restored, rollback=lambda c, r: _cache_deletion(c),
-            timeout_seconds=2 * 3600, poll_seconds=60,
+            "tag-scratch-bucket",
+            "recover",
+            "tag the scratch bucket with the stack and drill",
+            5,
+            calls=_tag_scratch_bucket,
         ),
-        Step("verify-restore", "verify", "the scratch bucket holds the lake's objects", 30, verify=_restored_data, timeout_seconds=300),
-        canary_verify_step(timeout=300, poll=30, summary="the lake canaries written before T0 are in the restored bucket"),
         Step(
-            "cleanup", "cleanup", "delete the scratch bucket (every version) and the scratch replication group", 600,
-            targets=_scratch_targets, calls=_cleanup_calls,
+            "restore-cache",
+            "recover",
+            "create a scratch replication group from the newest snapshot",
+            1800,
+            calls=_cache_restore_calls,
+            verify=_cache_restored,
+            rollback=lambda c, r: _cache_deletion(c),
+            timeout_seconds=2 * 3600,
+            poll_seconds=60,
         ),
-    ]  # fmt: skip
+        Step(
+            "verify-restore",
+            "verify",
+            "the scratch bucket holds the lake's objects",
+            30,
+            verify=_restored_data,
+            timeout_seconds=300,
+        ),
+        canary_verify_step(
+            timeout=300, poll=30, summary="the lake canaries written before T0 are in the restored bucket"
+        ),
+        Step(
+            "cleanup",
+            "cleanup",
+            "delete the scratch bucket (every version) and the scratch replication group",
+            600,
+            targets=_scratch_targets,
+            calls=_cleanup_calls,
+        ),
+    ]
 
 
 SCENARIO = Scenario(
-    "restore", "restore the newest lake backup and cache snapshot into scratch resources, verify, delete",
-    steps, canary_stores=("s3",), applies=applies,
-)  # fmt: skip
+    "restore",
+    "restore the newest lake backup and cache snapshot into scratch resources, verify, delete",
+    steps,
+    canary_stores=("s3",),
+    applies=applies,
+)
