@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "client_config",
     "runbooks",
     "drill",
+    "docs",
 )
 
 

@@ -1,7 +1,7 @@
 """The one typed schema of a stack's configuration.
 
 Every key a stack file may set is a field here, with its type, bounds and a description
-(shown by `blueprint config-doc`). Stack files use camelCase keys under the project
+(rendered into docs/config-reference.md by `blueprint docs`). Stack files use camelCase keys under the project
 namespace (``streaming-platform:network: {azCount: 3}``); Python code uses snake_case.
 Defaults that differ per environment tier live in ``tier_defaults.py``, not here: a
 field's default below is the value every tier shares.

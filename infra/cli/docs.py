@@ -1,0 +1,41 @@
+"""`blueprint docs [--check]`: write (or check) the generated config and outputs references in docs/."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from infra.cli.stacks import INVALID_CONFIG, plan_or_report
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "docs", help="write docs/config-reference.md and docs/outputs-reference.md from the schema and the plans"
+    )
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale files")
+    parser.epilog = "exit codes: 0 current (or written), 1 invalid stack config or --check found a stale file"
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from infra.config import list_stacks
+    from infra.reference import DOCS_DIR, render_all
+
+    plans = plan_or_report(list_stacks())
+    if plans is None:
+        return INVALID_CONFIG
+    stale = []
+    for path, text in render_all(plans).items():
+        if path.exists() and path.read_text() == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.write_text(text)
+            print(f"wrote {path.relative_to(DOCS_DIR.parent)}")
+    if args.check and stale:
+        for path in stale:
+            print(f"stale: {path.relative_to(DOCS_DIR.parent)} (run `blueprint docs` and commit the result)")
+        return 1
+    if args.check:
+        print(f"checked {len(render_all(plans))} reference files: current")
+    return 0
