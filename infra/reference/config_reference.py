@@ -197,7 +197,9 @@ def _keys_checked_by_rules() -> dict[str, set[str]]:
     checked: dict[str, set[str]] = {}
     for module in _rule_modules():
         tree = ast.parse(inspect.getsource(module))
-        literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+        literals = {
+            node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        }
         keys = {value for value in literals if value in known}
         for node in ast.walk(tree):
             if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
