@@ -297,7 +297,7 @@ class ObservabilityConfig(Section):
         default=85,
         gt=0,
         le=100,
-        description="KafkaDataLogsDiskUsed per broker, %: the broker fill target (shared/notes/aws-facts.md, sizing).",
+        description="KafkaDataLogsDiskUsed per broker, %: the broker fill target (MSK best practices alarm at 85%: https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html, checked 2026-12-02).",
     )
     msk_cpu_percent: float = Field(
         default=60,
@@ -309,7 +309,7 @@ class ObservabilityConfig(Section):
         default=70,
         gt=0,
         le=100,
-        description="EngineCPUUtilization per node, %: add shards past ~70% (shared/notes/aws-facts.md).",
+        description="EngineCPUUtilization per node, %: add shards before the engine thread saturates (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.WhichShouldIMonitor.html suggests alarming by 90%; 70% leaves time to reshard; checked 2026-12-02).",
     )
     cache_memory_percent: float = Field(
         default=80, gt=0, le=100, description="DatabaseMemoryUsagePercentage per node, %."
