@@ -227,9 +227,15 @@ def _cascade(rule: TypeRule, resource: _Resource, replaced: set[str]) -> tuple[s
     if not touched:
         return None, []
     effects = [(_effect(rule, resource, path), path, source) for path, source in touched]
-    reasons = [f"`{p}` takes an id or ARN of `{s}`, which is replaced" for e, p, s in effects if e == REPLACE]
-    if reasons:
-        return REPLACE, reasons
+    sources: dict[str, list[str]] = {}
+    for effect, path, source in effects:
+        if effect == REPLACE and source not in sources.setdefault(path, []):
+            sources[path].append(source)
+    if sources:
+        return REPLACE, [
+            f"`{path}` takes ids or ARNs of replaced {', '.join(f'`{s}`' for s in names)}"
+            for path, names in sources.items()
+        ]
     return (UNKNOWN if any(e == UNKNOWN for e, _, _ in effects) else UPDATE), []
 
 
