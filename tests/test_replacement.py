@@ -53,7 +53,7 @@ def test_the_table_updates_in_place_where_the_provider_does(type_token: str, pat
 
 def test_every_entry_names_its_source_or_says_it_is_unknown() -> None:
     for token, rule in load_table().types.items():
-        assert rule.unknown or (rule.file and rule.commit and rule.force_new), token
+        assert rule.unknown or (rule.file and rule.commit), token
 
 
 def snap(resources: dict[str, dict[str, Any]]) -> dict[str, Any]:
