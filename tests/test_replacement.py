@@ -86,7 +86,11 @@ GRAPH = {
     },
     "aws:lb/targetGroup:TargetGroup::ingest": {
         "type": "aws:lb/targetGroup:TargetGroup",
-        "inputs": {"vpcId": f"${{{VPC}.id}}"},
+        "inputs": {"port": 8080, "vpcId": f"${{{VPC}.id}}"},
+    },
+    "aws:ecs/service:Service::ingest": {
+        "type": "aws:ecs/service:Service",
+        "inputs": {"desiredCount": 2, "networkConfiguration": {"subnets": ["${aws:ec2/subnet:Subnet::data-0.id}"]}},
     },
 }
 
@@ -105,10 +109,13 @@ def test_a_replacement_cascades_through_force_new_references_only() -> None:
         "aws:ec2/securityGroup:SecurityGroup::kafka-sg": REPLACE,
         MSK: REPLACE,
         "aws:elasticache/subnetGroup:SubnetGroup::cache": UPDATE,
-        "aws:lb/targetGroup:TargetGroup::ingest": UNKNOWN,
+        "aws:lb/targetGroup:TargetGroup::ingest": REPLACE,
+        "aws:ecs/service:Service::ingest": UNKNOWN,
     }
     msk = next(c for c in diff.changes if c.resource == MSK)
     assert any("brokerNodeGroupInfo.clientSubnets" in r and "data-0" in r for r in msk.reasons)
+    cache = next(c for c in diff.changes if c.resource == "aws:elasticache/subnetGroup:SubnetGroup::cache")
+    assert cache.reasons == ["`subnetIds` takes ids or ARNs of replaced `aws:ec2/subnet:Subnet::data-0`"]
     assert any(r.startswith("REPLACE stateful MSK cluster") for r in diff.risks)
 
 
@@ -142,10 +149,8 @@ def test_a_kafka_downgrade_replaces_and_an_upgrade_does_not() -> None:
 
 def test_a_type_without_data_is_never_a_plain_update() -> None:
     after = copy.deepcopy(GRAPH)
-    after["aws:lb/targetGroup:TargetGroup::ingest"]["inputs"]["port"] = 8080
-    assert actions(diff_snapshots(snap(GRAPH), snap(after)).changes) == {
-        "aws:lb/targetGroup:TargetGroup::ingest": UNKNOWN
-    }
+    after["aws:ecs/service:Service::ingest"]["inputs"]["desiredCount"] = 3
+    assert actions(diff_snapshots(snap(GRAPH), snap(after)).changes) == {"aws:ecs/service:Service::ingest": UNKNOWN}
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ class Change:
     action: str = ""
     """What AWS does (replacement.py): create, delete, update, replace, or update or replace (unknown)."""
     reasons: list[str] = field(default_factory=list)
-    """Why a replace is predicted: the force-new paths that change, or the replaced resources they take."""
+    """Why: the force-new paths that change, or the replaced resources whose new ids the inputs take."""
 
 
 @dataclass

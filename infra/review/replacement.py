@@ -30,6 +30,7 @@ UPDATE = "update"
 REPLACE = "replace"
 UNKNOWN = "update or replace (unknown)"
 IGNORED = "no change (ignore_changes)"
+_RANK = {IGNORED: 0, UPDATE: 1, UNKNOWN: 2, REPLACE: 3}
 
 _INDEX = re.compile(r"\[[^\]]*\]")
 _REFERENCE = re.compile(r"\$\{([^}]+)\.[A-Za-z]+\}")
@@ -59,8 +60,8 @@ class Table:
 
 
 @cache
-def load_table(path: Path = TABLE_FILE) -> Table:
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_table() -> Table:
+    document = yaml.safe_load(TABLE_FILE.read_text(encoding="utf-8"))
     types = {
         token: TypeRule(
             terraform=entry["terraform"],
@@ -204,14 +205,14 @@ def predict(
             if action is None:
                 continue
             if name not in by_name:
-                by_name[name] = Change(name, resource.type, "update", action=UPDATE)
+                by_name[name] = Change(name, resource.type, "update")
                 changes.append(by_name[name])
             cascaded = by_name[name]
-            if action == REPLACE and cascaded.action != REPLACE:
-                cascaded.action, cascaded.reasons = REPLACE, reasons
-                newly.add(name)
-            elif action == UNKNOWN and cascaded.action in (UPDATE, IGNORED):
-                cascaded.action = UNKNOWN
+            if _RANK[action] > _RANK.get(cascaded.action, -1):
+                cascaded.reasons = reasons if action == REPLACE else cascaded.reasons + reasons
+                cascaded.action = action
+                if action == REPLACE:
+                    newly.add(name)
         replaced |= newly
         frontier = newly
     for change in changes:
@@ -227,16 +228,13 @@ def _cascade(rule: TypeRule, resource: _Resource, replaced: set[str]) -> tuple[s
     if not touched:
         return None, []
     effects = [(_effect(rule, resource, path), path, source) for path, source in touched]
+    action = max((effect for effect, _, _ in effects), key=_RANK.__getitem__)
     sources: dict[str, list[str]] = {}
     for effect, path, source in effects:
-        if effect == REPLACE and source not in sources.setdefault(path, []):
+        if (effect == REPLACE or action != REPLACE) and source not in sources.setdefault(path, []):
             sources[path].append(source)
-    if sources:
-        return REPLACE, [
-            f"`{path}` takes ids or ARNs of replaced {', '.join(f'`{s}`' for s in names)}"
-            for path, names in sources.items()
-        ]
-    return (UNKNOWN if any(e == UNKNOWN for e, _, _ in effects) else UPDATE), []
+    named = (", ".join(f"`{s}`" for s in names) for names in sources.values())
+    return action, [f"`{path}` takes ids or ARNs of replaced {who}" for path, who in zip(sources, named, strict=True)]
 
 
 def _touched_paths(resource: _Resource, replaced: set[str]) -> list[tuple[str, str]]:
