@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from infra.cli import main
-from infra.config import loader
+from infra.config import list_stacks, loader
 from infra.offline.runtime import plan_stack
 from infra.review import snapshot
 from infra.review.diff import Change, diff_snapshots
@@ -54,6 +54,16 @@ def test_the_table_updates_in_place_where_the_provider_does(type_token: str, pat
 def test_every_entry_names_its_source_or_says_it_is_unknown() -> None:
     for token, rule in load_table().types.items():
         assert rule.unknown or (rule.file and rule.commit), token
+
+
+def test_every_registered_type_has_a_row() -> None:
+    registered = {
+        entry["type"]
+        for stack in list_stacks()
+        for entry in (snapshot.load(stack) or {"resources": {}})["resources"].values()
+        if entry["type"].startswith("aws:")
+    }
+    assert registered and registered <= set(load_table().types)
 
 
 def snap(resources: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -43,9 +43,10 @@ def render_markdown(plans: Mapping[str, StackPlan]) -> str:
         if rule.unknown:
             paths, source = "unknown: not read yet", "-"
         else:
-            paths = ", ".join(f"`{p}`" for p in rule.force_new)
-            paths += "".join(f"; `{p}` on a version downgrade" for p in rule.force_new_on_downgrade)
-            paths += "".join(f"; `{p}` in some cases" for p in rule.conditional)
+            parts = [f"`{p}`" for p in rule.force_new]
+            parts += [f"`{p}` on a version downgrade" for p in rule.force_new_on_downgrade]
+            parts += [f"`{p}` in some cases" for p in rule.conditional]
+            paths = ", ".join(parts) or "nothing: every argument updates in place"
             url = f"https://github.com/{table.repository}/blob/{rule.commit}/{rule.file}"
             source = f"[{rule.file}@{(rule.commit or '')[:10]}]({url})"
         lines.append(f"| `{token}` | `{rule.terraform}` | {paths} | {source} |")
