@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             before = snapshot.normalize(base_plans[stack]) if stack in base_plans else _empty(stack)
         else:
             before = snapshot.load(stack) or _empty(stack)
-        diffs.append(diff_snapshots(before, after))
+        diffs.append(diff_snapshots(before, after, current[stack]))
         costs[stack] = _cost_lines(base_plans.get(stack) if base_plans else None, current[stack], before)
     markdown = render_markdown(diffs, costs)
     if args.output:

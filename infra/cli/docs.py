@@ -10,7 +10,7 @@ from infra.cli.stacks import INVALID_CONFIG, plan_or_report
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "docs", help="write docs/config-reference.md and docs/outputs-reference.md from the schema and the plans"
+        "docs", help="write docs/config-reference.md, outputs-reference.md and replacement-table.md"
     )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale files")
     parser.epilog = "exit codes: 0 current (or written), 1 invalid stack config or --check found a stale file"

@@ -1,4 +1,4 @@
-"""Generated references committed under docs/: every config key and every stack output."""
+"""Generated references committed under docs/: every config key, every stack output, the replacement table."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from infra.offline.record import StackPlan
-from infra.reference import config_reference, outputs_reference
+from infra.reference import config_reference, outputs_reference, replacement_table
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 CONFIG_REFERENCE = DOCS_DIR / "config-reference.md"
 OUTPUTS_REFERENCE = DOCS_DIR / "outputs-reference.md"
+REPLACEMENT_TABLE = DOCS_DIR / "replacement-table.md"
 
 
 def render_all(plans: Mapping[str, StackPlan]) -> dict[Path, str]:
-    """Each reference file and its current text (the plans of every stack feed the outputs one)."""
+    """Each reference file and its current text (the plans of every stack feed the outputs and replacement ones)."""
     return {
         CONFIG_REFERENCE: config_reference.render_markdown(),
         OUTPUTS_REFERENCE: outputs_reference.render_markdown(plans),
+        REPLACEMENT_TABLE: replacement_table.render_markdown(plans),
     }

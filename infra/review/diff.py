@@ -7,7 +7,12 @@ Works on normalized snapshots (snapshot.py), so the same code reviews a pull req
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from infra.review.replacement import REPLACE, UNKNOWN, predict
+
+if TYPE_CHECKING:
+    from infra.offline.record import StackPlan
 
 # Resource types that hold data or identity: replacing or deleting one loses it.
 STATEFUL_TYPES = {
@@ -20,44 +25,6 @@ STATEFUL_TYPES = {
     "aws:emr/cluster:Cluster": "EMR cluster",
     "aws:cloudwatch/logGroup:LogGroup": "log group",
     "aws:secretsmanager/secret:Secret": "secret",
-}
-# Inputs whose change makes the provider replace the resource (pulumi-aws 7.51 schema:
-# properties marked ForceNew / "replaceOnChanges"; checked against the provider's docs).
-REPLACING_INPUTS = {
-    "aws:msk/cluster:Cluster": (
-        "clusterName",
-        "brokerNodeGroupInfo.clientSubnets",
-        "encryptionInfo.encryptionAtRestKmsKeyArn",
-        "encryptionInfo.encryptionInTransit.inCluster",
-        "brokerNodeGroupInfo.securityGroups",
-    ),
-    "aws:elasticache/replicationGroup:ReplicationGroup": (
-        "replicationGroupId",
-        "atRestEncryptionEnabled",
-        "kmsKeyId",
-        "subnetGroupName",
-        "globalReplicationGroupId",
-    ),
-    "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix"),
-    "aws:emr/cluster:Cluster": (
-        "name",
-        "releaseLabel",
-        "applications",
-        "ec2Attributes",
-        "masterInstanceFleet",
-        "securityConfiguration",
-        "serviceRole",
-        "logUri",
-        "bootstrapActions",
-        "configurationsJson",
-    ),
-    "aws:kms/key:Key": ("customerMasterKeySpec", "keyUsage", "multiRegion"),
-    "aws:backup/vault:Vault": ("name", "kmsKeyArn"),
-    "aws:cloudwatch/logGroup:LogGroup": ("name",),
-    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": (
-        "globalReplicationGroupIdSuffix",
-        "primaryReplicationGroupId",
-    ),
 }
 PROTECTION_INPUTS = ("enableDeletionProtection", "terminationProtection", "deletionProtection")
 # (path suffix, weaker values): a change to one of these values weakens encryption or TLS.
@@ -89,6 +56,10 @@ class Change:
     type: str
     kind: str  # "add" | "remove" | "update"
     properties: list[tuple[str, Any, Any]] = field(default_factory=list)
+    action: str = ""
+    """What AWS does (replacement.py): create, delete, update, replace, or update or replace (unknown)."""
+    reasons: list[str] = field(default_factory=list)
+    """Why: the force-new paths that change, or the replaced resources whose new ids the inputs take."""
 
 
 @dataclass
@@ -135,7 +106,8 @@ def _filled_in(path: str, flat_before: dict[str, Any], flat_after: dict[str, Any
     return empty_on_one_side and any(p.startswith((f"{path}.", f"{path}[")) for p in paths)
 
 
-def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> StackDiff:
+def diff_snapshots(before: dict[str, Any], after: dict[str, Any], head: StackPlan | None = None) -> StackDiff:
+    """The change from `before` to `after` (normalized snapshots); `head` is the plan `after` was made from."""
     old, new = before["resources"], after["resources"]
     changes: list[Change] = []
     for name in sorted(set(old) | set(new)):
@@ -147,6 +119,7 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> StackDiff:
             props = _property_changes(old[name], new[name])
             if props:
                 changes.append(Change(name, new[name]["type"], "update", props))
+    changes = predict(changes, before, after, head)
     config_changes = _property_changes(before.get("config", {}), after.get("config", {}))
     risks = assess_risks(changes, old, new, after["stack"]) + _dr_config_risks(config_changes, after["stack"])
     return StackDiff(after["stack"], changes, risks, config_changes)
@@ -164,19 +137,12 @@ def assess_risks(changes: list[Change], old: dict[str, Any], new: dict[str, Any]
             risks += _open_ingress(change.resource, new[change.resource])
         if change.kind != "update":
             continue
+        if label and change.action == REPLACE:
+            risks.append(f"REPLACE stateful {label} `{change.resource}`: {'; '.join(change.reasons)}")
+        if label and change.action == UNKNOWN:
+            risks.append(f"MAY REPLACE stateful {label} `{change.resource}`: no replacement data for {change.type}")
         for path, was, now in change.properties:
             field_path = path.removeprefix("inputs.")
-            if (
-                label
-                and path.startswith("inputs.")
-                and any(
-                    field_path == p or field_path.startswith(p + ".") or field_path.startswith(p + "[")
-                    for p in REPLACING_INPUTS.get(change.type, ())
-                )
-            ):
-                risks.append(
-                    f"REPLACE stateful {label} `{change.resource}`: `{field_path}` {was!r} -> {now!r} forces a new resource"
-                )
             if path == "options.protect" and was and not now:
                 risks.append(f"PROTECTION REMOVED from `{change.resource}` ({change.type})")
             if (

@@ -40,7 +40,8 @@ def render_markdown(diffs: list[StackDiff], cost_lines: dict[str, list[str]] | N
         if updated:
             lines += ["**Changed**", ""]
             for change in updated:
-                lines.append(f"- `{change.resource}` ({change.type})")
+                lines.append(f"- `{change.resource}` ({change.type}): **{change.action}**")
+                lines += [f"  - {reason}" for reason in change.reasons]
                 lines += [f"  - `{path}`: `{_show(was)}` → `{_show(now)}`" for path, was, now in change.properties]
             lines.append("")
         if cost_lines and diff.stack in cost_lines:
