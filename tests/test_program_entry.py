@@ -23,10 +23,10 @@ BAD = {"network": {"azCount": 2, "natGateways": "single"}, "colour": "blue"}
 
 @pytest.fixture
 def bad_stacks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
         shutil.copy(stack_file, tmp_path)
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": raw_with("prod", BAD)}))
-    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    monkeypatch.setattr(loader, "STACKS", tmp_path)
     return tmp_path
 
 
@@ -100,11 +100,11 @@ def test_a_pair_that_reads_each_other_is_refused_offline_without_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Prod flipped for failback reads prod-dr, which reads prod: only real state resolves that."""
-    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
         shutil.copy(stack_file, tmp_path)
     flipped = raw_with("prod", {"dr": {"activeRegion": "us-west-2"}})
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": flipped}))
-    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    monkeypatch.setattr(loader, "STACKS", tmp_path)
     assert blueprint(["plan", "prod"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from infra.catalog.cidr import check_layout
 from infra.config.problems import Problem, error
 from infra.config.schema import INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, StackConfig
-from infra.planning.cidr import check_layout
 
 # Regions the blueprint is tested for. infra/data/prices.yaml prices only us-east-1, us-west-2
 # and eu-west-1: a stack elsewhere plans normally, its resources listed as not priced.
