@@ -125,7 +125,7 @@ def test_cli_plan_runs_the_policy_pack_and_exits_3_on_a_mandatory_violation(
             Violation("kms-rotation", "urn:x", "rotation off", "aws:kms/key:Key", "stack-key-key", "mandatory", "high")
         ]
 
-    monkeypatch.setattr("infra.offline.render.evaluate_plan", one_blocking)
+    monkeypatch.setattr("infra.review.plan.evaluate_plan", one_blocking)
     assert blueprint(["plan", "dev"]) == 3
     captured = capsys.readouterr()
     assert "BLOCK kms-rotation: aws:kms/key:Key stack-key-key: rotation off" in captured.out
