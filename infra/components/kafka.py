@@ -1,8 +1,8 @@
 """The MSK tier: one provisioned cluster with its configuration, topics, storage scaling and access.
 
-Shape and settings come from infra/planning/kafka.py (the same functions the config rules
-ran, so the cluster built is the one validated). Security choices: TLS between clients and
-brokers and between brokers, IAM authentication (SASL/SCRAM optional), no unauthenticated
+Shape and settings come from infra/config/kafka_sizing.py and infra/planning/kafka.py (the
+same functions the config rules ran, so the cluster built is the one validated). Security
+choices: TLS between clients and brokers and between brokers, IAM authentication (SASL/SCRAM optional), no unauthenticated
 access, data at rest under the stack key, and only the ingest and processing tiers may reach
 the broker ports.
 """
