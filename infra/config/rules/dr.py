@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 
 from infra.catalog.cidr import cidrs_overlap, parse_ipv4_cidr
+from infra.catalog.regions import SUPPORTED_REGIONS
 from infra.config.pair import active_region, serves_traffic
 from infra.config.problems import Problem, error, warning
-from infra.config.rules.foundation import SUPPORTED_REGIONS
 from infra.config.schema import StackConfig
 
 # The weakest strategy each tier may run (aws-facts.md "Disaster recovery").
