@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from infra.paths import ROOT
 
 
 def _contracts() -> dict[str, dict]:
@@ -42,9 +43,24 @@ def test_make_lint_runs_the_contracts() -> None:
     assert "lint-imports" in lint
 
 
-def test_the_code_keeps_every_contract() -> None:
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
     lint_imports = Path(sys.executable).parent / "lint-imports"
-    run = subprocess.run(
-        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    return subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def test_the_code_keeps_every_contract() -> None:
+    run = _lint_imports(ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_an_upward_import_breaks_the_contracts(tmp_path: Path) -> None:
+    """The contracts are not vacuous: a config rule importing the CLI is reported."""
+    shutil.copytree(ROOT / "infra", tmp_path / "infra", ignore=shutil.ignore_patterns("__pycache__", "data"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    rule = tmp_path / "infra/config/rules/kafka.py"
+    rule.write_text(rule.read_text() + "\nfrom infra.cli import main\n")
+    run = _lint_imports(tmp_path)
+    assert run.returncode == 1
+    assert "infra.config is not allowed to import infra.cli" in run.stdout
