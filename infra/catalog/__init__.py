@@ -2,6 +2,6 @@
 pure rules over them (CIDR layout, MSK broker sizing and versions, cache engines, EMR releases,
 the job's pinned artifacts).
 
-The bottom layer above infra.paths: config rules, planners, components and commands all read
-these facts, so nothing here imports any other part of infra.
+The layer just above infra.paths: config rules, planners, components and commands all read
+these facts, so nothing here imports from infra but infra.paths and other catalogs.
 """
