@@ -14,8 +14,8 @@ plan-all: setup        ## every stack in one process
 test: setup-test       ## the whole test suite, offline
 	$(VENV)/python -m pytest
 
-lint: setup
-	$(VENV)/ruff check . && $(VENV)/ruff format --check .
+lint: setup            ## ruff, and the import contracts of pyproject.toml (one-way layers)
+	$(VENV)/ruff check . && $(VENV)/ruff format --check . && $(VENV)/lint-imports --no-cache
 
 typecheck: setup
 	$(VENV)/mypy infra policies/streaming_policies jobs/streaming_job

@@ -20,11 +20,9 @@ from typing import Any
 
 import jinja2
 
+from infra import paths
 from infra.offline.record import StackPlan
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES_DIR = REPO_ROOT / "templates"
-RUNBOOKS_DIR = REPO_ROOT / "runbooks"
 TEMPLATE_DIR = "runbooks"
 ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
 ALARM_PREFIX = "observability-"
@@ -124,7 +122,7 @@ def view_of(plan: StackPlan, outputs: Mapping[str, Any] | None = None) -> StackV
 
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader(paths.TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -194,7 +192,7 @@ def render_stack(view: StackView, peer: StackView | None = None) -> dict[str, st
 
 def write_stack(stack: str, files: Mapping[str, str], directory: Path | None = None) -> list[Path]:
     """Replace runbooks/<stack>/ with exactly these files (stale runbooks of a dropped feature go)."""
-    target = (directory or RUNBOOKS_DIR) / stack
+    target = (directory or paths.RUNBOOKS) / stack
     target.mkdir(parents=True, exist_ok=True)
     for stale in target.glob("*.md"):
         if stale.name not in files:
@@ -227,7 +225,7 @@ def _guarded_spans(text: str) -> list[tuple[int, int]]:
 def output_references() -> dict[str, dict[str, set[str]]]:
     """Per template, the outputs it reads: required ``self``/``peer`` and ``optional`` (inside an ``"X" in outputs`` guard)."""
     found: dict[str, dict[str, set[str]]] = {}
-    for path in sorted((TEMPLATES_DIR / TEMPLATE_DIR).glob("*.md.j2")):
+    for path in sorted((paths.TEMPLATES / TEMPLATE_DIR).glob("*.md.j2")):
         text = path.read_text()
         spans = _guarded_spans(text)
         refs: dict[str, set[str]] = {"self": set(), "peer": set(), "optional": set()}

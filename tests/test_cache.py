@@ -16,6 +16,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from infra.catalog.cache_engines import engine_catalog
 from infra.components.cache import (
     APP_USER_ACCESS,
     DEFAULT_USER_ACCESS,
@@ -33,7 +34,6 @@ from infra.config.rules.cache import (
     MAX_NODES,
     WEEK_MINUTES,
     daily_window,
-    engine_catalog,
     weekly_window,
     windows_overlap,
 )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from infra.planning.cidr import (
+from infra.catalog.cidr import (
     DEFAULT_PREFIX_LENGTHS,
     MAX_AZS,
     RFC1918_RANGES,

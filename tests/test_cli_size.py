@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from infra.catalog.sizing import Workload, recommend
 from infra.cli import size
-from infra.planning.sizing import Workload, recommend
 
 
 def run_size(argv: list[str]) -> int:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra.offline.record import PlannedResource, StackPlan
-from infra.planning.cost import (
+from infra.review.cost import (
     PriceBook,
     PriceFileError,
     cost_delta,
@@ -462,7 +462,7 @@ def test_price_file_shape_errors_are_named() -> None:
 def test_price_file_states_its_date_source_and_a_source_per_key() -> None:
     import yaml
 
-    from infra.planning.cost import PRICE_FILE
+    from infra.review.cost import PRICE_FILE
 
     document = yaml.safe_load(PRICE_FILE.read_text(encoding="utf-8"))
     book = load_price_book()

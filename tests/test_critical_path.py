@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra.offline.record import PlannedResource, StackPlan
-from infra.planning.critical_path import (
+from infra.review.critical_path import (
     SERIALIZATION_WATCHLIST,
     CreateTimesError,
     critical_path,

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from infra.catalog.cache_engines import GLOBAL_DATASTORE_TOO_SMALL, engine_catalog, supports_global_datastore
 from infra.components import backup, dr, failover, replication
 from infra.components.replication import (
     CACHE_EXPORTS,
@@ -26,8 +27,7 @@ from infra.components.replication import (
     KeyRef,
 )
 from infra.config import load_stack, parse
-from infra.config.rules.cache import GLOBAL_DATASTORE_TOO_SMALL, engine_catalog, supports_global_datastore
-from infra.config.rules.dr import active_region, peer_stack_name, serves_traffic
+from infra.config.pair import active_region, peer_stack_name, serves_traffic
 from infra.naming import Naming
 from infra.offline import runtime
 from infra.offline.fake_outputs import ACCOUNT_ID

@@ -12,13 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from infra.catalog import msk, sizing
 from infra.components import kafka as kafka_component
 from infra.config import load_stack, parse
+from infra.config.kafka_sizing import resolve_sizing, workload_of
 from infra.config.rules import kafka as kafka_rules
 from infra.offline import runtime
 from infra.offline.record import PlannedResource, StackPlan
 from infra.planning import kafka as kafka_plan
-from infra.planning import sizing
 from tests.helpers import config_errors, raw_with
 
 CLUSTER = "aws:msk/cluster:Cluster"
@@ -118,12 +119,12 @@ def test_version_rule_judges_end_of_support_against_the_given_day() -> None:
 
 
 def test_every_listed_version_has_a_source_and_a_mode() -> None:
-    data = kafka_plan._VERSIONS_DATA
+    data = msk._VERSIONS_DATA
     for version, row in data["versions"].items():
         assert row["sources"] and set(row["sources"]) <= set(data["sources"]), version
         assert row["metadata_mode"] == ("kraft" if version.endswith(".kraft") else "zookeeper"), version
     assert data["checked"] == "2026-11-26"
-    assert "3.8.x" in kafka_plan.supported_versions(date(2026, 11, 26))
+    assert "3.8.x" in msk.supported_versions(date(2026, 11, 26))
 
 
 def test_msk_needs_two_or_three_azs() -> None:
@@ -228,7 +229,7 @@ def test_workload_no_cluster_can_carry_is_an_error() -> None:
 
 def test_storage_autoscaling_ceiling_below_the_sized_volume_is_an_error() -> None:
     config = stack_config("staging")
-    volume = kafka_plan.resolve_sizing(config).volume_gib
+    volume = resolve_sizing(config).volume_gib
     errors = config_errors("staging", {"kafka": {"storageAutoscaling": {"maxVolumeGib": volume - 1}}})
     assert any("kafka.storageAutoscaling.maxVolumeGib" in e and f"{volume} GiB per broker" in e for e in errors)
     disabled = {"storageAutoscaling": {"enabled": False, "maxVolumeGib": volume - 1}}
@@ -249,7 +250,7 @@ def test_min_insync_replicas_tolerates_one_broker_down(r: int) -> None:
     data_topics=st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), min_size=1, max_size=4, unique=True),
     dead_topics=st.integers(min_value=0, max_value=3),
     partitions=st.integers(min_value=1, max_value=5000),
-    azs=st.sampled_from(kafka_plan.MSK_AZ_COUNTS),
+    azs=st.sampled_from(msk.MSK_AZ_COUNTS),
 )
 def test_topic_plan_spends_the_declared_partitions(
     data_topics: list[str], dead_topics: int, partitions: int, azs: int
@@ -296,10 +297,10 @@ def test_server_properties_drop_comments_so_only_values_name_the_configuration()
 def test_resolve_sizing_keeps_burstable_brokers_for_dev_only() -> None:
     for stack in ("staging", "prod"):
         config = stack_config(stack)
-        assert not sizing.BROKER_SPECS[kafka_plan.resolve_sizing(config).instance_type].burstable
+        assert not sizing.BROKER_SPECS[resolve_sizing(config).instance_type].burstable
     dev = stack_config("dev")
-    expected = sizing.recommend(kafka_plan.workload_of(dev.workload), dev.network.az_count)
-    assert kafka_plan.resolve_sizing(dev).instance_type == expected.instance_type
+    expected = sizing.recommend(workload_of(dev.workload), dev.network.az_count)
+    assert resolve_sizing(dev).instance_type == expected.instance_type
 
 
 # --- the plan of every stack ---------------------------------------------------------------
@@ -328,7 +329,7 @@ def test_brokers_spread_over_the_private_data_subnets_of_every_az(stack_plan: St
 
 def test_cluster_shape_is_the_resolved_sizing(stack_plan: StackPlan) -> None:
     config = config_of(stack_plan)
-    expected = kafka_plan.resolve_sizing(config)
+    expected = resolve_sizing(config)
     info = stack_plan.one(CLUSTER).inputs
     assert info["brokerNodeGroupInfo"]["instanceType"] == expected.instance_type
     assert int(info["numberOfBrokerNodes"]) == expected.brokers
@@ -346,7 +347,7 @@ def test_kafka_version_comes_from_config_and_is_supported(stack_plan: StackPlan)
     cluster, configuration = stack_plan.one(CLUSTER), stack_plan.one(CONFIGURATION)
     assert cluster.inputs["kafkaVersion"] == config.kafka.kafka_version == stack_plan.outputs["kafkaVersion"]
     assert configuration.inputs["kafkaVersions"] == [config.kafka.kafka_version]
-    assert kafka_plan.version_problem(config.kafka.kafka_version, date.today()) is None
+    assert msk.version_problem(config.kafka.kafka_version, date.today()) is None
 
 
 def test_encryption_and_authentication(stack_plan: StackPlan) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from infra.catalog.cidr import SUBNET_TIERS, allocate_subnets
 from infra.components.network import TIER_SECURITY_GROUPS
 from infra.offline.record import StackPlan
-from infra.planning.cidr import SUBNET_TIERS, allocate_subnets
 
 
 def _subnets(plan: StackPlan) -> list:

@@ -20,7 +20,7 @@ import yaml
 from botocore.stub import Stubber
 
 from infra.cli import prices
-from infra.planning.cost import load_price_book
+from infra.review.cost import load_price_book
 
 TODAY = date(2027, 1, 15)
 

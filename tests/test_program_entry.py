@@ -23,10 +23,10 @@ BAD = {"network": {"azCount": 2, "natGateways": "single"}, "colour": "blue"}
 
 @pytest.fixture
 def bad_stacks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
         shutil.copy(stack_file, tmp_path)
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": raw_with("prod", BAD)}))
-    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    monkeypatch.setattr(loader, "STACKS", tmp_path)
     return tmp_path
 
 
@@ -100,11 +100,11 @@ def test_a_pair_that_reads_each_other_is_refused_offline_without_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Prod flipped for failback reads prod-dr, which reads prod: only real state resolves that."""
-    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
         shutil.copy(stack_file, tmp_path)
     flipped = raw_with("prod", {"dr": {"activeRegion": "us-west-2"}})
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": flipped}))
-    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    monkeypatch.setattr(loader, "STACKS", tmp_path)
     assert blueprint(["plan", "prod"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -125,7 +125,7 @@ def test_cli_plan_runs_the_policy_pack_and_exits_3_on_a_mandatory_violation(
             Violation("kms-rotation", "urn:x", "rotation off", "aws:kms/key:Key", "stack-key-key", "mandatory", "high")
         ]
 
-    monkeypatch.setattr("infra.offline.render.evaluate_plan", one_blocking)
+    monkeypatch.setattr("infra.review.plan.evaluate_plan", one_blocking)
     assert blueprint(["plan", "dev"]) == 3
     captured = capsys.readouterr()
     assert "BLOCK kms-rotation: aws:kms/key:Key stack-key-key: rotation off" in captured.out

@@ -166,9 +166,9 @@ def test_a_type_without_data_is_never_a_plain_update() -> None:
 @pytest.fixture
 def stack_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the stack files that the planner reads instead of stacks/."""
-    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
         shutil.copy(stack_file, tmp_path)
-    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    monkeypatch.setattr(loader, "STACKS", tmp_path)
     return tmp_path
 
 

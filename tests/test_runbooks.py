@@ -11,9 +11,10 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from infra import paths
 from infra.cli import runbooks as runbooks_cli
 from infra.offline.record import StackPlan
-from infra.runbooks import RUNBOOKS, RUNBOOKS_DIR, output_references, render_stack, view_of
+from infra.runbooks import RUNBOOKS, output_references, render_stack, view_of
 from tests.conftest import STACKS
 
 # Template syntax, Python's None, or an empty value in inline code (`` `[]` ``, `` `` ``).
@@ -36,7 +37,7 @@ def test_every_runbook_renders_with_nothing_left_unfilled(plans: dict[str, Stack
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_committed_runbooks_are_a_fresh_render(plans: dict[str, StackPlan], stack: str) -> None:
     files = _render(plans, stack)
-    committed = {p.name: p.read_text() for p in (RUNBOOKS_DIR / stack).glob("*.md")}
+    committed = {p.name: p.read_text() for p in (paths.RUNBOOKS / stack).glob("*.md")}
     assert committed == files, f"run `blueprint runbooks {stack}` and commit runbooks/{stack}/"
 
 

@@ -15,8 +15,8 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from infra.planning import sizing
-from infra.planning.sizing import (
+from infra.catalog import sizing
+from infra.catalog.sizing import (
     BROKER_SPECS,
     MAX_VOLUME_GIB,
     NON_BURSTABLE_INSTANCE_TYPES,

@@ -35,10 +35,10 @@ def test_snapshots_hold_no_mock_output(plans: dict[str, StackPlan]) -> None:
 
 def test_secrets_are_masked_in_the_plan_and_the_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With SCRAM on, the generated Kafka password reaches the plan only as a marker."""
-    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
         shutil.copy(stack_file, tmp_path)
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": raw_with("dev", {"kafka": {"scram": True}})}))
-    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    monkeypatch.setattr(loader, "STACKS", tmp_path)
     plan = plan_stack("dev")
     [version] = [r for r in plan.of_type("aws:secretsmanager/secretVersion:SecretVersion") if "scram" in r.name]
     assert version.inputs["secretString"] == SECRET
@@ -49,12 +49,12 @@ def test_secrets_are_masked_in_the_plan_and_the_snapshot(tmp_path: Path, monkeyp
 def test_changing_a_stack_file_fails_the_snapshot_with_a_readable_diff(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
         shutil.copy(stack_file, tmp_path)
     (tmp_path / "Pulumi.dev.yaml").write_text(
         yaml.safe_dump({"config": raw_with("dev", {"network": {"flowLogRetentionDays": 30}})})
     )
-    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    monkeypatch.setattr(loader, "STACKS", tmp_path)
     changed = snapshot.normalize(plan_stack("dev"))
     committed = snapshot.load("dev")
     assert committed is not None

@@ -22,12 +22,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from infra.cli import artifacts
-from infra.cli.artifacts import Catalog, Jar, Wheel, fetch_all, load_catalog, missing_or_modified, published_checksum
+from infra.catalog import artifacts
+from infra.catalog.artifacts import (
+    Catalog,
+    Jar,
+    Wheel,
+    fetch_all,
+    load_catalog,
+    missing_or_modified,
+    published_checksum,
+)
+from infra.catalog.emr_releases import emr_releases
+from infra.cli import artifacts as artifacts_cli
 from infra.components import spark
 from infra.components.storage import EMR_LOG_PREFIX
 from infra.config import load_stack
-from infra.config.rules.spark import emr_releases
 from infra.config.schema import SparkConfig
 from infra.offline.record import PlannedResource, StackPlan
 from tests.helpers import config_errors
@@ -776,29 +785,30 @@ def test_fetch_command_exit_codes(
 ) -> None:
     base, root, _ = repository
     catalog = _publish(root, base)
-    monkeypatch.setattr(artifacts, "load_catalog", lambda: catalog)
+    monkeypatch.setattr(artifacts_cli, "load_catalog", lambda: catalog)
     build = str(tmp_path / "build")
-    assert artifacts.main(["artifacts", "status", "--dest", build]) == 1
+    assert artifacts_cli.main(["artifacts", "status", "--dest", build]) == 1
     assert "run `blueprint artifacts fetch`" in capsys.readouterr().err
     assert (
-        artifacts.main(["artifacts", "fetch", "--dest", build, "--maven-url", f"{base}/maven", "--pypi-url", base]) == 0
+        artifacts_cli.main(["artifacts", "fetch", "--dest", build, "--maven-url", f"{base}/maven", "--pypi-url", base])
+        == 0
     )
-    assert artifacts.main(["artifacts", "status", "--dest", build]) == 0
+    assert artifacts_cli.main(["artifacts", "status", "--dest", build]) == 0
     (root / "releases/tool-2.0-all.jar").write_bytes(b"changed upstream")
     assert (
-        artifacts.main(
+        artifacts_cli.main(
             ["artifacts", "fetch", "--dest", build, "--force", "--maven-url", f"{base}/maven", "--pypi-url", base]
         )
         == 1
     )
     assert "1 of 3 artifact(s) failed" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
-        artifacts.main(["artifacts", "fetch", "--maven-url", "ftp://mirror"])
+        artifacts_cli.main(["artifacts", "fetch", "--maven-url", "ftp://mirror"])
     assert exit_info.value.code == 2
     monkeypatch.setattr(
-        artifacts, "load_catalog", lambda: (_ for _ in ()).throw(artifacts.CatalogError("broken catalog"))
+        artifacts_cli, "load_catalog", lambda: (_ for _ in ()).throw(artifacts.CatalogError("broken catalog"))
     )
-    assert artifacts.main(["artifacts", "status"]) == 2
+    assert artifacts_cli.main(["artifacts", "status"]) == 2
 
 
 def test_catalog_matches_the_default_release() -> None:

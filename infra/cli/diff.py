@@ -74,7 +74,7 @@ def _empty(stack: str) -> dict[str, Any]:
 
 
 def _cost_lines(base: Any, current: Any, before: dict[str, Any]) -> list[str]:
-    from infra.planning.cost import cost_delta, estimate_cost, format_cost_delta
+    from infra.review.cost import cost_delta, estimate_cost, format_cost_delta
 
     after = estimate_cost(current)
     if base is not None:

@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from infra.config import list_stacks
-    from infra.reference import DOCS_DIR, render_all
+    from infra.paths import ROOT
+    from infra.reference import render_all
 
     plans = plan_or_report(list_stacks())
     if plans is None:
@@ -31,10 +32,10 @@ def run(args: argparse.Namespace) -> int:
         stale.append(path)
         if not args.check:
             path.write_text(text)
-            print(f"wrote {path.relative_to(DOCS_DIR.parent)}")
+            print(f"wrote {path.relative_to(ROOT)}")
     if args.check and stale:
         for path in stale:
-            print(f"stale: {path.relative_to(DOCS_DIR.parent)} (run `blueprint docs` and commit the result)")
+            print(f"stale: {path.relative_to(ROOT)} (run `blueprint docs` and commit the result)")
         return 1
     if args.check:
         print(f"checked {len(render_all(plans))} reference files: current")

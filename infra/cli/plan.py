@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if unknown_stacks(stacks):
         return UNKNOWN_STACK
-    from infra.offline.render import plan_to_json, policy_violations, render_plan
+    from infra.review.plan import plan_to_json, policy_violations, render_plan
 
     plans = plan_or_report(stacks)
     if plans is None:

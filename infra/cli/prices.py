@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from infra.planning.cost import PRICE_FILE, PriceFileError, parse_price_book
+from infra.review.cost import PRICE_FILE, PriceFileError, parse_price_book
 
 PRICING_API_REGION = "us-east-1"
 LOW_CONFIDENCE = "low_confidence"

@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
 
     import jinja2
 
-    from infra.runbooks import RUNBOOKS_DIR, render_stack, view_of, write_stack
+    from infra.paths import RUNBOOKS
+    from infra.runbooks import render_stack, view_of, write_stack
 
     plans = plan_or_report([args.stack, peer] if peer and peer in list_stacks() else [args.stack])
     if plans is None:
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    directory = args.out or RUNBOOKS_DIR
+    directory = args.out or RUNBOOKS
     if args.check:
         stale = [name for name, text in files.items() if _read(directory / args.stack / name) != text]
         extra = sorted(p.name for p in (directory / args.stack).glob("*.md") if p.name not in files)

@@ -1,6 +1,6 @@
 """`blueprint size`: recommend an MSK cluster for a workload, or evaluate a given cluster.
 
-A thin shell over infra.planning.sizing (imported when the command runs, so other
+A thin shell over infra.catalog.sizing (imported when the command runs, so other
 sub-commands do not pay for it; nothing here imports pulumi). Exit codes: 0 done,
 1 no cluster fits / the cluster does not carry the workload, 2 invalid input.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from infra.planning.sizing import Evaluation, Recommendation, Workload
+    from infra.catalog.sizing import Evaluation, Recommendation, Workload
 
 EXIT_OK, EXIT_DOES_NOT_FIT, EXIT_INVALID = 0, 1, 2
 
@@ -102,7 +102,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch to recommend or evaluate; every expected failure becomes a message."""
-    from infra.planning.sizing import SizingError
+    from infra.catalog.sizing import SizingError
 
     try:
         return _evaluate(args) if args.evaluate else _recommend(args)
@@ -117,7 +117,7 @@ class _UsageError(Exception):
 
 
 def _exit_code_of(problem: Exception) -> int:
-    from infra.planning.sizing import NoClusterFitsError
+    from infra.catalog.sizing import NoClusterFitsError
 
     return EXIT_DOES_NOT_FIT if isinstance(problem, NoClusterFitsError) else EXIT_INVALID
 
@@ -132,7 +132,7 @@ def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from infra.planning import sizing
+    from infra.catalog import sizing
 
     if stray := _given(args, _EVALUATE_ONLY):
         raise _UsageError(f"{', '.join(stray)}: only with --evaluate")
@@ -157,7 +157,7 @@ def _recommend(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from infra.planning import sizing
+    from infra.catalog import sizing
 
     if stray := _given(args, _RECOMMEND_ONLY):
         raise _UsageError(f"{', '.join(stray)}: only without --evaluate (when recommending)")
@@ -209,7 +209,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _workload(args: argparse.Namespace) -> Workload:
-    from infra.planning.sizing import Workload
+    from infra.catalog.sizing import Workload
 
     return Workload(
         ingress_mbps=args.ingress_mbps,
@@ -244,7 +244,7 @@ def _recommendation_text(recommendation: Recommendation) -> str:
 
 
 def _evaluation_text(evaluation: Evaluation, problems: list[str] | None) -> str:
-    from infra.planning.sizing import PRODUCTION_TARGET, TERM_LABELS
+    from infra.catalog.sizing import PRODUCTION_TARGET, TERM_LABELS
 
     storage = "provisioned" if evaluation.provisioned_throughput else "MSK default"
     lines = [

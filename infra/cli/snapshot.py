@@ -25,6 +25,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from infra.config import list_stacks
+    from infra.paths import ROOT
     from infra.review import snapshot
     from infra.review.diagram import diagram_markdown, diagram_path
     from infra.review.diff import diff_snapshots
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     for stack, plan in plans.items():
         page, path = diagram_markdown(plan), diagram_path(stack)
         if not path.exists() or path.read_text() != page:
-            stale_diagrams.append(str(path.relative_to(snapshot.SNAPSHOT_DIR.parents[1])))
+            stale_diagrams.append(str(path.relative_to(ROOT)))
             if not args.check:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(page)
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         diffs.append(diff_snapshots(committed or {"stack": stack, "resources": {}}, current))
         if not args.check:
-            print(f"wrote {snapshot.write(current).relative_to(snapshot.SNAPSHOT_DIR.parents[1])}")
+            print(f"wrote {snapshot.write(current).relative_to(ROOT)}")
     if args.check and (diffs or stale_diagrams):
         if diffs:
             sys.stdout.write(render_markdown(diffs))

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.config.rules.cache import engine_catalog
+from infra.catalog.cache_engines import engine_catalog
 from infra.config.schema import CacheConfig
 from infra.naming import Naming
 

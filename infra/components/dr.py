@@ -47,7 +47,7 @@ from infra.components.replication import (
     ReplicationArgs,
     S3Replication,
 )
-from infra.config.rules.dr import active_region, fails_back_from_standby, peer_stack_name, serves_traffic
+from infra.config.pair import active_region, fails_back_from_standby, peer_stack_name, serves_traffic
 from infra.config.schema import DrConfig, StackConfig
 from infra.naming import Naming
 

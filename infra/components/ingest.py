@@ -25,9 +25,9 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.network import service_trust
-from infra.config.rules.ingest import TEMPLATES_DIR
 from infra.config.schema import IngestConfig
 from infra.naming import Naming
+from infra.paths import TEMPLATES as TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from infra.components.edge import Edge

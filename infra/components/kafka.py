@@ -1,8 +1,8 @@
 """The MSK tier: one provisioned cluster with its configuration, topics, storage scaling and access.
 
-Shape and settings come from infra/planning/kafka.py (the same functions the config rules
-ran, so the cluster built is the one validated). Security choices: TLS between clients and
-brokers and between brokers, IAM authentication (SASL/SCRAM optional), no unauthenticated
+Shape and settings come from infra/config/kafka_sizing.py and infra/planning/kafka.py (the
+same functions the config rules ran, so the cluster built is the one validated). Security
+choices: TLS between clients and brokers and between brokers, IAM authentication (SASL/SCRAM optional), no unauthenticated
 access, data at rest under the stack key, and only the ingest and processing tiers may reach
 the broker ports.
 """
@@ -17,11 +17,12 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.storage import MSK_LOG_PREFIX
-from infra.config.rules.dr import peer_stack_name
+from infra.config.kafka_sizing import KafkaSizing, resolve_sizing
+from infra.config.pair import peer_stack_name
 from infra.config.schema import KafkaConfig, Tier
 from infra.naming import Naming
 from infra.planning import kafka as kafka_plan
-from infra.planning.kafka import KafkaSizing, TopicPlan
+from infra.planning.kafka import TopicPlan
 
 if TYPE_CHECKING:
     from infra.program import Platform
@@ -365,7 +366,7 @@ def add_to(platform: Platform) -> Kafka:
             naming=platform.naming,
             account_id=platform.account_id,
             region=config.region,
-            sizing=kafka_plan.resolve_sizing(config),
+            sizing=resolve_sizing(config),
             topics=kafka_plan.plan_topics(config.workload, config.network.az_count),
             server_properties=kafka_plan.render_server_properties(config, cluster_name),
             subnet_ids=[subnet.id for subnet in platform.network.subnets["private-data"]],

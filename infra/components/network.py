@@ -1,6 +1,6 @@
 """One VPC per stack across N AZs: public, private-app and private-data subnet tiers.
 
-Subnet CIDRs come from the stable allocator (infra/planning/cidr.py), so adding an AZ or
+Subnet CIDRs come from the stable allocator (infra/catalog/cidr.py), so adding an AZ or
 a tier never renumbers an existing subnet. Private-app subnets reach the internet through
 NAT (one per AZ outside dev, so an AZ loss does not cut egress elsewhere); private-data
 subnets have no default route at all: MSK and ElastiCache need none.
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.catalog.cidr import SUBNET_TIERS, allocate_subnets
 from infra.config.schema import NetworkConfig
 from infra.naming import Naming
-from infra.planning.cidr import SUBNET_TIERS, allocate_subnets
 
 # Security groups every tier gets up front, with egress only: the component that owns a destination
 # adds the ingress rules naming its sources, so tiers can reference each other without cycles.

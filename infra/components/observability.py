@@ -32,7 +32,6 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -41,11 +40,11 @@ import pulumi_aws as aws
 
 from infra.config.schema import ObservabilityConfig
 from infra.naming import Naming
+from infra.paths import TEMPLATES as TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from infra.program import Platform
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 DASHBOARD_TEMPLATE = "observability/dashboard.json.j2"
 # An alarm widget lists at most 100 alarms (CloudWatch "Dashboard Body Structure and Syntax").
 ALARMS_PER_WIDGET = 100

@@ -47,19 +47,19 @@ import jinja2
 import pulumi
 import pulumi_aws as aws
 
-from infra.cli.artifacts import BUILD_DIR, Catalog, load_catalog, missing_or_modified
+from infra.catalog.artifacts import Catalog, load_catalog, missing_or_modified
 from infra.components.network import service_trust
 from infra.components.storage import EMR_LOG_PREFIX, Storage
-from infra.config.rules.dr import serves_traffic
+from infra.config.pair import serves_traffic
 from infra.config.schema import SparkConfig, Tier
 from infra.naming import Naming
+from infra.paths import BUILD as BUILD_DIR
+from infra.paths import JOB_SOURCE
+from infra.paths import TEMPLATES as TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from infra.program import Platform
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = REPO_ROOT / "templates"
-JOB_SOURCE = REPO_ROOT / "jobs" / "streaming_job"
 JOB_PACKAGE = "streaming_job"
 # spark-submit's primary file must be a .py; the package's __main__ imports it absolutely.
 JOB_ENTRY_SOURCE = "__main__.py"

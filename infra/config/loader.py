@@ -20,16 +20,15 @@ from pydantic import BaseModel, ValidationError
 from infra.config.problems import PROJECT, ConfigError, Problem, error
 from infra.config.schema import StackConfig
 from infra.config.tier_defaults import TIER_DEFAULTS
+from infra.paths import STACKS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-STACKS_DIR = REPO_ROOT / "stacks"
 PREFIX = f"{PROJECT}:"
 # Keys the stack config is read from but that do not belong to our namespace.
 FOREIGN_KEYS = {"aws:region"}
 
 
 def stack_file_path(stack: str) -> Path:
-    return STACKS_DIR / f"Pulumi.{stack}.yaml"
+    return STACKS / f"Pulumi.{stack}.yaml"
 
 
 def stack_file_label(stack: str) -> str:
@@ -38,7 +37,7 @@ def stack_file_label(stack: str) -> str:
 
 def list_stacks() -> list[str]:
     """Every stack that has a stack file, primaries before the stacks that reference them."""
-    names = [p.name[len("Pulumi.") : -len(".yaml")] for p in STACKS_DIR.glob("Pulumi.*.yaml")]
+    names = [p.name[len("Pulumi.") : -len(".yaml")] for p in STACKS.glob("Pulumi.*.yaml")]
     return sorted(names, key=lambda n: (n.count("-"), n))
 
 

@@ -26,8 +26,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.config import ConfigError, list_stacks, load_stack, stack_file_label
 from infra.config.loader import to_runtime
+from infra.config.pair import peer_stack_name, reads_peer_outputs
 from infra.config.problems import PROJECT, error
-from infra.config.rules.dr import peer_stack_name, reads_peer_outputs
 from infra.offline.fake_outputs import FAKES, FakeContext, generic, invoke_result
 from infra.offline.record import PlannedResource, StackPlan
 

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from infra.offline.record import StackPlan
+from infra.paths import DOCS
 from infra.reference import config_reference, outputs_reference, replacement_table
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
-CONFIG_REFERENCE = DOCS_DIR / "config-reference.md"
-OUTPUTS_REFERENCE = DOCS_DIR / "outputs-reference.md"
-REPLACEMENT_TABLE = DOCS_DIR / "replacement-table.md"
+CONFIG_REFERENCE = DOCS / "config-reference.md"
+OUTPUTS_REFERENCE = DOCS / "outputs-reference.md"
+REPLACEMENT_TABLE = DOCS / "replacement-table.md"
 
 
 def render_all(plans: Mapping[str, StackPlan]) -> dict[Path, str]:

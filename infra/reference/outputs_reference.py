@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from infra.offline.record import StackPlan
+from infra.paths import ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DESCRIPTIONS_FILE = Path(__file__).with_name("outputs.yaml")
 # How a file reads an output: ``outputs.NAME`` / ``outputs["NAME"]`` in templates and tools, a quoted
 # name in drill code and workflows; components only through the peer's ``get_output("NAME")`` (their
@@ -120,8 +120,8 @@ def _shape(value: Any) -> str:
 def _readers(names: set[str]) -> dict[str, tuple[str, ...]]:
     found: dict[str, set[str]] = {}
     for glob, pattern in READERS:
-        for path in sorted(REPO_ROOT.glob(glob)):
-            relative = str(path.relative_to(REPO_ROOT))
+        for path in sorted(ROOT.glob(glob)):
+            relative = str(path.relative_to(ROOT))
             for match in pattern.finditer(path.read_text()):
                 if match.group(1) in names:
                     found.setdefault(match.group(1), set()).add(relative)

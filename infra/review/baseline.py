@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.offline.record import PlannedResource, StackPlan
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from infra.paths import ROOT
 
 
 class BaselineError(Exception):
@@ -63,7 +62,7 @@ def plans_at(ref: str, stacks: list[str]) -> dict[str, StackPlan]:
 
 
 def _git(*args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True)
+    result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise BaselineError(f"git {' '.join(args)}: {result.stderr.strip()}")
     return result.stdout

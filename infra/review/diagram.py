@@ -11,6 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from infra.offline.record import StackPlan
+from infra.paths import DIAGRAMS
 
 # Resources worth showing inside their component's box (the rest are plumbing).
 KEY_TYPES = {
@@ -86,9 +87,6 @@ def _is_ancestor(by_urn: dict, ancestor: str, urn: str) -> bool:
     return False
 
 
-DIAGRAM_DIR = Path(__file__).resolve().parents[2] / "docs" / "architecture"
-
-
 def diagram_markdown(plan: StackPlan) -> str:
     """The committed architecture page of a stack (docs/architecture/<stack>.md)."""
     return (
@@ -100,4 +98,4 @@ def diagram_markdown(plan: StackPlan) -> str:
 
 
 def diagram_path(stack: str) -> Path:
-    return DIAGRAM_DIR / f"{stack}.md"
+    return DIAGRAMS / f"{stack}.md"

@@ -6,9 +6,10 @@ Works on normalized snapshots (snapshot.py), so the same code reviews a pull req
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from infra.review.changes import Change
 from infra.review.replacement import REPLACE, UNKNOWN, predict
 
 if TYPE_CHECKING:
@@ -48,18 +49,6 @@ DR_TYPES = {
     "aws:route53/record:Record": "Route 53 failover record",
 }
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
-
-
-@dataclass
-class Change:
-    resource: str
-    type: str
-    kind: str  # "add" | "remove" | "update"
-    properties: list[tuple[str, Any, Any]] = field(default_factory=list)
-    action: str = ""
-    """What AWS does (replacement.py): create, delete, update, replace, or update or replace (unknown)."""
-    reasons: list[str] = field(default_factory=list)
-    """Why: the force-new paths that change, or the replaced resources whose new ids the inputs take."""
 
 
 @dataclass

@@ -15,16 +15,17 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from infra.paths import DATA
+from infra.review.changes import Change
+
 if TYPE_CHECKING:
     from infra.offline.record import StackPlan
-    from infra.review.diff import Change
 
-TABLE_FILE = Path(__file__).resolve().parents[1] / "data" / "replacement_paths.yaml"
+TABLE_FILE = DATA / "replacement_paths.yaml"
 
 UPDATE = "update"
 REPLACE = "replace"
@@ -178,7 +179,6 @@ def predict(
     `head`, when given, adds the plan's property dependencies for values computed from another
     resource's outputs that the snapshot cannot show as references.
     """
-    from infra.review.diff import Change
 
     table = load_table()
     resources = _resources(after, head)

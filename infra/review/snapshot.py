@@ -16,9 +16,9 @@ from typing import Any
 import pulumi
 
 from infra.offline.record import StackPlan
-from infra.planning.cost import estimate_cost
+from infra.paths import ROOT, SNAPSHOTS
+from infra.review.cost import estimate_cost
 
-SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "tests" / "snapshots"
 REFERENCE_OUTPUTS = ("id", "arn", "keyId", "dnsName", "bootstrapBrokersSaslIam", "configurationEndpointAddress")
 
 
@@ -105,7 +105,7 @@ def _asset(value: Any) -> Any:
 
 
 def _relative(path: str) -> str:
-    root = str(SNAPSHOT_DIR.parents[1]) + "/"
+    root = str(ROOT) + "/"
     return path[len(root) :] if path.startswith(root) else path
 
 
@@ -127,7 +127,7 @@ def _sorted(value: Any) -> Any:
 
 
 def snapshot_path(stack: str) -> Path:
-    return SNAPSHOT_DIR / f"{stack}.json"
+    return SNAPSHOTS / f"{stack}.json"
 
 
 def dump(snapshot: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
-"""Rules for the ElastiCache replication group, and the engine catalog they check against.
+"""Rules for the ElastiCache replication group, checked against the engine catalog.
 
 What ElastiCache would reject at `pulumi up` time (after a 10-35 minute wait) is caught
-here instead: engine versions and node types from ``infra/data/cache_engines.yaml``, IAM
+here instead: engine versions and node types from ``infra/catalog/cache_engines.py``, IAM
 authentication's minimum versions, Global Datastore node families for the warm-standby
 pair, Multi-AZ needing a replica per shard, window formats, lengths and overlap.
 """
@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-import yaml
-
+from infra.catalog.cache_engines import EngineCatalog, engine_catalog, supports_global_datastore
 from infra.config.problems import Problem, error
 from infra.config.schema import StackConfig
 
-ENGINES_FILE = Path(__file__).resolve().parents[2] / "data" / "cache_engines.yaml"
 # ElastiCache node limit per cluster-mode-enabled replication group for engine 5.0.6+
 # (CreateReplicationGroup, Amazon ElastiCache API reference, checked 2026-11-26).
 MAX_NODES = 500
@@ -33,54 +28,8 @@ _DAILY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _WEEKLY = re.compile(
     r"^(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):([0-5]\d)-(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):([0-5]\d)$"
 )
-_NODE_TYPE = re.compile(r"^cache\.([a-z0-9]+)\.([a-z0-9]+)$")
 DAY_MINUTES = 24 * 60
 WEEK_MINUTES = 7 * DAY_MINUTES
-
-
-@dataclass(frozen=True)
-class EngineCatalog:
-    """The engine versions, parameter-group families and node types ElastiCache supports."""
-
-    families: dict[str, dict[str, str]]
-    """engine -> version -> parameter-group family."""
-    iam_min_version: dict[str, str]
-    node_families: dict[str, tuple[str, ...]]
-    data_tiering_families: frozenset[str]
-    global_datastore_families: frozenset[str]
-
-    def family(self, engine: str, version: str) -> str | None:
-        return self.families.get(engine, {}).get(version)
-
-    def versions(self, engine: str) -> list[str]:
-        return sorted(self.families.get(engine, {}), key=version_key)
-
-    def node_family(self, node_type: str) -> str | None:
-        """The family of a valid node type (``cache.r7g.large`` -> ``r7g``), else None."""
-        match = _NODE_TYPE.match(node_type)
-        if match is None or match.group(2) not in self.node_families.get(match.group(1), ()):
-            return None
-        return match.group(1)
-
-    def supports_iam(self, engine: str, version: str) -> bool:
-        return version_key(version) >= version_key(self.iam_min_version[engine])
-
-
-@cache
-def engine_catalog() -> EngineCatalog:
-    data = yaml.safe_load(ENGINES_FILE.read_text())
-    engines = data["engines"]
-    return EngineCatalog(
-        families={engine: {str(v): str(f) for v, f in spec["versions"].items()} for engine, spec in engines.items()},
-        iam_min_version={engine: str(spec["iam_auth_min_version"]) for engine, spec in engines.items()},
-        node_families={family: tuple(sizes) for family, sizes in data["node_families"].items()},
-        data_tiering_families=frozenset(data["data_tiering_families"]),
-        global_datastore_families=frozenset(data["global_datastore_families"]),
-    )
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
 
 
 def check(config: StackConfig) -> Iterator[Problem]:
@@ -146,20 +95,6 @@ def _node_type_problems(config: StackConfig, catalog: EngineCatalog) -> Iterator
             node_type,
             f"warm-standby replicates the cache with a Global Datastore, which supports only {families} (large or bigger)",
         )
-
-
-# Global Datastore takes large-or-bigger nodes only (ElastiCache user guide, "Replication across AWS
-# Regions using global datastores", prerequisites; checked 2026-11-26).
-GLOBAL_DATASTORE_TOO_SMALL = ("nano", "micro", "small", "medium")
-
-
-def supports_global_datastore(node_type: str, catalog: EngineCatalog | None = None) -> bool:
-    """``cache.<family>.<size>`` with a Global Datastore family and a large-or-bigger size."""
-    parts = node_type.split(".")
-    if len(parts) != 3 or parts[0] != "cache":
-        return False
-    families = (catalog or engine_catalog()).global_datastore_families
-    return parts[1] in families and parts[2] not in GLOBAL_DATASTORE_TOO_SMALL
 
 
 def _window_problems(snapshot_window: str, maintenance_window: str) -> Iterator[Problem]:

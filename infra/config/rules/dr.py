@@ -1,18 +1,15 @@
-"""Rules for the disaster-recovery pair: strategy per tier, peer region and CIDR, roles, failover prerequisites.
-
-Also the pure answers every tier needs about the pair (which region is active, the peer's
-stack name), so a tier never re-derives them from raw config.
-"""
+"""Rules for the disaster-recovery pair: strategy per tier, peer region and CIDR, roles, failover prerequisites."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
+from infra.catalog.cidr import cidrs_overlap, parse_ipv4_cidr
+from infra.catalog.regions import SUPPORTED_REGIONS
+from infra.config.pair import active_region, serves_traffic
 from infra.config.problems import Problem, error, warning
-from infra.config.rules.foundation import SUPPORTED_REGIONS
 from infra.config.schema import StackConfig
-from infra.planning.cidr import cidrs_overlap, parse_ipv4_cidr
 
 # The weakest strategy each tier may run (aws-facts.md "Disaster recovery").
 ORDER = ("none", "backup-restore", "warm-standby")
@@ -119,36 +116,3 @@ def _backup_restore(config: StackConfig) -> Iterator[Problem]:
         yield error(
             "dr.routingControls", True, "ARC routing controls need a standby to route to (strategy 'warm-standby')"
         )
-
-
-def active_region(config: StackConfig) -> str:
-    """The region serving traffic: dr.activeRegion, else the primary's region (this one, or the peer's)."""
-    dr = config.dr
-    if dr.active_region is not None:
-        return dr.active_region
-    if dr.role == "secondary" and dr.region is not None:
-        return dr.region
-    return config.region
-
-
-def serves_traffic(config: StackConfig) -> bool:
-    """Whether this stack is the active side: the EMR job runs and its DNS record is PRIMARY only then."""
-    return active_region(config) == config.region
-
-
-def fails_back_from_standby(config: StackConfig) -> bool:
-    """A warm-standby primary that is not the active region: it receives the standby's stream (failback)."""
-    dr = config.dr
-    return dr.strategy == "warm-standby" and dr.role == "primary" and not serves_traffic(config)
-
-
-def reads_peer_outputs(config: StackConfig) -> bool:
-    """Whether the program reads the peer stack's outputs (StackReference): a standby always, a
-    primary only while it fails back."""
-    return config.dr.peer_stack is not None and (config.dr.role == "secondary" or fails_back_from_standby(config))
-
-
-def peer_stack_name(config: StackConfig) -> str | None:
-    """The peer's short stack name (``prod-dr`` from ``organization/streaming-platform/prod-dr``)."""
-    peer = config.dr.peer_stack
-    return peer.rsplit("/", 1)[-1] if peer else None

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib import resources
 
 import yaml
 
 from infra.config.problems import Problem, error
 from infra.config.schema import StackConfig
+from infra.paths import DATA
 
-_TLS_POLICIES = yaml.safe_load(
-    resources.files("infra").joinpath("data/elb_tls_policies.yaml").read_text(encoding="utf-8")
-)
+_TLS_POLICIES = yaml.safe_load((DATA / "elb_tls_policies.yaml").read_text(encoding="utf-8"))
 # ELB security policies of the 2021-06 TLS 1.3 generation or newer (infra/data/elb_tls_policies.yaml).
 ALLOWED_TLS_POLICIES: tuple[str, ...] = tuple(_TLS_POLICIES["allowed"])
 DEFAULT_TLS_POLICY: str = _TLS_POLICIES["default"]

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from infra.catalog.cidr import check_layout
+from infra.catalog.regions import SUPPORTED_REGIONS
 from infra.config.problems import Problem, error
 from infra.config.schema import INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, StackConfig
-from infra.planning.cidr import check_layout
 
-# Regions the blueprint is tested for. infra/data/prices.yaml prices only us-east-1, us-west-2
-# and eu-west-1: a stack elsewhere plans normally, its resources listed as not priced.
-SUPPORTED_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1")
 REQUIRED_ENDPOINTS = ("sts", "kms", "logs", "secretsmanager", "ecr.api", "ecr.dkr")
 MIN_AZS = {"dev": 2, "staging": 3, "prod": 3}
 # Resource names embed the stack name (infra/naming.py). The longest, the bucket

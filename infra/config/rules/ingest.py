@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from infra.config.loader import REPO_ROOT
 from infra.config.problems import Problem, error
 from infra.config.schema import StackConfig
+from infra.paths import TEMPLATES
 
 # Valid Fargate task sizes: CPU units -> allowed memory MiB (Amazon ECS developer guide,
 # "Task CPU and memory", checked 2026-11-26).
@@ -20,7 +20,6 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     8192: tuple(range(16384, 61441, 4096)),
     16384: tuple(range(32768, 122881, 8192)),
 }
-TEMPLATES_DIR = REPO_ROOT / "templates"
 # A reference is pinned by digest, or by a tag that is not a moving one.
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _MOVING_TAGS = {"latest", "edge", "main", "master", "nightly", "latest-cloud"}
@@ -63,8 +62,8 @@ def check(config: StackConfig) -> Iterator[Problem]:
     pin = image_pin_problem(ingest.image)
     if pin:
         yield error("ingest.image", ingest.image, pin)
-    if not (TEMPLATES_DIR / ingest.config_template).is_file():
-        yield error("ingest.configTemplate", ingest.config_template, f"no such template under {TEMPLATES_DIR.name}/")
+    if not (TEMPLATES / ingest.config_template).is_file():
+        yield error("ingest.configTemplate", ingest.config_template, f"no such template under {TEMPLATES.name}/")
     if ingest.topic not in config.workload.topics:
         yield error(
             "ingest.topic", ingest.topic, f"must be one of workload.topics ({', '.join(config.workload.topics)})"

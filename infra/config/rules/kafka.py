@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from infra.catalog import msk, sizing
+from infra.config.kafka_sizing import resolve_sizing
 from infra.config.problems import Problem, error, warning
 from infra.config.schema import StackConfig
-from infra.planning import kafka as kafka_plan
-from infra.planning import sizing
 
 EXPLICIT_ONLY = (
     ("instanceType", "instance_type"),
@@ -26,13 +26,13 @@ EXPLICIT_ONLY = (
 def check(config: StackConfig, today: date | None = None) -> Iterator[Problem]:
     kafka, azs = config.kafka, config.network.az_count
     rf = config.workload.replication_factor
-    version_message = kafka_plan.version_problem(kafka.kafka_version, today or date.today())
+    version_message = msk.version_problem(kafka.kafka_version, today or date.today())
     if version_message:
         yield error("kafka.kafkaVersion", kafka.kafka_version, version_message)
     if config.tier == "prod" and rf < 3:
         yield error("workload.replicationFactor", rf, "prod needs 3 or more replicas (allowed: 3..5)")
-    if azs not in kafka_plan.MSK_AZ_COUNTS:
-        allowed = " or ".join(map(str, kafka_plan.MSK_AZ_COUNTS))
+    if azs not in msk.MSK_AZ_COUNTS:
+        allowed = " or ".join(map(str, msk.MSK_AZ_COUNTS))
         yield error("network.azCount", azs, f"MSK places brokers in {allowed} AZs (client subnets in distinct AZs)")
         return  # sizing needs a cluster MSK can place
     if kafka.sizing == "explicit":
@@ -72,7 +72,7 @@ def _explicit(config: StackConfig) -> Iterator[Problem]:
             "kafka.instanceType", kafka.instance_type, "prod runs on non-burstable brokers (kafka.m5.* or kafka.m7g.*)"
         )
     try:
-        planned = kafka_plan.resolve_sizing(config)
+        planned = resolve_sizing(config)
     except sizing.SizingError as problem:
         yield error("kafka.sizing", kafka.sizing, f"MSK would reject the explicit cluster: {problem}")
         return
@@ -91,7 +91,7 @@ def _from_workload(config: StackConfig) -> Iterator[Problem]:
         if value is not None:
             yield error(f"kafka.{key}", value, "only with kafka.sizing 'explicit'; 'workload' sizes the cluster itself")
     try:
-        planned = kafka_plan.resolve_sizing(config)
+        planned = resolve_sizing(config)
     except sizing.SizingError as problem:
         yield error(
             "workload.ingressMbps", config.workload.ingress_mbps, f"no MSK cluster fits the workload: {problem}"

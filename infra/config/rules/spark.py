@@ -9,57 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-import yaml
-
-from infra.cli.artifacts import CatalogError, load_catalog
+from infra.catalog.artifacts import CatalogError, load_catalog
+from infra.catalog.emr_releases import emr_releases
 from infra.config.problems import Problem, error
 from infra.config.schema import SparkConfig, StackConfig
 
-RELEASES_FILE = Path(__file__).resolve().parents[2] / "data" / "emr_releases.yaml"
 # "You can specify up to 30 instance types per fleet when you use an allocation strategy"
 # (Amazon EMR Management Guide, "Planning and configuring instance fleets", checked 2026-11-26).
 MAX_TYPES_PER_FLEET = 30
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z0-9]+$")
 _CERTIFICATES_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+\.zip$")
-
-
-@dataclass(frozen=True)
-class EmrRelease:
-    label: str
-    spark: str
-    hadoop: str
-    scala: str
-    python: tuple[str, ...]
-
-    @property
-    def upstream_spark(self) -> str:
-        """Apache Spark version under EMR's build: ``3.5.6-amzn-2`` -> ``3.5.6``."""
-        return self.spark.split("-", 1)[0]
-
-    @property
-    def scala_binary(self) -> str:
-        """``2.12.18`` -> ``2.12``, the suffix of Scala artifacts (``_2.12``)."""
-        return ".".join(self.scala.split(".")[:2])
-
-
-@cache
-def emr_releases() -> dict[str, EmrRelease]:
-    """The documented releases of infra/data/emr_releases.yaml, newest first as listed."""
-    data = yaml.safe_load(RELEASES_FILE.read_text())
-    return {
-        label: EmrRelease(
-            label=label,
-            spark=str(spec["spark"]),
-            hadoop=str(spec["hadoop"]),
-            scala=str(spec["scala"]),
-            python=tuple(str(v) for v in spec["python"]),
-        )
-        for label, spec in data["releases"].items()
-    }
 
 
 def check(config: StackConfig) -> Iterator[Problem]:

@@ -27,12 +27,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import yaml
 
-_DATA = yaml.safe_load(resources.files("infra").joinpath("data/msk_brokers.yaml").read_text(encoding="utf-8"))
+from infra.paths import DATA
+
+_DATA = yaml.safe_load((DATA / "msk_brokers.yaml").read_text(encoding="utf-8"))
 _LIMITS: Mapping[str, Any] = _DATA["cluster_limits"]
 
 PRODUCTION_TARGET: float = float(_LIMITS["production_target"])

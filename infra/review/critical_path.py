@@ -24,8 +24,9 @@ from typing import Any, Literal
 import yaml
 
 from infra.offline.record import PlannedResource, StackPlan
+from infra.paths import DATA
 
-CREATE_TIMES_FILE = Path(__file__).resolve().parent.parent / "data" / "create_times.yaml"
+CREATE_TIMES_FILE = DATA / "create_times.yaml"
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_LABEL = "(stack)"
 

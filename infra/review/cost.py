@@ -23,8 +23,9 @@ from typing import Any
 import yaml
 
 from infra.offline.record import PlannedResource, StackPlan
+from infra.paths import DATA
 
-PRICE_FILE = Path(__file__).resolve().parent.parent / "data" / "prices.yaml"
+PRICE_FILE = DATA / "prices.yaml"
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_LABEL = "(stack)"
 

@@ -11,8 +11,8 @@ from streaming_policies import ALL_RULES, Violation, evaluate_plan
 
 from infra.drills.targets import drill_targets
 from infra.offline.record import StackPlan
-from infra.planning.cost import estimate_cost, format_cost
-from infra.planning.critical_path import critical_path, format_critical_path
+from infra.review.cost import estimate_cost, format_cost
+from infra.review.critical_path import critical_path, format_critical_path
 
 
 def plan_to_json(plan: StackPlan) -> dict[str, Any]:
