@@ -8,8 +8,8 @@ API digest, which must also equal the wheel's pin) before it replaces anything i
 A manifest (build/artifacts.json) records the sha256 of every verified file, so the program
 can tell a complete, untouched set from a partial or edited one without the network.
 
-Exit codes: 0 every file verified; 1 a download or verification failed (or, for ``status``,
-a file is missing or modified); 2 invalid input.
+Exit codes (infra.cli.exit_codes): 0 every file verified; 1 a download or verification failed,
+the catalog is malformed, or (``status``) a file is missing, unverified or modified; 2 bad input.
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from infra.cli.exit_codes import ExitCode, epilog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CATALOG_PATH = REPO_ROOT / "infra" / "data" / "spark_jars.yaml"
@@ -38,7 +41,6 @@ MANIFEST = "artifacts.json"
 MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
 PYPI = "https://pypi.org"
 TIMEOUT_SECONDS = 60
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 _HEX = {"sha1": re.compile(r"^[0-9a-f]{40}$"), "sha256": re.compile(r"^[0-9a-f]{64}$")}
 _COORDINATES = re.compile(r"^([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)$")
@@ -338,7 +340,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "build/ from Maven Central, the GitHub release and PyPI, verifying every file against its "
             "published checksum; 'status' checks build/ offline."
         ),
-        epilog="Exit codes: 0 all files verified; 1 a file failed or is missing/modified; 2 invalid input.",
+        epilog=epilog(FAILED="a file failed, or is missing, unverified or modified; or the catalog is malformed"),
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     fetch = actions.add_parser("fetch", help="Download missing or changed files and verify them.")
@@ -359,13 +361,13 @@ def _fetch_command(args: argparse.Namespace) -> int:
         catalog = load_catalog()
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     try:
         args.dest.mkdir(parents=True, exist_ok=True)
         outcomes = fetch_all(catalog, args.dest, maven_url=args.maven_url, pypi_url=args.pypi_url, force=args.force)
     except OSError as exc:
         print(f"error: cannot write under --dest {args.dest}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.USAGE
     for outcome in outcomes:
         line = f"{outcome.status:>10}  {outcome.name}" + (f"  ({outcome.detail})" if outcome.detail else "")
         print(line, file=sys.stderr if outcome.status == "failed" else sys.stdout)
@@ -375,9 +377,9 @@ def _fetch_command(args: argparse.Namespace) -> int:
             f"error: {len(failed)} of {len(outcomes)} artifact(s) failed; nothing unverified was written",
             file=sys.stderr,
         )
-        return EXIT_FAILED
+        return ExitCode.FAILED
     print(f"{len(outcomes)} artifact(s) verified in {args.dest}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _status_command(args: argparse.Namespace) -> int:
@@ -385,14 +387,27 @@ def _status_command(args: argparse.Namespace) -> int:
         catalog = load_catalog()
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    bad = set(missing_or_modified(catalog, args.dest))
-    for name in catalog.local_paths(args.dest):
-        print(f"{'NOT OK' if name in bad else 'ok':>6}  {name}")
+        return ExitCode.FAILED
+    manifest = read_manifest(args.dest)
+    states = {name: _state(path, manifest.get(name)) for name, path in catalog.local_paths(args.dest).items()}
+    for name, state in states.items():
+        print(f"{state:>10}  {name}")
+    bad = Counter(state for state in states.values() if state != "ok")
     if bad:
-        print(f"error: {len(bad)} artifact(s) missing or modified: run `blueprint artifacts fetch`", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(bad.items()))
+        print(f"error: {counts} of {len(states)} artifact(s): run `blueprint artifacts fetch`", file=sys.stderr)
+        return ExitCode.FAILED
+    print(f"{len(states)} artifact(s) verified in {args.dest}")
+    return ExitCode.OK
+
+
+def _state(path: Path, verified_sha256: str | None) -> str:
+    """'missing' (no file), 'unverified' (no fetch recorded it), 'modified' (changed since) or 'ok'."""
+    if not path.is_file():
+        return "missing"
+    if verified_sha256 is None:
+        return "unverified"
+    return "ok" if file_sha256(path) == verified_sha256 else "modified"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

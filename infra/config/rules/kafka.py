@@ -8,8 +8,8 @@ reject are errors everywhere.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
+from infra.config import clock
 from infra.config.problems import Problem, error, warning
 from infra.config.schema import StackConfig
 from infra.planning import kafka as kafka_plan
@@ -23,10 +23,10 @@ EXPLICIT_ONLY = (
 )
 
 
-def check(config: StackConfig, today: date | None = None) -> Iterator[Problem]:
+def check(config: StackConfig) -> Iterator[Problem]:
     kafka, azs = config.kafka, config.network.az_count
     rf = config.workload.replication_factor
-    version_message = kafka_plan.version_problem(kafka.kafka_version, today or date.today())
+    version_message = kafka_plan.version_problem(kafka.kafka_version, clock.today())
     if version_message:
         yield error("kafka.kafkaVersion", kafka.kafka_version, version_message)
     if config.tier == "prod" and rf < 3:
