@@ -395,7 +395,10 @@ def _status_command(args: argparse.Namespace) -> int:
     bad = Counter(state for state in states.values() if state != "ok")
     if bad:
         counts = ", ".join(f"{n} {state}" for state, n in sorted(bad.items()))
-        print(f"error: {counts} of {len(states)} artifact(s): run `blueprint artifacts fetch`", file=sys.stderr)
+        print(
+            f"error: {bad.total()} of {len(states)} artifact(s) not usable ({counts}): run `blueprint artifacts fetch`",
+            file=sys.stderr,
+        )
         return ExitCode.FAILED
     print(f"{len(states)} artifact(s) verified in {args.dest}")
     return ExitCode.OK
