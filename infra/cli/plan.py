@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from infra.cli.exit_codes import ExitCode, epilog
@@ -60,14 +61,15 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def warn_unfetched_artifacts() -> None:
+def warn_unfetched_artifacts(build_dir: Path | None = None) -> None:
     """The offline plan needs no jars or wheels, but `pulumi up` uploads them from build/ and stops without them."""
-    from infra.cli.artifacts import load_catalog, missing_or_modified
+    from infra.cli.artifacts import BUILD_DIR, load_catalog, missing_or_modified
 
-    missing = missing_or_modified(load_catalog())
+    directory = build_dir or BUILD_DIR
+    missing = missing_or_modified(load_catalog(), directory)
     if missing:
         print(
-            f"warning: {len(missing)} job artifact(s) are missing or modified in build/, so `pulumi up` would stop: "
-            "run `blueprint artifacts fetch` (`blueprint artifacts status` lists them)",
+            f"warning: {len(missing)} job artifact(s) missing or modified in {directory}, so `pulumi up` would "
+            "stop: run `blueprint artifacts fetch` (`blueprint artifacts status` lists them)",
             file=sys.stderr,
         )
