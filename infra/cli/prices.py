@@ -322,6 +322,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "prices",
         help="Maintain the dated price file behind the cost estimate.",
         description="Maintain infra/data/prices.yaml, the dated price file behind the cost estimate.",
+        epilog=epilog(FAILED="the API call failed or matched nothing"),
     )
     actions = parser.add_subparsers(dest="prices_action", required=True, metavar="ACTION")
     refresh = actions.add_parser(
@@ -331,7 +332,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Ask the AWS Price List Query API for every figure it can answer, write the "
             "answers back, bump the file's date and report what was kept as it was."
         ),
-        epilog=epilog(FAILED="the API call failed or matched nothing"),
     )
     refresh.add_argument(
         "--regions", nargs="+", metavar="REGION", help="Regions to refresh (default: all in the file)."
