@@ -7,6 +7,7 @@ in-process and one pipes a plan into `head` in a subprocess.
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import pty
@@ -74,7 +75,7 @@ def invalid_dev(stacks_dir: Path) -> Path:
 def test_every_command_documents_its_exit_codes_from_the_one_table() -> None:
     parser = build_parser()
     assert parser.epilog is not None and all(f"{int(code)} " in parser.epilog for code in ExitCode)
-    [commands] = [action for action in parser._subparsers._group_actions]  # type: ignore[union-attr]
+    [commands] = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
     for name, command in commands.choices.items():
         assert command.epilog and command.epilog.startswith("exit codes: "), name
         codes = {int(code) for code in re.findall(r"(?:^exit codes: |, )(\d+) ", command.epilog)}
@@ -107,10 +108,11 @@ def test_an_unknown_stack_exits_2_and_lists_the_stacks(command: str, capsys: pyt
     [["plan"], ["plan", "--all", "dev"], ["plan", "dev", "--bogus"], ["size", "--ingress-mbps", "x"], ["artifacts"]],
 )
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code: int | str | None
     try:
         code = blueprint(argv)
-    except SystemExit as exit_:  # argparse's own refusals
-        code = exit_.code  # type: ignore[assignment]
+    except SystemExit as refused:  # argparse's own refusals
+        code = refused.code
     assert code == ExitCode.USAGE
     assert "Traceback" not in capsys.readouterr().err
 
