@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from infra.cli.exit_codes import ExitCode, epilog
+from infra.cli.progress import Progress
 from infra.cli.stacks import plan_or_report, unknown_stacks
 
 
@@ -43,8 +44,11 @@ def run(args: argparse.Namespace) -> int:
     current = plan_or_report(stacks)
     if current is None:
         return ExitCode.FAILED
+    base_plans = None
     try:
-        base_plans = plans_at(args.base, stacks) if args.base else None
+        if args.base:
+            with Progress().stage(f"planning {', '.join(stacks)} at {args.base}", "planned"):
+                base_plans = plans_at(args.base, stacks)
     except BaselineError as exc:
         print(str(exc), file=sys.stderr)
         return ExitCode.FAILED
