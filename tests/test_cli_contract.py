@@ -186,7 +186,7 @@ def test_snapshot_check_says_what_it_checked_and_how_to_fix_it(
     monkeypatch.setattr(sys, "stderr", stderr)
     assert blueprint(["snapshot", "--check", "dev"]) == ExitCode.FAILED
     err = stderr.getvalue()
-    assert re.match(r"planning dev… planned in \d+\.\d s\n", err)
+    assert re.match(r"planning dev\.\.\. planned in \d+\.\d s\n", err)
     assert "checked the plan snapshots (tests/snapshots/) and diagrams (docs/architecture/) of dev" in err
     assert "run `blueprint snapshot dev` and commit the files it writes" in err
     assert capsys.readouterr().out.startswith("# Infrastructure review")  # what differs
@@ -195,7 +195,7 @@ def test_snapshot_check_says_what_it_checked_and_how_to_fix_it(
 @pytest.mark.parametrize(
     ("stream", "quiet", "expected"),
     [
-        (Terminal(), False, r"planning prod… planned in \d+\.\d s\n"),
+        (Terminal(), False, r"planning prod\.\.\. planned in \d+\.\d s\n"),
         (Terminal(), True, ""),  # --json
         (io.StringIO(), False, ""),  # a pipe, a CI log
     ],
@@ -210,7 +210,7 @@ def test_a_failed_stage_ends_its_line() -> None:
     stream = Terminal()
     with pytest.raises(RuntimeError), Progress(stream=stream).stage("planning prod", "planned"):
         raise RuntimeError("config problem")
-    assert stream.getvalue() == "planning prod… stopped\n"
+    assert stream.getvalue() == "planning prod... stopped\n"
 
 
 def test_plan_warns_when_the_artifacts_pulumi_up_needs_are_not_fetched(

@@ -1,7 +1,8 @@
-"""Progress on stderr while a command works: one line per stage, e.g. ``planning prod… planned in 1.2 s``.
+"""Progress on stderr while a command works: one line per stage, e.g. ``planning prod... planned in 1.2 s``.
 
 For a person at a terminal only: silent when stderr is not one (CI logs, pipes, tests) and
-under ``--json``, so what a command prints for machines and logs never changes.
+under ``--json``, so what a command prints for machines and logs never changes. ASCII only, so
+no terminal encoding can make a progress line fail a command.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ class Progress:
 
     @contextmanager
     def stage(self, doing: str, done: str) -> Iterator[None]:
-        """``doing…`` when the stage starts, then ``done in N s`` (or ``stopped``) on the same line."""
+        """``doing...`` when the stage starts, then ``done in N s`` (or ``stopped``) on the same line."""
         if not self.enabled:
             yield
             return
-        self._write(f"{doing}… ")
+        self._write(f"{doing}... ")
         started = time.perf_counter()
         try:
             yield
