@@ -1,4 +1,4 @@
-"""The one date the version-support rules read: MSK versions end their support on a date.
+"""The one date the project reads: MSK versions end their support on a date, a price refresh is dated.
 
 Production reads the system date; ``BLUEPRINT_TODAY`` (YYYY-MM-DD) pins it, so the test suite
 gives the same answer on every day and a reviewer can ask how a stack fares on a later one.
