@@ -41,6 +41,8 @@ def main() -> int:
     print(
         f"lazy pulumi_aws service imports during the first plans: {lazy_imports:.2f} s ({modules} pulumi/pulumi_aws modules loaded)"
     )
+    print("resources: every registered resource (AWS resources, stack references, components, providers),")
+    print("the count `blueprint plan` prints and its --json lists")
     print(f"{'stack':10s} {'resources':>9s} {'cold s':>8s} {'warm s':>8s} {'ms/resource (warm)':>19s}")
     total_resources = 0
     for stack, plan in plans.items():

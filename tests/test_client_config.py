@@ -144,7 +144,6 @@ def test_cli_without_outputs_uses_the_offline_plan(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["nope"], "stack file not found"),
         (["staging", "--outputs", "{outputs}"], "belong to stack 'prod', not 'staging'"),
         (["prod", "--outputs", "{missing}"], "cannot read"),
         (["prod", "--outputs", "{outputs}", "--out", "{blocked}"], "cannot write the files"),

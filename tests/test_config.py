@@ -103,6 +103,7 @@ def test_unsupported_region() -> None:
 def test_invalid_tier_reports_allowed_tiers() -> None:
     errors = config_errors("dev", {"tier": "qa"})
     assert any("streaming-platform:tier = 'qa'" in e and "'dev', 'staging' or 'prod'" in e for e in errors)
+    assert len(errors) == 1, "an invalid tier is one problem, not one per key its defaults would fill"
 
 
 def test_all_problems_are_reported_in_one_run() -> None:

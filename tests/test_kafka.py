@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from infra.catalog import msk, sizing
 from infra.components import kafka as kafka_component
-from infra.config import load_stack, parse
+from infra.config import Problem, clock, load_stack, parse
 from infra.config.kafka_sizing import resolve_sizing, workload_of
 from infra.config.rules import kafka as kafka_rules
 from infra.offline import runtime
@@ -109,11 +109,15 @@ def test_kraft_version_is_accepted() -> None:
     assert config_errors("staging", {"kafka": {"kafkaVersion": "3.9.x.kraft"}}) == []
 
 
-def test_version_rule_judges_end_of_support_against_the_given_day() -> None:
+def test_version_rule_judges_end_of_support_against_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     staging = stack_config("staging")
     config = staging.model_copy(update={"kafka": staging.kafka.model_copy(update={"kafka_version": "3.7.x"})})
-    before = [p for p in kafka_rules.check(config, today=date(2026, 8, 31)) if p.key == "kafka.kafkaVersion"]
-    on_the_day = [p for p in kafka_rules.check(config, today=date(2026, 9, 1)) if p.key == "kafka.kafkaVersion"]
+
+    def version_problems(day: str) -> list[Problem]:
+        monkeypatch.setenv(clock.TODAY_ENV, day)
+        return [p for p in kafka_rules.check(config) if p.key == "kafka.kafkaVersion"]
+
+    before, on_the_day = version_problems("2026-08-31"), version_problems("2026-09-01")
     assert before == []
     assert len(on_the_day) == 1 and "2026-09-01" in on_the_day[0].message
 
@@ -347,7 +351,7 @@ def test_kafka_version_comes_from_config_and_is_supported(stack_plan: StackPlan)
     cluster, configuration = stack_plan.one(CLUSTER), stack_plan.one(CONFIGURATION)
     assert cluster.inputs["kafkaVersion"] == config.kafka.kafka_version == stack_plan.outputs["kafkaVersion"]
     assert configuration.inputs["kafkaVersions"] == [config.kafka.kafka_version]
-    assert msk.version_problem(config.kafka.kafka_version, date.today()) is None
+    assert msk.version_problem(config.kafka.kafka_version, clock.today()) is None
 
 
 def test_encryption_and_authentication(stack_plan: StackPlan) -> None:

@@ -20,6 +20,7 @@ import yaml
 from botocore.stub import Stubber
 
 from infra.cli import prices
+from infra.config import clock
 from infra.review.cost import load_price_book
 
 TODAY = date(2027, 1, 15)
@@ -282,11 +283,11 @@ def test_command_writes_the_refreshed_file(
     text = output.read_text(encoding="utf-8")
     assert text.startswith("# Written by `blueprint prices refresh` on ")
     book = load_price_book(output)
-    assert book.effective_date == date.today().isoformat()
+    assert book.effective_date == clock.today().isoformat()
     assert book.rate("us-east-1", "msk_broker_hour", "kafka.m7g.large") == 0.2142
 
 
-def test_command_reports_an_api_refusal_and_writes_nothing(
+def test_command_reports_an_api_refusal_exits_1_and_writes_nothing(
     price_file: Path,
     tmp_path: Path,
     pricing: tuple[Any, Stubber],
@@ -297,7 +298,7 @@ def test_command_reports_an_api_refusal_and_writes_nothing(
     stubber.add_client_error("get_products", service_error_code="AccessDeniedException", http_status_code=400)
     monkeypatch.setattr(prices, "_pricing_client", lambda: client)
     output = tmp_path / "out.yaml"
-    assert run_cli("--input", str(price_file), "--output", str(output), "--regions", "us-east-1") == 2
+    assert run_cli("--input", str(price_file), "--output", str(output), "--regions", "us-east-1") == 1
     assert "Price List API call failed" in capsys.readouterr().err
     assert not output.exists()
 

@@ -2,15 +2,18 @@
 
 Each sub-command lives in its own module exposing ``register(subparsers)``, which adds
 its parser and sets ``func`` to a callable taking the parsed arguments and returning
-the exit code. Modules are listed in ``COMMANDS`` and imported lazily so that
-``blueprint size`` does not pay for importing pulumi_aws.
+the exit code from the one table in ``exit_codes``. Modules are listed in ``COMMANDS`` and
+imported lazily so that ``blueprint size`` does not pay for importing pulumi_aws.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+from infra.cli.exit_codes import ExitCode, table
 
 COMMANDS: tuple[str, ...] = (
     "plan",
@@ -31,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="blueprint",
         description="Streaming-platform blueprint tools: offline plan, sizing, review, runbooks, DR drills.",
+        epilog=table(),
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMANDS:
@@ -40,7 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `blueprint plan prod | head`: the reader has what it wanted. Point stdout at /dev/null so the
+        # interpreter's final flush does not fail again, and stop without a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.PIPE_CLOSED
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
     return code
 
 

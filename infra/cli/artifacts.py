@@ -3,8 +3,8 @@
 The catalog and the verification live in infra/catalog/artifacts.py (the config rules and the
 Pulumi program read them too); this module is the command.
 
-Exit codes: 0 every file verified; 1 a download or verification failed (or, for ``status``,
-a file is missing or modified); 2 invalid input.
+Exit codes (infra.cli.exit_codes): 0 every file verified; 1 a download or verification failed,
+the catalog is malformed, or (``status``) a file is missing, unverified or modified; 2 bad input.
 """
 
 from __future__ import annotations
@@ -12,13 +12,21 @@ from __future__ import annotations
 import argparse
 import sys
 import urllib.parse
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from infra.catalog.artifacts import MAVEN_CENTRAL, PYPI, CatalogError, fetch_all, load_catalog, missing_or_modified
+from infra.catalog.artifacts import (
+    MAVEN_CENTRAL,
+    PYPI,
+    CatalogError,
+    fetch_all,
+    file_sha256,
+    load_catalog,
+    read_manifest,
+)
+from infra.cli.exit_codes import ExitCode, epilog
 from infra.paths import BUILD
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
 def _base_url(text: str) -> str:
@@ -38,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "build/ from Maven Central, the GitHub release and PyPI, verifying every file against its "
             "published checksum; 'status' checks build/ offline."
         ),
-        epilog="Exit codes: 0 all files verified; 1 a file failed or is missing/modified; 2 invalid input.",
+        epilog=epilog(FAILED="a file failed, or is missing, unverified or modified; or the catalog is malformed"),
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     fetch = actions.add_parser("fetch", help="Download missing or changed files and verify them.")
@@ -59,13 +67,13 @@ def _fetch_command(args: argparse.Namespace) -> int:
         catalog = load_catalog()
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.FAILED
     try:
         args.dest.mkdir(parents=True, exist_ok=True)
         outcomes = fetch_all(catalog, args.dest, maven_url=args.maven_url, pypi_url=args.pypi_url, force=args.force)
     except OSError as exc:
         print(f"error: cannot write under --dest {args.dest}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.USAGE
     for outcome in outcomes:
         line = f"{outcome.status:>10}  {outcome.name}" + (f"  ({outcome.detail})" if outcome.detail else "")
         print(line, file=sys.stderr if outcome.status == "failed" else sys.stdout)
@@ -75,9 +83,9 @@ def _fetch_command(args: argparse.Namespace) -> int:
             f"error: {len(failed)} of {len(outcomes)} artifact(s) failed; nothing unverified was written",
             file=sys.stderr,
         )
-        return EXIT_FAILED
+        return ExitCode.FAILED
     print(f"{len(outcomes)} artifact(s) verified in {args.dest}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _status_command(args: argparse.Namespace) -> int:
@@ -85,14 +93,30 @@ def _status_command(args: argparse.Namespace) -> int:
         catalog = load_catalog()
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    bad = set(missing_or_modified(catalog, args.dest))
-    for name in catalog.local_paths(args.dest):
-        print(f"{'NOT OK' if name in bad else 'ok':>6}  {name}")
+        return ExitCode.FAILED
+    manifest = read_manifest(args.dest)
+    states = {name: _state(path, manifest.get(name)) for name, path in catalog.local_paths(args.dest).items()}
+    for name, state in states.items():
+        print(f"{state:>10}  {name}")
+    bad = Counter(state for state in states.values() if state != "ok")
     if bad:
-        print(f"error: {len(bad)} artifact(s) missing or modified: run `blueprint artifacts fetch`", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(bad.items()))
+        print(
+            f"error: {bad.total()} of {len(states)} artifact(s) not usable ({counts}): run `blueprint artifacts fetch`",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
+    print(f"{len(states)} artifact(s) verified in {args.dest}")
+    return ExitCode.OK
+
+
+def _state(path: Path, verified_sha256: str | None) -> str:
+    """'missing' (no file), 'unverified' (no fetch recorded it), 'modified' (changed since) or 'ok'."""
+    if not path.is_file():
+        return "missing"
+    if verified_sha256 is None:
+        return "unverified"
+    return "ok" if file_sha256(path) == verified_sha256 else "modified"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,8 +1,9 @@
 """`blueprint client-config STACK`: write a stack's Kafka client settings under out/<stack>/.
 
 Brokers come from `pulumi stack output --json` saved to a file (--outputs), or, without it,
-from the offline plan (placeholder broker addresses, good for review only). Exit codes:
-0 written, 2 invalid input (unknown stack, unreadable or incomplete outputs).
+from the offline plan (placeholder broker addresses, good for review only). Exit codes
+(infra.cli.exit_codes): 0 written, 1 invalid stack config, 2 invalid input (unknown stack,
+unreadable or incomplete outputs, unwritable --out).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_INVALID = 0, 2
+from infra.cli.exit_codes import ExitCode, epilog
+from infra.cli.stacks import plan, unknown_stacks
+
 DEFAULT_OUT = Path("out")
 
 
@@ -26,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "--json` wrote for real broker addresses; without it the offline plan is used and the "
             "brokers are placeholders."
         ),
-        epilog="Exit codes: 0 files written; 2 invalid input.",
+        epilog=epilog(
+            FAILED="invalid stack config", USAGE="invalid input (unknown stack, unreadable or incomplete outputs)"
+        ),
     )
     parser.add_argument("stack", help="Stack name, e.g. prod.")
     parser.add_argument("--outputs", type=Path, metavar="FILE", help="JSON from `pulumi stack output --json`.")
@@ -38,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from infra.clientconfig import OutputsError, load_outputs_file, render, settings_from_outputs, write
     from infra.config import ConfigError
 
+    if unknown_stacks([args.stack]):
+        return ExitCode.USAGE
     try:
         if args.outputs is not None:
             outputs = load_outputs_file(args.outputs)
@@ -55,21 +62,21 @@ def run(args: argparse.Namespace) -> int:
             raise OutputsError(f"the outputs belong to stack '{settings.stack}', not '{args.stack}'")
         out_dir = args.out if args.out is not None else DEFAULT_OUT / args.stack
         written = write(render(settings), out_dir)
-    except (ConfigError, OutputsError) as problem:
-        return _fail(str(problem))
+    except ConfigError as problem:
+        return _fail(str(problem), ExitCode.FAILED)
+    except OutputsError as problem:
+        return _fail(str(problem), ExitCode.USAGE)
     except OSError as problem:
-        return _fail(f"cannot write the files: {problem}")
+        return _fail(f"cannot write the files: {problem}", ExitCode.USAGE)
     for path in written:
         print(path)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _planned_outputs(stack: str) -> dict[str, Any]:
-    from infra.offline.runtime import plan_stacks
-
-    return plan_stacks([stack])[stack].outputs
+    return plan([stack])[stack].outputs
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: ExitCode) -> int:
     print(f"blueprint client-config: error: {message}", file=sys.stderr)
-    return EXIT_INVALID
+    return code

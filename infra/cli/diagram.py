@@ -5,25 +5,27 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+from infra.cli.exit_codes import ExitCode, epilog
+from infra.cli.stacks import plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("diagram", help="architecture diagram of a stack (Mermaid)")
     parser.add_argument("stack", metavar="STACK")
     parser.add_argument("--markdown", action="store_true", help="wrap in a ```mermaid block")
+    parser.epilog = epilog(FAILED="invalid stack config")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if unknown_stacks([args.stack]):
-        return UNKNOWN_STACK
+        return ExitCode.USAGE
     from infra.review.diagram import mermaid
 
     plans = plan_or_report([args.stack])
     if plans is None:
-        return INVALID_CONFIG
+        return ExitCode.FAILED
     plan = plans[args.stack]
     text = mermaid(plan)
     print(f"```mermaid\n{text}```" if args.markdown else text, end="" if not args.markdown else "\n")
-    return 0
+    return ExitCode.OK

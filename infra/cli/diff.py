@@ -10,7 +10,9 @@ import argparse
 import sys
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+from infra.cli.exit_codes import ExitCode, epilog
+from infra.cli.progress import Progress
+from infra.cli.stacks import plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -21,9 +23,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--output", metavar="FILE", help="write the Markdown here instead of stdout")
     parser.add_argument("--fail-on-risk", action="store_true", help="exit 3 when a risky change is found")
-    parser.epilog = (
-        "exit codes: 0 review written, 1 invalid stack config or the base revision cannot be planned, "
-        "2 bad arguments (unknown stack, unwritable --output), 3 risky change with --fail-on-risk"
+    parser.epilog = epilog(
+        FAILED="invalid stack config, or the base revision cannot be planned",
+        BLOCKED="a risky change with --fail-on-risk",
     )
     parser.set_defaults(func=run)
 
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     stacks = args.stacks or list_stacks()
     if unknown_stacks(stacks):
-        return UNKNOWN_STACK
+        return ExitCode.USAGE
     from infra.review import snapshot
     from infra.review.baseline import BaselineError, plans_at
     from infra.review.diff import diff_snapshots
@@ -41,12 +43,15 @@ def run(args: argparse.Namespace) -> int:
 
     current = plan_or_report(stacks)
     if current is None:
-        return INVALID_CONFIG
+        return ExitCode.FAILED
+    base_plans = None
     try:
-        base_plans = plans_at(args.base, stacks) if args.base else None
+        if args.base:
+            with Progress().stage(f"planning {', '.join(stacks)} at {args.base}", "planned"):
+                base_plans = plans_at(args.base, stacks)
     except BaselineError as exc:
         print(str(exc), file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     diffs, costs = [], {}
     for stack in stacks:
         after = snapshot.normalize(current[stack])
@@ -63,10 +68,10 @@ def run(args: argparse.Namespace) -> int:
                 handle.write(markdown)
         except OSError as exc:
             print(f"cannot write --output {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
+            return ExitCode.USAGE
     else:
         sys.stdout.write(markdown)
-    return 3 if args.fail_on_risk and any(d.risks for d in diffs) else 0
+    return ExitCode.BLOCKED if args.fail_on_risk and any(d.risks for d in diffs) else ExitCode.OK
 
 
 def _empty(stack: str) -> dict[str, Any]:

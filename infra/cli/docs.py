@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, plan_or_report
+from infra.cli.exit_codes import ExitCode, epilog
+from infra.cli.stacks import plan_or_report
 
 
 def register(subparsers: Any) -> None:
@@ -13,7 +14,7 @@ def register(subparsers: Any) -> None:
         "docs", help="write docs/config-reference.md, outputs-reference.md and replacement-table.md"
     )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale files")
-    parser.epilog = "exit codes: 0 current (or written), 1 invalid stack config or --check found a stale file"
+    parser.epilog = epilog(FAILED="invalid stack config, or --check found a stale file")
     parser.set_defaults(func=run)
 
 
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
 
     plans = plan_or_report(list_stacks())
     if plans is None:
-        return INVALID_CONFIG
+        return ExitCode.FAILED
     stale = []
     for path, text in render_all(plans).items():
         if path.exists() and path.read_text() == text:
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.check and stale:
         for path in stale:
             print(f"stale: {path.relative_to(ROOT)} (run `blueprint docs` and commit the result)")
-        return 1
+        return ExitCode.FAILED
     if args.check:
         print(f"checked {len(render_all(plans))} reference files: current")
-    return 0
+    return ExitCode.OK

@@ -19,6 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from infra.cli.exit_codes import ExitCode, epilog
+from infra.cli.stacks import plan, unknown_stacks
+
 DEFAULT_REPORT_DIR = Path("drill-reports")
 
 
@@ -51,19 +54,30 @@ def register(subparsers: Any) -> None:
         help="failback (required): when the failover happened (e.g. 2026-11-26T09:30:00Z); the primary's job "
         "reprocesses from then, since what the DR region processed never reached the primary's lake",
     )
+    parser.epilog = epilog(
+        FAILED="invalid stack config, a dry run found a problem, the drill failed or AWS refused",
+        INTERRUPTED="interrupted (resume or roll back from the state file)",
+    )
     parser.set_defaults(func=run)
 
 
 class UsageError(ValueError):
-    """Bad input: printed, exit code 2."""
+    """Bad input: printed, ExitCode.USAGE."""
 
 
 def run(args: argparse.Namespace) -> int:
+    from infra.config import ConfigError
+
+    if unknown_stacks([args.stack]):
+        return ExitCode.USAGE
     try:
         return _run(args)
     except UsageError as error:
         print(f"drill: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
+    except ConfigError as error:
+        print(str(error), file=sys.stderr)
+        return ExitCode.FAILED
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -121,12 +135,8 @@ def _since(args: argparse.Namespace) -> str | None:
 
 def _outputs(args: argparse.Namespace, needs_peer: bool) -> tuple[dict[str, Any], Any]:
     from infra.cli.runbooks import read_outputs
-    from infra.config import ConfigError, list_stacks
     from infra.drills.model import Peer
 
-    available = list_stacks()
-    if args.stack not in available:
-        raise UsageError(f"unknown stack '{args.stack}'; stacks/ has: {', '.join(available)}")
     try:
         outputs = read_outputs(args.outputs, args.stack) if args.outputs else None
     except ValueError as error:
@@ -143,16 +153,11 @@ def _outputs(args: argparse.Namespace, needs_peer: bool) -> tuple[dict[str, Any]
     except ValueError as error:
         raise UsageError(str(error)) from None
     if outputs is None or (peer_name and peer_outputs is None):
-        from infra.offline.runtime import plan_stacks
-
         print(
             "note: outputs from the offline plan (mock values): fine for a dry run's plan, not for a real drill",
             file=sys.stderr,
         )
-        try:
-            plans = plan_stacks([args.stack] + ([peer_name] if peer_name else []))
-        except ConfigError as error:
-            raise UsageError(str(error)) from None
+        plans = plan([args.stack] + ([peer_name] if peer_name else []))
         outputs = outputs if outputs is not None else plans[args.stack].outputs
         peer_outputs = peer_outputs if peer_outputs is not None or not peer_name else plans[peer_name].outputs
     peer = Peer(peer_name, str(peer_outputs["region"]), peer_outputs) if peer_name and peer_outputs else None
@@ -246,7 +251,7 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
             print("\n".join(result.lines))
             for problem in result.problems:
                 print(f"PROBLEM: {problem}", file=sys.stderr)
-            return 0 if result.ok else 1
+            return ExitCode.OK if result.ok else ExitCode.FAILED
         if args.rollback:
             assert state is not None
             state = runner.rollback(state)
@@ -258,12 +263,12 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
             f"undo: --rollback {state_path} --confirm {args.stack}",
             file=sys.stderr,
         )
-        return 130
+        return ExitCode.INTERRUPTED
     except (BotoCoreError, ClientError) as error:
         print(f"drill: AWS refused or is unreachable: {error}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     canaries = scenario.canary_stores
     report = build_report(state, target_for(args.scenario, str(outputs.get("tier")), outputs), canaries)
     json_path, markdown_path = write_report(report, args.report_dir)
     print(f"{report['result']}: drill {state.status}; report {markdown_path} (JSON {json_path}); state {state_path}")
-    return 0 if report["result"] == "PASS" else 1
+    return ExitCode.OK if report["result"] == "PASS" else ExitCode.FAILED

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+from infra.cli.exit_codes import ExitCode, epilog
+from infra.cli.stacks import plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -15,7 +17,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stack name(s), e.g. dev prod")
     parser.add_argument("--all", action="store_true", help="plan every stack in stacks/ in one process")
     parser.add_argument("--json", action="store_true", help="emit the full record as JSON")
-    parser.epilog = "exit codes: 0 plan ok, 1 invalid stack config, 2 bad arguments, 3 mandatory policy violations"
+    parser.epilog = epilog(FAILED="invalid stack config", BLOCKED="mandatory policy violations")
     parser.set_defaults(func=run)
 
 
@@ -25,23 +27,24 @@ def run(args: argparse.Namespace) -> int:
     available = list_stacks()
     if args.all and args.stacks:
         print(f"name stacks ({', '.join(args.stacks)}) or use --all, not both", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     stacks = available if args.all else args.stacks
     if not stacks:
         print(f"name a stack ({', '.join(available)}) or use --all", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     if unknown_stacks(stacks):
-        return UNKNOWN_STACK
+        return ExitCode.USAGE
     from infra.review.plan import plan_to_json, policy_violations, render_plan
 
-    plans = plan_or_report(stacks)
+    plans = plan_or_report(stacks, quiet=args.json)
     if plans is None:
-        return INVALID_CONFIG
+        return ExitCode.FAILED
+    warn_unfetched_artifacts()
     if args.json:
         document: dict[str, Any] = {name: plan_to_json(plan) for name, plan in plans.items()}
         json.dump(document if len(stacks) > 1 else document[stacks[0]], sys.stdout, indent=2, default=str)
         print()
-        return 0
+        return ExitCode.OK
     blocked = []
     for index, plan in enumerate(plans.values()):
         if index:
@@ -54,5 +57,20 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"\nmandatory policy violations in: {', '.join(blocked)} (a real `pulumi up` would stop)", file=sys.stderr
         )
-        return 3
-    return 0
+        return ExitCode.BLOCKED
+    return ExitCode.OK
+
+
+def warn_unfetched_artifacts(build_dir: Path | None = None) -> None:
+    """The offline plan needs no jars or wheels, but `pulumi up` uploads them from build/ and stops without them."""
+    from infra.catalog.artifacts import load_catalog, missing_or_modified
+    from infra.paths import BUILD
+
+    directory = build_dir or BUILD
+    missing = missing_or_modified(load_catalog(), directory)
+    if missing:
+        print(
+            f"warning: {len(missing)} job artifact(s) missing or modified in {directory}, so `pulumi up` would "
+            "stop: run `blueprint artifacts fetch` (`blueprint artifacts status` lists them)",
+            file=sys.stderr,
+        )

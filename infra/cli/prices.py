@@ -5,7 +5,7 @@ the Price List Query API (``pricing:GetProducts``, served from us-east-1) for ev
 figure it knows how to look up, writes back the ones AWS answers unambiguously, bumps
 the file's date and records the run in ``last_refresh``; everything else (not found,
 several candidate prices, or no query defined) is left as it was and reported.
-Without AWS credentials it says so and exits 2, changing nothing.
+Without AWS credentials it says so and exits 2 (ExitCode.USAGE), changing nothing.
 
 boto3 is imported inside the functions that need it so ``blueprint --help`` stays fast.
 """
@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from infra.cli.exit_codes import ExitCode, epilog
+from infra.config import clock
 from infra.review.cost import PRICE_FILE, PriceFileError, parse_price_book
 
 PRICING_API_REGION = "us-east-1"
@@ -320,6 +322,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "prices",
         help="Maintain the dated price file behind the cost estimate.",
         description="Maintain infra/data/prices.yaml, the dated price file behind the cost estimate.",
+        epilog=epilog(FAILED="the API call failed or matched nothing"),
     )
     actions = parser.add_subparsers(dest="prices_action", required=True, metavar="ACTION")
     refresh = actions.add_parser(
@@ -357,12 +360,13 @@ def run_refresh(args: argparse.Namespace) -> int:
             "no AWS credentials found (environment, shared config, SSO or instance role); "
             "the Price List API needs pricing:GetProducts. Nothing changed."
         )
+    today = clock.today()
     try:
-        updated, report = refresh_prices(document, client, regions, date.today())
+        updated, report = refresh_prices(document, client, regions, today)
     except (BotoCoreError, ClientError) as error:
-        return _fail(f"the Price List API call failed: {error}. Nothing changed.")
+        return _fail(f"the Price List API call failed: {error}. Nothing changed.", ExitCode.FAILED)
     output = Path(args.output or args.input)
-    header = f"# Written by `blueprint prices refresh` on {date.today().isoformat()}; see source and last_refresh.\n"
+    header = f"# Written by `blueprint prices refresh` on {today.isoformat()}; see source and last_refresh.\n"
     try:
         output.write_text(header + yaml.safe_dump(updated, sort_keys=False, width=100), encoding="utf-8")
     except OSError as error:
@@ -370,8 +374,8 @@ def run_refresh(args: argparse.Namespace) -> int:
     print("\n".join(report_lines(report, output)))
     if not report.found:
         print("Nothing matched: the Price List filters may be out of date.", file=sys.stderr)
-        return 1
-    return 0
+        return ExitCode.FAILED
+    return ExitCode.OK
 
 
 def _pricing_client() -> Any | None:
@@ -384,6 +388,6 @@ def _pricing_client() -> Any | None:
     return session.client("pricing", region_name=PRICING_API_REGION)
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> int:
     print(f"blueprint prices refresh: {message}", file=sys.stderr)
-    return 2
+    return code

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+from infra.cli.exit_codes import ExitCode, epilog
+from infra.cli.stacks import plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -26,6 +27,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--out", type=Path, metavar="DIR", help="write under DIR/<stack>/ (default: runbooks/)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files on disk differ")
+    parser.epilog = epilog(
+        FAILED="invalid stack config, or --check found a difference",
+        USAGE="bad arguments or input (unknown stack, missing or mismatched --outputs)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -49,25 +54,25 @@ def run(args: argparse.Namespace) -> int:
     from infra.config.problems import PROJECT
 
     if unknown_stacks([args.stack]):
-        return UNKNOWN_STACK
+        return ExitCode.USAGE
     try:
         dr = read_stack_file(args.stack).get(f"{PROJECT}:dr") or {}
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
-        return INVALID_CONFIG
+        return ExitCode.FAILED
     peer = str(dr.get("peerStack") or "").rsplit("/", 1)[-1] or None
     if args.outputs is not None and peer and dr.get("role", "primary") == "primary" and args.peer_outputs is None:
         print(
             f"{args.stack}'s failover runbooks need its peer's outputs too: add --peer-outputs FILE ({peer})",
             file=sys.stderr,
         )
-        return 2
+        return ExitCode.USAGE
     try:
         outputs = read_outputs(args.outputs, args.stack) if args.outputs else None
         peer_outputs = read_outputs(args.peer_outputs, peer or "") if args.peer_outputs and peer else None
     except ValueError as error:
         print(str(error), file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
 
     import jinja2
 
@@ -76,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
     plans = plan_or_report([args.stack, peer] if peer and peer in list_stacks() else [args.stack])
     if plans is None:
-        return INVALID_CONFIG
+        return ExitCode.FAILED
     peer_view = view_of(plans[peer], peer_outputs) if peer and peer in plans else None
     try:
         files = render_stack(view_of(plans[args.stack], outputs), peer_view)
@@ -85,17 +90,17 @@ def run(args: argparse.Namespace) -> int:
             f"cannot render {args.stack}'s runbooks: {error} (is the outputs file from an older deployment?)",
             file=sys.stderr,
         )
-        return 2
+        return ExitCode.USAGE
     directory = args.out or RUNBOOKS
     if args.check:
         stale = [name for name, text in files.items() if _read(directory / args.stack / name) != text]
         extra = sorted(p.name for p in (directory / args.stack).glob("*.md") if p.name not in files)
         for name in stale + extra:
             print(f"{directory / args.stack / name}: differs from a fresh render", file=sys.stderr)
-        return 1 if stale or extra else 0
+        return ExitCode.FAILED if stale or extra else ExitCode.OK
     for path in write_stack(args.stack, files, directory):
         print(path)
-    return 0
+    return ExitCode.OK
 
 
 def _read(path: Path) -> str | None:

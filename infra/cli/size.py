@@ -14,10 +14,10 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from infra.cli.exit_codes import ExitCode, epilog
+
 if TYPE_CHECKING:
     from infra.catalog.sizing import Evaluation, Recommendation, Workload
-
-EXIT_OK, EXIT_DOES_NOT_FIT, EXIT_INVALID = 0, 1, 2
 
 _RECOMMEND_ONLY = ("max_brokers", "no_burstable")
 _EVALUATE_ONLY = ("instance_type", "brokers", "volume_throughput_mbps", "volume_gib")
@@ -63,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "With --evaluate: print the sustained limit and target of a given cluster (add "
             "--ingress-mbps, --retention-hours and --volume-gib to check it against a workload)."
         ),
-        epilog="Exit codes: 0 done; 1 no cluster fits or the cluster falls short; 2 invalid input.",
+        epilog=epilog(FAILED="no cluster fits, or the cluster falls short", USAGE="invalid input"),
     )
     workload = parser.add_argument_group("workload")
     workload.add_argument("--ingress-mbps", metavar="N", type=_number(0, False), help="Average ingress, MB/s.")
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _evaluate(args) if args.evaluate else _recommend(args)
     except _UsageError as problem:
-        return _fail(str(problem), EXIT_INVALID)
+        return _fail(str(problem), ExitCode.USAGE)
     except SizingError as problem:
         return _fail(str(problem), _exit_code_of(problem))
 
@@ -119,7 +119,7 @@ class _UsageError(Exception):
 def _exit_code_of(problem: Exception) -> int:
     from infra.catalog.sizing import NoClusterFitsError
 
-    return EXIT_DOES_NOT_FIT if isinstance(problem, NoClusterFitsError) else EXIT_INVALID
+    return ExitCode.FAILED if isinstance(problem, NoClusterFitsError) else ExitCode.USAGE
 
 
 def _fail(message: str, code: int) -> int:
@@ -153,7 +153,7 @@ def _recommend(args: argparse.Namespace) -> int:
         print(json.dumps(recommendation.to_dict(), indent=2))
     else:
         print(_recommendation_text(recommendation))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -205,7 +205,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2))
     else:
         print(_evaluation_text(evaluation, problems))
-    return EXIT_DOES_NOT_FIT if problems else EXIT_OK
+    return ExitCode.FAILED if problems else ExitCode.OK
 
 
 def _workload(args: argparse.Namespace) -> Workload:

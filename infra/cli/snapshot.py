@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+from infra.cli.exit_codes import ExitCode, epilog
+from infra.cli.stacks import plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -15,11 +16,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks (default: all)")
     parser.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 and print the review if they differ"
+        "--check",
+        action="store_true",
+        help="write nothing; say what was checked, and on a difference print the review and exit 1",
     )
-    parser.epilog = (
-        "exit codes: 0 current (or written), 1 invalid stack config or --check found a difference, 2 bad arguments"
-    )
+    parser.epilog = epilog(FAILED="invalid stack config, or --check found a difference")
     parser.set_defaults(func=run)
 
 
@@ -33,10 +34,10 @@ def run(args: argparse.Namespace) -> int:
 
     stacks = args.stacks or list_stacks()
     if unknown_stacks(stacks):
-        return UNKNOWN_STACK
+        return ExitCode.USAGE
     plans = plan_or_report(stacks)
     if plans is None:
-        return INVALID_CONFIG
+        return ExitCode.FAILED
     diffs = []
     stale_diagrams = []
     for stack, plan in plans.items():
@@ -54,10 +55,20 @@ def run(args: argparse.Namespace) -> int:
         diffs.append(diff_snapshots(committed or {"stack": stack, "resources": {}}, current))
         if not args.check:
             print(f"wrote {snapshot.write(current).relative_to(ROOT)}")
-    if args.check and (diffs or stale_diagrams):
-        if diffs:
-            sys.stdout.write(render_markdown(diffs))
-        for stale in stale_diagrams:
-            print(f"stale: {stale}")
-        return 1
-    return 0
+    if not args.check:
+        return ExitCode.OK
+    checked = f"the plan snapshots (tests/snapshots/) and diagrams (docs/architecture/) of {', '.join(stacks)}"
+    if not diffs and not stale_diagrams:
+        print(f"checked {checked}: current")
+        return ExitCode.OK
+    if diffs:
+        sys.stdout.write(render_markdown(diffs))
+    for stale in stale_diagrams:
+        print(f"stale: {stale}")
+    command = " ".join(["blueprint snapshot", *args.stacks])
+    print(
+        f"checked {checked}: they differ from what the program plans now. If the review above is the change "
+        f"you meant, run `{command}` and commit the files it writes; if not, fix the change.",
+        file=sys.stderr,
+    )
+    return ExitCode.FAILED

@@ -1,7 +1,8 @@
 """What the plan-based commands share: checking stack names and planning them, errors as exit codes.
 
-Exit codes follow `blueprint plan`: 2 for a name with no stack file, 1 for an invalid stack
-config (its problems printed, never a traceback).
+A name with no stack file is ExitCode.USAGE (the stacks there are listed), an invalid stack
+config ExitCode.FAILED (its problems printed, never a traceback). Every command plans through
+``plan`` here, so each shows the same progress lines.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from infra.cli.progress import Progress
+
 if TYPE_CHECKING:
     from infra.offline.record import StackPlan
 
-UNKNOWN_STACK = 2
-INVALID_CONFIG = 1
-
 
 def unknown_stacks(stacks: Sequence[str]) -> bool:
-    """True (after saying which) when a name has no stack file in stacks/."""
+    """True (after saying which, and which stacks exist) when a name has no stack file in stacks/."""
     from infra.config import list_stacks
 
     available = list_stacks()
@@ -28,13 +28,20 @@ def unknown_stacks(stacks: Sequence[str]) -> bool:
     return bool(unknown)
 
 
-def plan_or_report(stacks: Sequence[str]) -> dict[str, StackPlan] | None:
-    """The offline plans of `stacks`, or None after printing the config problems that stop them."""
-    from infra.config import ConfigError
+def plan(stacks: Sequence[str], *, quiet: bool = False) -> dict[str, StackPlan]:
+    """The offline plans of `stacks`, a progress line per stack (unless `quiet`); raises ConfigError."""
     from infra.offline.runtime import plan_stacks
 
+    progress = Progress(quiet=quiet)
+    return plan_stacks(stacks, stage=lambda stack: progress.stage(f"planning {stack}", "planned"))
+
+
+def plan_or_report(stacks: Sequence[str], *, quiet: bool = False) -> dict[str, StackPlan] | None:
+    """The offline plans of `stacks`, or None after printing the config problems that stop them."""
+    from infra.config import ConfigError
+
     try:
-        return plan_stacks(stacks)
+        return plan(stacks, quiet=quiet)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +47,44 @@ def read_stack_file(stack: str) -> dict[str, Any]:
     if not path.exists():
         raise ConfigError(stack_file_label(stack), [error("(file)", str(path), "stack file not found")])
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        text = path.read_text()
+        duplicates = list(_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader)))
+        document = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(stack_file_label(stack), [error("(file)", str(path), f"not valid YAML: {exc}")]) from exc
+    if duplicates:
+        raise ConfigError(stack_file_label(stack), duplicates)
     config = document.get("config", {}) if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise ConfigError(stack_file_label(stack), [error("config", config, "must be a mapping of keys to values")])
     return config
+
+
+def _duplicate_keys(node: yaml.Node | None, path: str = "") -> Iterator[Problem]:
+    """A key given twice in one mapping, at any depth: Pulumi refuses such a stack file, while a
+    YAML reader silently keeps the later value, so the offline plan would not be the deployed one."""
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, f"{path}[{index}]")
+    if not isinstance(node, yaml.MappingNode):
+        return
+    first_line: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        name = f"{path}.{key_node.value}" if path else str(key_node.value)
+        line = key_node.start_mark.line + 1
+        if name in first_line:
+            yield _duplicate(name, first_line[name], line)
+        else:
+            first_line[name] = line
+        yield from _duplicate_keys(value_node, name)
+
+
+def _duplicate(name: str, first: int, again: int) -> Problem:
+    message = "the key is given twice: Pulumi refuses a stack file that repeats a key; keep one"
+    key = name.removeprefix("config.")
+    if key == name:
+        return error("(file)", f"{name} on lines {first} and {again}", message)
+    return error(key.removeprefix(PREFIX), f"lines {first} and {again}", message)
 
 
 def from_runtime() -> dict[str, Any]:
@@ -102,6 +133,12 @@ def parse(raw: Mapping[str, Any], stack: str) -> tuple[StackConfig, list[Problem
             namespace = key.split(":", 1)[0]
             problems.append(error(key, value, f"unknown namespace '{namespace}': use '{PROJECT}:' or 'aws:'"))
 
+    tier = ours.get("tier")
+    if not isinstance(tier, str) or tier not in TIER_DEFAULTS:
+        *others, last = [f"'{name}'" for name in TIER_DEFAULTS]
+        message = f"must be {', '.join(others)} or {last}; the tier picks the defaults, so the other keys wait for it"
+        problems.append(error("tier", tier, message))
+        raise ConfigError(label, problems)
     try:
         config = _validate(ours, raw.get("aws:region"), stack)
     except ValidationError as exc:
@@ -123,9 +160,7 @@ def parse(raw: Mapping[str, Any], stack: str) -> tuple[StackConfig, list[Problem
 
 
 def _validate(ours: Mapping[str, Any], region: Any, stack: str) -> StackConfig:
-    tier = ours.get("tier")
-    defaults = TIER_DEFAULTS.get(tier, {}) if isinstance(tier, str) else {}
-    document = deep_merge(defaults, ours)
+    document = deep_merge(TIER_DEFAULTS[ours["tier"]], ours)
     document["stack"] = stack
     if region is not None:
         document["region"] = region

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,14 +229,22 @@ def plan_stack(stack: str, peer_outputs: dict[str, dict[str, Any]] | None = None
     )
 
 
-def plan_stacks(stacks: Iterable[str] | None = None, timings: PlanTimings | None = None) -> dict[str, StackPlan]:
-    """Plan several stacks in one process; a stack's peers are planned first and feed its StackReference."""
+def plan_stacks(
+    stacks: Iterable[str] | None = None,
+    timings: PlanTimings | None = None,
+    stage: Callable[[str], AbstractContextManager[object]] | None = None,
+) -> dict[str, StackPlan]:
+    """Plan several stacks in one process; a stack's peers are planned first and feed its StackReference.
+
+    ``stage(stack)`` wraps each stack's planning (the CLI's progress line); peers pulled in count too.
+    """
     wanted = list(stacks) if stacks is not None else list_stacks()
     order = _with_peers_first(wanted)
     plans: dict[str, StackPlan] = {}
     for stack in order:
         started = time.perf_counter()
-        plans[stack] = plan_stack(stack, {name: plan.outputs for name, plan in plans.items()})
+        with stage(stack) if stage is not None else nullcontext():
+            plans[stack] = plan_stack(stack, {name: plan.outputs for name, plan in plans.items()})
         if timings is not None:
             timings.per_stack[stack] = time.perf_counter() - started
     return {stack: plans[stack] for stack in wanted}

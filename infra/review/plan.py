@@ -23,10 +23,7 @@ def render_plan(plan: StackPlan, violations: list[Violation]) -> list[str]:
     """The readable plan: counts per component and type, AZ spread, outputs, cost, deploy time,
     the policy pack's `violations` (computed once by the caller, which also acts on them), drill targets."""
     custom = list(plan.custom_resources())
-    lines = [
-        f"Stack {plan.stack} ({plan.config['tier']}) in {plan.region}: "
-        f"{len(custom)} resources in {len(plan.components())} components",
-    ]
+    lines = [f"Stack {plan.stack} ({plan.config['tier']}) in {plan.region}: {resource_count(plan)}"]
     if plan.warnings:
         lines += ["", "Warnings:"] + [f"  ! {w}" for w in plan.warnings]
     lines += ["", "Resources per component:"]
@@ -48,6 +45,24 @@ def render_plan(plan: StackPlan, violations: list[Violation]) -> list[str]:
     lines += ["", *format_policy(violations)]
     lines += ["", *drill_targets(plan)]
     return lines
+
+
+def resource_count(plan: StackPlan) -> str:
+    """The one resource count (the text plan, its JSON's resource list and the benchmark agree): every
+    resource the program registers, and what they are, e.g. ``334 resources (319 AWS resources, ...)``."""
+    kinds: Counter[str] = Counter()
+    for resource in plan.resources:
+        if not resource.custom:
+            kinds["component"] += 1
+        elif resource.type.startswith("pulumi:providers:"):
+            kinds["provider"] += 1
+        elif resource.type == "pulumi:pulumi:StackReference":
+            kinds["stack reference"] += 1
+        else:
+            kinds["AWS resource"] += 1
+    order = ("AWS resource", "stack reference", "component", "provider")
+    parts = [f"{kinds[kind]} {kind}{'' if kinds[kind] == 1 else 's'}" for kind in order if kinds[kind]]
+    return f"{len(plan.resources)} resources ({', '.join(parts)})"
 
 
 def policy_violations(plan: StackPlan) -> list[Violation]:

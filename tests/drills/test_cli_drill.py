@@ -37,7 +37,7 @@ def prod_outputs(plans: dict[str, StackPlan], tmp_path: Path) -> Path:
             ["broker-reboot", "--stack", "prod", "--execute", "--confirm", "prod"],
             "needs the deployed outputs: --outputs FILE",
         ),
-        (["broker-reboot", "--stack", "nope"], "unknown stack 'nope'"),
+        (["broker-reboot", "--stack", "nope"], "unknown stack(s): nope; stacks/ has: dev"),
         (["failback", "--stack", "prod"], "failback needs --since ISO8601: when the failover happened"),
         (["failback", "--stack", "prod", "--since", "yesterday"], "--since 'yesterday' is not an ISO 8601 time"),
         (["failback", "--stack", "prod", "--since", "2026-11-26T09:30:00"], "has no time zone"),

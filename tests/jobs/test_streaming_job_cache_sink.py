@@ -110,7 +110,10 @@ batches = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.function_scoped_fixture],
+)
 @given(
     batches, st.lists(st.integers(0, 3), min_size=6, max_size=6), st.lists(st.integers(0, 8), min_size=6, max_size=6)
 )

@@ -133,7 +133,10 @@ def reference_windows(
 BASE_SECOND = int(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC).timestamp())
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8,
+    suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.function_scoped_fixture],
+)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["click", "view"]), st.integers(0, 900), st.integers(-(10**9), 10**9)),

@@ -8,9 +8,9 @@ reject are errors everywhere.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 from infra.catalog import msk, sizing
+from infra.config import clock
 from infra.config.kafka_sizing import resolve_sizing
 from infra.config.problems import Problem, error, warning
 from infra.config.schema import StackConfig
@@ -23,10 +23,10 @@ EXPLICIT_ONLY = (
 )
 
 
-def check(config: StackConfig, today: date | None = None) -> Iterator[Problem]:
+def check(config: StackConfig) -> Iterator[Problem]:
     kafka, azs = config.kafka, config.network.az_count
     rf = config.workload.replication_factor
-    version_message = msk.version_problem(kafka.kafka_version, today or date.today())
+    version_message = msk.version_problem(kafka.kafka_version, clock.today())
     if version_message:
         yield error("kafka.kafkaVersion", kafka.kafka_version, version_message)
     if config.tier == "prod" and rf < 3:
