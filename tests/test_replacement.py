@@ -31,6 +31,15 @@ CACHE = "aws:elasticache/replicationGroup:ReplicationGroup::cache-replication-gr
         ("aws:msk/cluster:Cluster", "brokerNodeGroupInfo.clientSubnets"),
         ("aws:msk/cluster:Cluster", "encryptionInfo.encryptionAtRestKmsKeyArn"),
         ("aws:emr/cluster:Cluster", "releaseLabel"),
+        ("aws:elasticache/parameterGroup:ParameterGroup", "family"),
+        ("aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions"),
+        ("aws:route53/record:Record", "name"),
+        ("aws:route53/record:Record", "zoneId"),
+        ("aws:msk/configuration:Configuration", "kafkaVersions"),
+        ("aws:sns/topicSubscription:TopicSubscription", "endpoint"),
+        ("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "minRetentionDays"),
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", "name"),
+        ("aws:fis/experimentTemplate:ExperimentTemplate", "tags"),
     ],
 )
 def test_the_table_forces_a_new_resource_where_the_provider_does(type_token: str, path: str) -> None:
@@ -44,6 +53,14 @@ def test_the_table_forces_a_new_resource_where_the_provider_does(type_token: str
         ("aws:msk/cluster:Cluster", "numberOfBrokerNodes"),
         ("aws:msk/cluster:Cluster", "kafkaVersion"),
         ("aws:elasticache/replicationGroup:ReplicationGroup", "nodeType"),
+        ("aws:elasticache/parameterGroup:ParameterGroup", "parameters"),
+        ("aws:route53/record:Record", "type"),
+        ("aws:route53/record:Record", "records"),
+        ("aws:msk/configuration:Configuration", "serverProperties"),
+        ("aws:ecs/service:Service", "desiredCount"),
+        ("aws:ecs/service:Service", "taskDefinition"),
+        ("aws:lb/listenerRule:ListenerRule", "priority"),
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", "threshold"),
     ],
 )
 def test_the_table_updates_in_place_where_the_provider_does(type_token: str, path: str) -> None:
@@ -120,7 +137,7 @@ def test_a_replacement_cascades_through_force_new_references_only() -> None:
         MSK: REPLACE,
         "aws:elasticache/subnetGroup:SubnetGroup::cache": UPDATE,
         "aws:lb/targetGroup:TargetGroup::ingest": REPLACE,
-        "aws:ecs/service:Service::ingest": UNKNOWN,
+        "aws:ecs/service:Service::ingest": UPDATE,
     }
     msk = next(c for c in diff.changes if c.resource == MSK)
     assert any("brokerNodeGroupInfo.clientSubnets" in r and "data-0" in r for r in msk.reasons)
@@ -158,9 +175,11 @@ def test_a_kafka_downgrade_replaces_and_an_upgrade_does_not() -> None:
 
 
 def test_a_type_without_data_is_never_a_plain_update() -> None:
-    after = copy.deepcopy(GRAPH)
-    after["aws:ecs/service:Service::ingest"]["inputs"]["desiredCount"] = 3
-    assert actions(diff_snapshots(snap(GRAPH), snap(after)).changes) == {"aws:ecs/service:Service::ingest": UNKNOWN}
+    unlisted = "aws:example/unlisted:Unlisted::thing"
+    before = {unlisted: {"type": "aws:example/unlisted:Unlisted", "inputs": {"size": 1}}}
+    after = copy.deepcopy(before)
+    after[unlisted]["inputs"]["size"] = 2
+    assert actions(diff_snapshots(snap(before), snap(after)).changes) == {unlisted: UNKNOWN}
 
 
 @pytest.fixture
