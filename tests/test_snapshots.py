@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from infra.config import loader
-from infra.offline.record import StackPlan
+from infra.offline.record import PlannedResource, StackPlan
 from infra.offline.runtime import SECRET, plan_stack
 from infra.review import snapshot
 from infra.review.diagram import diagram_markdown, diagram_path, mermaid
@@ -31,6 +35,70 @@ def test_snapshots_hold_no_mock_output(plans: dict[str, StackPlan]) -> None:
     for stack in plans:
         for resource in snapshot.load(stack)["resources"].values():  # type: ignore[index]
             assert set(resource) <= {"type", "parent", "inputs", "options"}
+
+
+TOPIC_ARN = "arn:aws:kafka:us-east-1:123456789012:topic/sp-dev-kafka/0c5e-2"
+
+
+def _resource(name: str, outputs: dict[str, Any], inputs: dict[str, Any] | None = None) -> PlannedResource:
+    return PlannedResource(
+        urn=f"urn:pulumi:dev::streaming-platform::aws:msk/topic:Topic::{name}",
+        type="aws:msk/topic:Topic",
+        name=name,
+        custom=True,
+        parent=None,
+        provider=None,
+        region="us-east-1",
+        dependencies=(),
+        property_dependencies={},
+        protect=False,
+        ignore_changes=(),
+        delete_before_replace=False,
+        retain_on_delete=False,
+        replace_on_changes=(),
+        aliases=(),
+        inputs=inputs or {},
+        outputs=outputs,
+    )
+
+
+def _topics_and_policy(order: list[str]) -> dict[str, Any]:
+    """Topics `events` and `events-dlq` (whose ARN starts with the other's) and a policy naming both."""
+    policy = {
+        "Statement": [
+            {"Resource": [f"{TOPIC_ARN}/events", f"{TOPIC_ARN}/events-dlq"]},
+            {"Resource": f"{TOPIC_ARN}/events/*"},
+        ]
+    }
+    resources = {
+        "events": _resource("events", {"arn": f"{TOPIC_ARN}/events"}),
+        "events-dlq": _resource("events-dlq", {"arn": f"{TOPIC_ARN}/events-dlq"}),
+        "policy": _resource(
+            "policy", {}, {"policy": json.dumps(policy), "note": f"dead letters: {TOPIC_ARN}/events-dlq"}
+        ),
+    }
+    plan = StackPlan("streaming-platform", "dev", "us-east-1", {"tier": "dev"}, [resources[n] for n in order])
+    return snapshot.normalize(plan)["resources"]["aws:msk/topic:Topic::policy"]["inputs"]
+
+
+@pytest.mark.parametrize("order", [["events", "events-dlq", "policy"], ["policy", "events-dlq", "events"]])
+def test_references_are_replaced_by_exact_value_not_by_prefix(order: list[str]) -> None:
+    inputs = _topics_and_policy(order)
+    assert inputs["policy"]["Statement"][0]["Resource"] == [
+        "${aws:msk/topic:Topic::events.arn}",
+        "${aws:msk/topic:Topic::events-dlq.arn}",
+    ]
+    assert inputs["policy"]["Statement"][1]["Resource"] == "${aws:msk/topic:Topic::events.arn}/*"
+    assert inputs["note"] == "dead letters: ${aws:msk/topic:Topic::events-dlq.arn}"
+
+
+def test_snapshot_does_not_depend_on_registration_order(plans: dict[str, StackPlan]) -> None:
+    plan = plans["dev"]
+    shuffled = list(plan.resources)
+    random.Random(11).shuffle(shuffled)
+    assert snapshot.normalize(dataclasses.replace(plan, resources=shuffled)) == snapshot.normalize(plan)
+    reversed_plan = dataclasses.replace(plan, resources=plan.resources[::-1])
+    assert snapshot.dump(snapshot.normalize(reversed_plan)) == snapshot.dump(snapshot.normalize(plan))
 
 
 def test_secrets_are_masked_in_the_plan_and_the_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
