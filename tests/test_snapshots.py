@@ -9,13 +9,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
 from infra.config import loader
 from infra.offline.record import PlannedResource, StackPlan
 from infra.offline.runtime import SECRET, plan_stack
-from infra.review import snapshot
+from infra.review import assets, snapshot
+from infra.review.baseline import plan_from_json
 from infra.review.diagram import diagram_markdown, diagram_path, mermaid
 from infra.review.diff import diff_snapshots
 from infra.review.render import render_markdown
@@ -142,3 +144,25 @@ def test_diagram_shows_every_component_and_its_dependencies(stack_plan: StackPla
     for component in stack_plan.components():
         assert f"<b>{component.type.split(':')[-1]}</b> {component.name}" in text
     assert "network --> stack_key" in text, "the flow-log group is encrypted with the stack key"
+
+
+def test_a_base_plan_sent_as_json_normalizes_like_the_plan_itself(plans: dict[str, StackPlan]) -> None:
+    """`diff --base` gets the base plan as JSON from a child process: same snapshot, assets included."""
+    plan = plans["prod"]
+    [sent] = json.loads(assets.dump_plans({"prod": plan}, snapshot.REPO_ROOT)).values()
+    received = snapshot.normalize(plan_from_json(sent))
+    assert received == snapshot.normalize(plan)
+    assert "object at 0x" not in snapshot.dump(received)
+
+
+def test_assets_are_described_by_content(tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text("print(1)\n")
+    first = assets.describe(pulumi.FileAsset(str(tmp_path / "job.py")), tmp_path)
+    (tmp_path / "job.py").write_text("print(2)\n")
+    second = assets.describe(pulumi.FileAsset(str(tmp_path / "job.py")), tmp_path)
+    assert first["fileAsset"]["path"] == second["fileAsset"]["path"] == "job.py"
+    assert first["fileAsset"]["sha256"] != second["fileAsset"]["sha256"]
+    fetched = assets.describe(pulumi.FileAsset(str(tmp_path / "build/jars/x-1.0.jar")), tmp_path)
+    assert fetched == {"fileAsset": {"path": "build/jars/x-1.0.jar"}}, "named by version whether fetched or not"
+    with pytest.raises(TypeError, match="not plain data: object"):
+        assets.describe(object(), tmp_path)

@@ -103,19 +103,61 @@ class StackDiff:
         return not self.changes and not self.config_changes
 
 
+# Keys that name an item of a list of objects (a WAF rule, a policy statement, a dashboard
+# widget), so a change reads as `rules[name=x].priority` and an insertion re-indexes nothing.
+IDENTITY_KEYS = ("name", "Name", "Sid", "id", "Id", "properties.title")
+
+
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Dotted paths to leaf values (lists indexed), so nested changes read as paths."""
+    """Dotted paths to leaf values, so nested changes read as paths.
+
+    List items are addressed by identity where they have one: members of a set (options,
+    references and ARNs) by value, `path[member]`; objects by a unique name-like key,
+    `path[key=value]`; everything else by index.
+    """
     if isinstance(value, dict) and value:
         out: dict[str, Any] = {}
         for key, sub in value.items():
             out.update(flatten(sub, f"{prefix}.{key}" if prefix else str(key)))
         return out
     if isinstance(value, list) and value:
+        if _is_set(prefix, value):
+            return {f"{prefix}[{member}]": member for member in value}
         out = {}
-        for index, sub in enumerate(value):
-            out.update(flatten(sub, f"{prefix}[{index}]"))
+        for label, sub in zip(_item_labels(value), value, strict=True):
+            out.update(flatten(sub, f"{prefix}[{label}]"))
         return out
     return {prefix: value}
+
+
+def set_member(path: str, was: Any, now: Any) -> tuple[str, str, Any] | None:
+    """(list path, "added" | "removed", member) when a change adds or removes a set member."""
+    member = now if was is None else was
+    if (was is None) == (now is None) or not isinstance(member, str) or not path.endswith(f"[{member}]"):
+        return None
+    return path[: -len(member) - 2], "added" if was is None else "removed", member
+
+
+def _is_set(path: str, items: list[Any]) -> bool:
+    """Lists whose order means nothing: resource options, and lists of references or ARNs."""
+    if not all(isinstance(item, str) for item in items) or len(set(items)) != len(items):
+        return False
+    return path.startswith("options.") or all(item.startswith(("${", "arn:")) for item in items)
+
+
+def _item_labels(items: list[Any]) -> list[str]:
+    labels = []
+    for index, item in enumerate(items):
+        key, name = next(((k, v) for k in IDENTITY_KEYS if isinstance(v := _lookup(item, k), str | int)), ("", None))
+        unique = name is not None and sum(_lookup(other, key) == name for other in items) == 1
+        labels.append(f"{key.rsplit('.', 1)[-1]}={name}" if unique else str(index))
+    return labels
+
+
+def _lookup(item: Any, dotted: str) -> Any:
+    for key in dotted.split("."):
+        item = item.get(key) if isinstance(item, dict) else None
+    return item
 
 
 def _property_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:

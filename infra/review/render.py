@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra.review.diff import StackDiff
+from infra.review.diff import StackDiff, set_member
 
 MAX_VALUE = 80
 
@@ -13,6 +13,14 @@ MAX_VALUE = 80
 def _show(value: Any) -> str:
     text = json.dumps(value) if not isinstance(value, str) else value
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def _property_line(path: str, was: Any, now: Any) -> str:
+    member = set_member(path, was, now)
+    if member:
+        list_path, verb, value = member
+        return f"`{list_path}`: {verb} `{_show(value)}`"
+    return f"`{path}`: `{_show(was)}` → `{_show(now)}`"
 
 
 def render_markdown(diffs: list[StackDiff], cost_lines: dict[str, list[str]] | None = None) -> str:
@@ -41,7 +49,7 @@ def render_markdown(diffs: list[StackDiff], cost_lines: dict[str, list[str]] | N
             lines += ["**Changed**", ""]
             for change in updated:
                 lines.append(f"- `{change.resource}` ({change.type})")
-                lines += [f"  - `{path}`: `{_show(was)}` → `{_show(now)}`" for path, was, now in change.properties]
+                lines += [f"  - {_property_line(path, was, now)}" for path, was, now in change.properties]
             lines.append("")
         if cost_lines and diff.stack in cost_lines:
             lines += ["**Monthly cost**", ""] + [f"- {line}" for line in cost_lines[diff.stack]] + [""]

@@ -8,7 +8,6 @@ or a re-parented resource reads as what it is rather than as a changed hash.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import string
 from pathlib import Path
@@ -18,8 +17,10 @@ import pulumi
 
 from infra.offline.record import StackPlan
 from infra.planning.cost import estimate_cost
+from infra.review import assets
 
-SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "tests" / "snapshots"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOT_DIR = REPO_ROOT / "tests" / "snapshots"
 REFERENCE_OUTPUTS = ("id", "arn", "keyId", "dnsName", "bootstrapBrokersSaslIam", "configurationEndpointAddress")
 MIN_REFERENCE = 9  # shorter values (a port, "true", a short name) are too likely to occur by chance
 # Characters that continue a name: a known value followed or preceded by one is part of another name.
@@ -114,31 +115,10 @@ def _embedded(text: str, references: dict[str, str]) -> str:
     return "".join(out) + text[position:]
 
 
-def _asset(value: Any) -> Any:
-    """Assets and archives as plain data: content hash for text, repo-relative path for files."""
-    if isinstance(value, pulumi.StringAsset):
-        return {
-            "stringAsset": {"sha256": hashlib.sha256(value.text.encode()).hexdigest()[:16], "bytes": len(value.text)}
-        }
-    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive):
-        kind = "fileAsset" if isinstance(value, pulumi.FileAsset) else "fileArchive"
-        return {kind: _relative(str(value.path))}
-    if isinstance(value, pulumi.AssetArchive):
-        return {"assetArchive": {name: _asset(item) for name, item in sorted(value.assets.items())}}
-    if isinstance(value, pulumi.RemoteAsset | pulumi.RemoteArchive):
-        return {"remote": value.uri}
-    return value
-
-
-def _relative(path: str) -> str:
-    root = str(SNAPSHOT_DIR.parents[1]) + "/"
-    return path[len(root) :] if path.startswith(root) else path
-
-
 def _parsed(value: Any) -> Any:
     """Plain, key-sorted data: assets described, numbers as the program wrote them, JSON strings parsed."""
     if isinstance(value, pulumi.asset.Asset | pulumi.asset.Archive):
-        return _asset(value)
+        return assets.describe(value, REPO_ROOT)
     if isinstance(value, dict):
         return {k: _parsed(value[k]) for k in sorted(value)}
     if isinstance(value, list):
