@@ -89,6 +89,7 @@ class Change:
     type: str
     kind: str  # "add" | "remove" | "update"
     properties: list[tuple[str, Any, Any]] = field(default_factory=list)
+    risks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -190,52 +191,70 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> StackDiff:
             if props:
                 changes.append(Change(name, new[name]["type"], "update", props))
     config_changes = _property_changes(before.get("config", {}), after.get("config", {}))
-    risks = assess_risks(changes, old, new, after["stack"]) + _dr_config_risks(config_changes, after["stack"])
+    risks = assess_risks(changes, new, after["stack"]) + _dr_config_risks(config_changes, after["stack"])
     return StackDiff(after["stack"], changes, risks, config_changes)
 
 
-def assess_risks(changes: list[Change], old: dict[str, Any], new: dict[str, Any], stack: str) -> list[str]:
-    risks: list[str] = []
+def action(change: Change) -> str:
+    """What `pulumi up` would do to the resource: create, update, replace or delete.
+
+    The one place the review decides it: an update replaces when an input the provider
+    cannot change in place changed (REPLACING_INPUTS).
+    """
+    if change.kind == "add":
+        return "create"
+    if change.kind == "remove":
+        return "delete"
+    return "replace" if any(_replacing(change.type, path) for path, _, _ in change.properties) else "update"
+
+
+def _replacing(type_token: str, path: str) -> bool:
+    field_path = path.removeprefix("inputs.")
+    return path.startswith("inputs.") and any(
+        field_path == p or field_path.startswith((p + ".", p + "[")) for p in REPLACING_INPUTS.get(type_token, ())
+    )
+
+
+def assess_risks(changes: list[Change], new: dict[str, Any], stack: str) -> list[str]:
+    """Every change's risks (also kept on the change), in order, each once."""
     for change in changes:
-        label = STATEFUL_TYPES.get(change.type)
-        if change.kind == "remove" and label:
-            risks.append(f"DELETE stateful {label} `{change.resource}`: its data is lost unless retained or backed up")
-        if change.kind == "remove" and change.type in DR_TYPES:
-            risks.append(f"DR PATH LOST: {DR_TYPES[change.type]} `{change.resource}` removed from {stack}")
-        if change.kind == "add":
-            risks += _open_ingress(change.resource, new[change.resource])
-        if change.kind != "update":
-            continue
-        for path, was, now in change.properties:
-            field_path = path.removeprefix("inputs.")
-            if (
-                label
-                and path.startswith("inputs.")
-                and any(
-                    field_path == p or field_path.startswith(p + ".") or field_path.startswith(p + "[")
-                    for p in REPLACING_INPUTS.get(change.type, ())
-                )
-            ):
-                risks.append(
-                    f"REPLACE stateful {label} `{change.resource}`: `{field_path}` {was!r} -> {now!r} forces a new resource"
-                )
-            if path == "options.protect" and was and not now:
-                risks.append(f"PROTECTION REMOVED from `{change.resource}` ({change.type})")
-            if (
-                path.startswith("inputs.")
-                and field_path.split(".")[-1] in PROTECTION_INPUTS
-                and was is True
-                and not now
-            ):
-                risks.append(f"DELETION PROTECTION REMOVED: `{change.resource}` `{field_path}` {was!r} -> {now!r}")
-            for suffix, weaker in WEAKENING:
-                if field_path.endswith(suffix) and now in weaker and was not in weaker:
-                    risks.append(f"ENCRYPTION/TLS WEAKENED: `{change.resource}` `{field_path}` {was!r} -> {now!r}")
-            if field_path.endswith("sslPolicy") and "TLS13" in str(was) and "TLS13" not in str(now):
-                risks.append(f"ENCRYPTION/TLS WEAKENED: `{change.resource}` TLS policy {was!r} -> {now!r}")
-            if now in OPEN_CIDRS and was not in OPEN_CIDRS and _is_ingress(change.type, field_path):
-                risks.append(f"INGRESS OPENED to {now} on `{change.resource}` ({field_path})")
-    return sorted(set(risks), key=risks.index)
+        change.risks = _unique(_change_risks(change, new, stack))
+    return _unique([risk for change in changes for risk in change.risks])
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _change_risks(change: Change, new: dict[str, Any], stack: str) -> list[str]:
+    risks: list[str] = []
+    label = STATEFUL_TYPES.get(change.type)
+    if change.kind == "remove" and label:
+        risks.append(f"DELETE stateful {label} `{change.resource}`: its data is lost unless retained or backed up")
+    if change.kind == "remove" and change.type in DR_TYPES:
+        risks.append(f"DR PATH LOST: {DR_TYPES[change.type]} `{change.resource}` removed from {stack}")
+    if change.kind == "add":
+        risks += _open_ingress(change.resource, new[change.resource])
+    if change.kind != "update":
+        return risks
+    for path, was, now in change.properties:
+        field_path = path.removeprefix("inputs.")
+        if label and _replacing(change.type, path):
+            risks.append(
+                f"REPLACE stateful {label} `{change.resource}`: `{field_path}` {was!r} -> {now!r} forces a new resource"
+            )
+        if path == "options.protect" and was and not now:
+            risks.append(f"PROTECTION REMOVED from `{change.resource}` ({change.type})")
+        if path.startswith("inputs.") and field_path.split(".")[-1] in PROTECTION_INPUTS and was is True and not now:
+            risks.append(f"DELETION PROTECTION REMOVED: `{change.resource}` `{field_path}` {was!r} -> {now!r}")
+        for suffix, weaker in WEAKENING:
+            if field_path.endswith(suffix) and now in weaker and was not in weaker:
+                risks.append(f"ENCRYPTION/TLS WEAKENED: `{change.resource}` `{field_path}` {was!r} -> {now!r}")
+        if field_path.endswith("sslPolicy") and "TLS13" in str(was) and "TLS13" not in str(now):
+            risks.append(f"ENCRYPTION/TLS WEAKENED: `{change.resource}` TLS policy {was!r} -> {now!r}")
+        if now in OPEN_CIDRS and was not in OPEN_CIDRS and _is_ingress(change.type, field_path):
+            risks.append(f"INGRESS OPENED to {now} on `{change.resource}` ({field_path})")
+    return risks
 
 
 def _is_ingress(type_token: str, path: str) -> bool:
