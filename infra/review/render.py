@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra.review.diff import StackDiff, set_member
+from infra.review.diff import StackDiff, action, set_member
+from infra.review.report import CostChange, PairCost, pair_lines
 
 MAX_VALUE = 80
 
@@ -23,7 +24,9 @@ def _property_line(path: str, was: Any, now: Any) -> str:
     return f"`{path}`: `{_show(was)}` → `{_show(now)}`"
 
 
-def render_markdown(diffs: list[StackDiff], cost_lines: dict[str, list[str]] | None = None) -> str:
+def render_markdown(
+    diffs: list[StackDiff], costs: dict[str, CostChange] | None = None, pairs: list[PairCost] | None = None
+) -> str:
     lines = ["# Infrastructure review", ""]
     all_risks = [(d.stack, r) for d in diffs for r in d.risks]
     if all_risks:
@@ -48,9 +51,12 @@ def render_markdown(diffs: list[StackDiff], cost_lines: dict[str, list[str]] | N
         if updated:
             lines += ["**Changed**", ""]
             for change in updated:
-                lines.append(f"- `{change.resource}` ({change.type})")
+                replaced = " **replaced**" if action(change) == "replace" else ""
+                lines.append(f"- `{change.resource}` ({change.type}){replaced}")
                 lines += [f"  - {_property_line(path, was, now)}" for path, was, now in change.properties]
             lines.append("")
-        if cost_lines and diff.stack in cost_lines:
-            lines += ["**Monthly cost**", ""] + [f"- {line}" for line in cost_lines[diff.stack]] + [""]
+        if costs and diff.stack in costs:
+            lines += ["**Monthly cost**", ""] + [f"- {line}" for line in costs[diff.stack].lines] + [""]
+    if pairs:
+        lines += ["## DR pairs", ""] + [f"- {line}" for pair in pairs for line in pair_lines(pair)] + [""]
     return "\n".join(lines).rstrip() + "\n"
