@@ -3,7 +3,9 @@
 A snapshot keeps, per resource, its type, parent, options and inputs; it drops the
 mock-made outputs and ids, masks secrets (the runtime already did), and writes every
 reference to another resource's id or ARN as ``${<resource>.<output>}`` so that a rename
-or a re-parented resource reads as what it is rather than as a changed hash.
+or a re-parented resource reads as what it is rather than as a changed hash. Values are
+parsed first (JSON documents, assets), then references replaced by exact value, so the
+result depends neither on string prefixes nor on the order the program registered things.
 """
 
 from __future__ import annotations
