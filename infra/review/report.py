@@ -192,4 +192,4 @@ def _stack_diff(diff: StackDiff, cost: CostChange | None) -> dict[str, Any]:
 
 
 def _money(usd: float | None) -> float | None:
-    return None if usd is None else round(usd, 2)
+    return None if usd is None else round(usd, 2) or 0.0  # never -0.0 from float noise
