@@ -210,3 +210,14 @@ def test_ordered_lists_keep_their_order() -> None:
 def test_arn_lists_are_sets() -> None:
     arns = ["arn:aws:s3:::a", "${aws:s3/bucket:Bucket::b.arn}"]
     assert flatten({"Resource": arns}) == flatten({"Resource": arns[::-1]})
+
+
+def test_names_that_repeat_fall_back_to_the_index() -> None:
+    assert flatten({"rules": [{"name": "a", "v": 1}, {"name": "a", "v": 2}, {"name": "b", "v": 3}]}) == {
+        "rules[0].name": "a",
+        "rules[0].v": 1,
+        "rules[1].name": "a",
+        "rules[1].v": 2,
+        "rules[name=b].name": "b",
+        "rules[name=b].v": 3,
+    }

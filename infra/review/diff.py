@@ -147,12 +147,22 @@ def _is_set(path: str, items: list[Any]) -> bool:
 
 
 def _item_labels(items: list[Any]) -> list[str]:
-    labels = []
-    for index, item in enumerate(items):
-        key, name = next(((k, v) for k in IDENTITY_KEYS if isinstance(v := _lookup(item, k), str | int)), ("", None))
-        unique = name is not None and sum(_lookup(other, key) == name for other in items) == 1
-        labels.append(f"{key.rsplit('.', 1)[-1]}={name}" if unique else str(index))
-    return labels
+    """`key=value` for an object whose name-like key is unique in the list, else its index."""
+    identities = [_identity(item) for item in items]
+    return [
+        f"{identity[0].rsplit('.', 1)[-1]}={identity[1]}"
+        if identity and identities.count(identity) == 1
+        else str(index)
+        for index, identity in enumerate(identities)
+    ]
+
+
+def _identity(item: Any) -> tuple[str, str | int] | None:
+    for key in IDENTITY_KEYS:
+        value = _lookup(item, key)
+        if isinstance(value, str | int):
+            return key, value
+    return None
 
 
 def _lookup(item: Any, dotted: str) -> Any:
