@@ -65,16 +65,18 @@ def _resource(name: str, outputs: dict[str, Any], inputs: dict[str, Any] | None 
 
 
 def _topics_and_policy(order: list[str]) -> dict[str, Any]:
-    """Topics `events` and `events-dlq` (whose ARN starts with the other's) and a policy naming both."""
+    """Topics whose ARNs start with `events`'s (`events-dlq`, `events/archive`) and a policy naming them."""
     policy = {
         "Statement": [
             {"Resource": [f"{TOPIC_ARN}/events", f"{TOPIC_ARN}/events-dlq"]},
             {"Resource": f"{TOPIC_ARN}/events/*"},
+            {"Resource": f"{TOPIC_ARN}/events/archive/*"},
         ]
     }
     resources = {
         "events": _resource("events", {"arn": f"{TOPIC_ARN}/events"}),
         "events-dlq": _resource("events-dlq", {"arn": f"{TOPIC_ARN}/events-dlq"}),
+        "archive": _resource("archive", {"arn": f"{TOPIC_ARN}/events/archive"}),
         "policy": _resource(
             "policy", {}, {"policy": json.dumps(policy), "note": f"dead letters: {TOPIC_ARN}/events-dlq"}
         ),
@@ -83,7 +85,9 @@ def _topics_and_policy(order: list[str]) -> dict[str, Any]:
     return snapshot.normalize(plan)["resources"]["aws:msk/topic:Topic::policy"]["inputs"]
 
 
-@pytest.mark.parametrize("order", [["events", "events-dlq", "policy"], ["policy", "events-dlq", "events"]])
+@pytest.mark.parametrize(
+    "order", [["events", "events-dlq", "archive", "policy"], ["policy", "archive", "events-dlq", "events"]]
+)
 def test_references_are_replaced_by_exact_value_not_by_prefix(order: list[str]) -> None:
     inputs = _topics_and_policy(order)
     assert inputs["policy"]["Statement"][0]["Resource"] == [
@@ -91,6 +95,7 @@ def test_references_are_replaced_by_exact_value_not_by_prefix(order: list[str]) 
         "${aws:msk/topic:Topic::events-dlq.arn}",
     ]
     assert inputs["policy"]["Statement"][1]["Resource"] == "${aws:msk/topic:Topic::events.arn}/*"
+    assert inputs["policy"]["Statement"][2]["Resource"] == "${aws:msk/topic:Topic::archive.arn}/*", "longest first"
     assert inputs["note"] == "dead letters: ${aws:msk/topic:Topic::events-dlq.arn}"
 
 
