@@ -187,11 +187,10 @@ def test_items_with_a_name_are_compared_by_name() -> None:
     before = {**BASE, "aws:wafv2/webAcl:WebAcl::edge": {"type": "aws:wafv2/webAcl:WebAcl", "inputs": {"rules": rules}}}
     after = copy.deepcopy(before)
     prepend(after)
-    [change] = diff_snapshots(snap(before), snap(after)).changes
-    assert change.properties == [
-        ("inputs.rules[name=log4j].name", None, "log4j"),
-        ("inputs.rules[name=log4j].priority", None, 0),
-    ]
+    diff = diff_snapshots(snap(before), snap(after))
+    [change] = diff.changes
+    assert change.properties == [("inputs.rules[name=log4j]", None, {"name": "log4j", "priority": 0})]
+    assert '`inputs.rules[name=log4j]`: added `{"name": "log4j", "priority": 0}`' in render_markdown([diff])
 
 
 def test_ordered_lists_keep_their_order() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from infra.offline.runtime import SECRET, plan_stack
 from infra.review import assets, snapshot
 from infra.review.baseline import plan_from_json
 from infra.review.diagram import diagram_markdown, diagram_path, mermaid
-from infra.review.diff import diff_snapshots
+from infra.review.diff import added_or_removed, diff_snapshots
 from infra.review.render import render_markdown
 from tests.helpers import raw_with
 
@@ -171,3 +172,20 @@ def test_assets_are_described_by_content(tmp_path: Path) -> None:
     assert fetched == {"fileAsset": {"path": "build/jars/x-1.0.jar"}}, "named by version whether fetched or not"
     with pytest.raises(TypeError, match="not plain data: object"):
         assets.describe(object(), tmp_path)
+
+
+def test_added_alarms_read_as_one_line_each_on_the_dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second cache shard adds alarms per node: the dashboard lists them as members, nothing re-indexed."""
+    for stack_file in loader.STACKS_DIR.glob("Pulumi.*.yaml"):
+        shutil.copy(stack_file, tmp_path)
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": raw_with("dev", {"cache": {"shards": 2}})}))
+    monkeypatch.setattr(loader, "STACKS_DIR", tmp_path)
+    committed = snapshot.load("dev")
+    assert committed is not None
+    diff = diff_snapshots(committed, snapshot.normalize(plan_stack("dev")))
+    alarms = [c.resource for c in diff.changes if c.kind == "add" and c.type.endswith("MetricAlarm")]
+    [dashboard] = [c for c in diff.changes if c.type == "aws:cloudwatch/dashboard:Dashboard"]
+    members = [added_or_removed(*p) for p in dashboard.properties]
+    assert sorted(m[2] for m in members if m and m[0] == "options.dependsOn") == sorted(alarms)
+    assert len([m for m in members if m and m[0].endswith("properties.alarms")]) == len(alarms) > 0
+    assert not [p for p, _, _ in dashboard.properties if re.search(r"(alarms|dependsOn)\[\d+\]", p)]

@@ -116,27 +116,45 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     references and ARNs) by value, `path[member]`; objects by a unique name-like key,
     `path[key=value]`; everything else by index.
     """
+    return _walk(value, prefix)[0]
+
+
+def _walk(value: Any, prefix: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+    """(leaves, list items): flatten's paths, and every list item's path with its whole value."""
+    leaves: dict[str, Any] = {}
+    items: dict[str, Any] = {}
     if isinstance(value, dict) and value:
-        out: dict[str, Any] = {}
         for key, sub in value.items():
-            out.update(flatten(sub, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    if isinstance(value, list) and value:
+            _merge((leaves, items), _walk(sub, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, list) and value:
         if _is_set(prefix, value):
-            return {f"{prefix}[{member}]": member for member in value}
-        out = {}
+            return {f"{prefix}[{member}]": member for member in value}, {}
         for label, sub in zip(_item_labels(value), value, strict=True):
-            out.update(flatten(sub, f"{prefix}[{label}]"))
-        return out
-    return {prefix: value}
+            items[f"{prefix}[{label}]"] = sub
+            _merge((leaves, items), _walk(sub, f"{prefix}[{label}]"))
+    else:
+        leaves[prefix] = value
+    return leaves, items
 
 
-def set_member(path: str, was: Any, now: Any) -> tuple[str, str, Any] | None:
-    """(list path, "added" | "removed", member) when a change adds or removes a set member."""
-    member = now if was is None else was
-    if (was is None) == (now is None) or not isinstance(member, str) or not path.endswith(f"[{member}]"):
+def _merge(into: tuple[dict[str, Any], dict[str, Any]], found: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    into[0].update(found[0])
+    into[1].update(found[1])
+
+
+def added_or_removed(path: str, was: Any, now: Any) -> tuple[str, str, Any] | None:
+    """(path to show, "added" | "removed", value) when a change adds or removes a list item.
+
+    A set member shows under its list's path (`options.dependsOn: added x`), a whole item
+    under its own (`rules[name=log4j]: added {...}`).
+    """
+    value = now if was is None else was
+    if (was is None) == (now is None) or not path.endswith("]"):
         return None
-    return path[: -len(member) - 2], "added" if was is None else "removed", member
+    verb = "added" if was is None else "removed"
+    if isinstance(value, str) and path.endswith(f"[{value}]"):
+        return path[: -len(value) - 2], verb, value
+    return path, verb, value
 
 
 def _is_set(path: str, items: list[Any]) -> bool:
@@ -172,13 +190,25 @@ def _lookup(item: Any, dotted: str) -> Any:
 
 
 def _property_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    flat_before, flat_after = flatten(before), flatten(after)
+    """Changed leaves; a list item present on one side only is one change with its whole value."""
+    (flat_before, items_before), (flat_after, items_after) = _walk(before), _walk(after)
     paths = set(flat_before) | set(flat_after)
-    return [
-        (path, flat_before.get(path), flat_after.get(path))
-        for path in sorted(paths)
-        if flat_before.get(path) != flat_after.get(path) and not _filled_in(path, flat_before, flat_after, paths)
-    ]
+    changes: dict[str, tuple[str, Any, Any]] = {}
+    for path in sorted(paths):
+        if flat_before.get(path) == flat_after.get(path) or _filled_in(path, flat_before, flat_after, paths):
+            continue
+        whole = _whole_item(path, items_before, items_after) or _whole_item(path, items_after, items_before)
+        if whole is None:
+            changes[path] = (path, flat_before.get(path), flat_after.get(path))
+        elif whole not in changes:
+            changes[whole] = (whole, items_before.get(whole), items_after.get(whole))
+    return sorted(changes.values(), key=lambda change: change[0])
+
+
+def _whole_item(path: str, present: dict[str, Any], absent: dict[str, Any]) -> str | None:
+    """The outermost list item holding `path` that only one side has."""
+    ends = (i + 1 for i, c in enumerate(path) if c == "]")
+    return next((path[:end] for end in ends if path[:end] in present and path[:end] not in absent), None)
 
 
 def _filled_in(path: str, flat_before: dict[str, Any], flat_after: dict[str, Any], paths: set[str]) -> bool:

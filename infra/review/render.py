@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra.review.diff import StackDiff, action, set_member
+from infra.review.diff import StackDiff, action, added_or_removed
 from infra.review.report import CostChange, PairCost, pair_lines
 
 MAX_VALUE = 80
@@ -17,10 +17,10 @@ def _show(value: Any) -> str:
 
 
 def _property_line(path: str, was: Any, now: Any) -> str:
-    member = set_member(path, was, now)
-    if member:
-        list_path, verb, value = member
-        return f"`{list_path}`: {verb} `{_show(value)}`"
+    item = added_or_removed(path, was, now)
+    if item:
+        shown, verb, value = item
+        return f"`{shown}`: {verb} `{_show(value)}`"
     return f"`{path}`: `{_show(was)}` → `{_show(now)}`"
 
 

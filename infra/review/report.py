@@ -15,7 +15,7 @@ from streaming_policies import ALL_RULES, Violation
 from infra.offline.record import StackPlan
 from infra.planning.cost import cost_delta, estimate_cost, format_cost_delta
 from infra.planning.critical_path import critical_path
-from infra.review.diff import StackDiff, action, set_member
+from infra.review.diff import StackDiff, action, added_or_removed
 
 SCHEMA_VERSION = 1
 
@@ -165,7 +165,7 @@ def _stack_diff(diff: StackDiff, cost: CostChange | None) -> dict[str, Any]:
             "type": change.type,
             "name": change.resource.split("::", 1)[-1],
             "action": action(change),
-            "changedPaths": sorted({(set_member(*p) or p)[0] for p in change.properties}),
+            "changedPaths": sorted({(added_or_removed(*p) or p)[0] for p in change.properties}),
             "changes": [{"path": path, "before": was, "after": now} for path, was, now in change.properties],
             "risks": change.risks,
         }
