@@ -220,3 +220,15 @@ def test_names_that_repeat_fall_back_to_the_index() -> None:
         "rules[name=b].name": "b",
         "rules[name=b].v": 3,
     }
+
+
+def test_an_added_ingress_item_open_to_the_world_is_flagged() -> None:
+    sg = "aws:ec2/securityGroup:SecurityGroup::edge-alb"
+    rule = {"fromPort": 443, "toPort": 443, "protocol": "tcp"}
+    before = {**BASE, sg: {"type": "aws:ec2/securityGroup:SecurityGroup", "inputs": {"ingress": [rule]}}}
+    after = copy.deepcopy(before)
+    after[sg]["inputs"]["ingress"].append({**rule, "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]})
+    diff = diff_snapshots(snap(before), snap(after))
+    [change] = diff.changes
+    assert [path for path, _, _ in change.properties] == ["inputs.ingress[1]"]
+    assert any("INGRESS OPENED to 0.0.0.0/0" in risk for risk in diff.risks)

@@ -277,7 +277,7 @@ def _change_risks(change: Change, new: dict[str, Any], stack: str) -> list[str]:
         risks += _open_ingress(change.resource, new[change.resource])
     if change.kind != "update":
         return risks
-    for path, was, now in change.properties:
+    for path, was, now in _leaves(change.properties):
         field_path = path.removeprefix("inputs.")
         if label and _replacing(change.type, path):
             risks.append(
@@ -295,6 +295,19 @@ def _change_risks(change: Change, new: dict[str, Any], stack: str) -> list[str]:
         if now in OPEN_CIDRS and was not in OPEN_CIDRS and _is_ingress(change.type, field_path):
             risks.append(f"INGRESS OPENED to {now} on `{change.resource}` ({field_path})")
     return risks
+
+
+def _leaves(properties: list[tuple[str, Any, Any]]) -> list[tuple[str, Any, Any]]:
+    """Property changes down to leaf values: a whole added item (an ingress rule) is checked field by field."""
+    out = []
+    for path, was, now in properties:
+        if not isinstance(was, dict | list) and not isinstance(now, dict | list):
+            out.append((path, was, now))
+            continue
+        before = flatten(was, path) if was is not None else {}
+        after = flatten(now, path) if now is not None else {}
+        out += [(leaf, before.get(leaf), after.get(leaf)) for leaf in sorted(set(before) | set(after))]
+    return out
 
 
 def _is_ingress(type_token: str, path: str) -> bool:
