@@ -36,6 +36,7 @@ def short_urn(urn: str) -> str:
 
 
 def normalize(plan: StackPlan) -> dict[str, Any]:
+    """The snapshot of a plan: the same for the same plan, whichever order the program registered things."""
     references = _reference_map(plan)
     resources = {}
     for resource in plan.resources:
@@ -76,7 +77,7 @@ def _reference_map(plan: StackPlan) -> dict[str, str]:
     REFERENCE_OUTPUTS) names it, so shuffling the program's registrations changes nothing.
     """
     references: dict[str, str] = {}
-    for resource in sorted(plan.custom_resources(), key=lambda r: short_urn(r.urn)):
+    for resource in sorted(plan.custom_resources(), key=lambda r: (short_urn(r.urn), r.urn)):
         for key in REFERENCE_OUTPUTS:
             value = resource.outputs.get(key) if key not in resource.inputs else None
             chosen_by_us = value in resource.inputs.values()  # e.g. an id that is the name we gave it
