@@ -73,6 +73,7 @@ def test_property_change_is_listed_with_its_path_and_values() -> None:
 def test_replacing_a_stateful_resource_is_flagged() -> None:
     diff, markdown = changed(lambda r: r[MSK]["inputs"].update(clusterName="sp-prod-kafka-2"))
     assert f"- `{MSK}` (aws:msk/cluster:Cluster) **replaced**" in markdown
+    assert "~1 changed (1 replaced)" in markdown
     assert any(x.startswith("REPLACE stateful MSK cluster") and "clusterName" in x for x in diff.risks)
 
 

@@ -37,7 +37,11 @@ def render_markdown(
         added = [c for c in diff.changes if c.kind == "add"]
         removed = [c for c in diff.changes if c.kind == "remove"]
         updated = [c for c in diff.changes if c.kind == "update"]
-        lines.append(f"## Stack `{diff.stack}`: +{len(added)} added, ~{len(updated)} changed, -{len(removed)} removed")
+        replaced = sum(action(c) == "replace" for c in updated)
+        of_which = f" ({replaced} replaced)" if replaced else ""
+        lines.append(
+            f"## Stack `{diff.stack}`: +{len(added)} added, ~{len(updated)} changed{of_which}, -{len(removed)} removed"
+        )
         lines.append("")
         if diff.empty:
             lines += ["No change.", ""]
@@ -51,8 +55,8 @@ def render_markdown(
         if updated:
             lines += ["**Changed**", ""]
             for change in updated:
-                replaced = " **replaced**" if action(change) == "replace" else ""
-                lines.append(f"- `{change.resource}` ({change.type}){replaced}")
+                marker = " **replaced**" if action(change) == "replace" else ""
+                lines.append(f"- `{change.resource}` ({change.type}){marker}")
                 lines += [f"  - {_property_line(path, was, now)}" for path, was, now in change.properties]
             lines.append("")
         if costs and diff.stack in costs:
