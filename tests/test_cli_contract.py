@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from infra.catalog.artifacts import Catalog, Jar, file_sha256, write_manifest
 from infra.cli import artifacts, build_parser
 from infra.cli import main as blueprint
-from infra.catalog.artifacts import Catalog, Jar, file_sha256, write_manifest
 from infra.cli.exit_codes import ExitCode
 from infra.cli.plan import warn_unfetched_artifacts
 from infra.cli.progress import Progress

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from infra.offline.record import PlannedResource, StackPlan
 from infra.review.cost import (
+    CostDelta,
     PriceBook,
     PriceFileError,
     cost_delta,
@@ -572,3 +573,8 @@ def test_a_standby_region_pays_no_consumer_traffic(plans: dict[str, StackPlan]) 
 
     groups = active.config["workload"]["consumer_groups"]
     assert cross_az(standby) * (1 + groups) == pytest.approx(cross_az(active))
+
+
+def test_an_unchanged_bill_reads_as_no_change_despite_float_noise() -> None:
+    same = CostDelta(896.67, 896.67 - 1e-9, (), (), (), ("2025-01-01", "2025-01-01"))
+    assert format_cost_delta(same)[0] == "Monthly cost: $896.67 -> $896.67 (+$0.00)"

@@ -1,4 +1,4 @@
-"""`blueprint diff [STACK...] [--base REF]`: a Markdown review of what a change does to each stack.
+"""`blueprint diff [STACK...] [--base REF] [--json]`: a review of what a change does to each stack.
 
 Without --base the change is measured against the committed plan snapshots
 (tests/snapshots/); with --base it is measured against the plans of that git revision.
@@ -7,6 +7,7 @@ Without --base the change is measured against the committed plan snapshots
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
@@ -21,7 +22,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--base", metavar="GIT_REF", help="compare with the plans at this git revision instead of the snapshots"
     )
-    parser.add_argument("--output", metavar="FILE", help="write the Markdown here instead of stdout")
+    parser.add_argument("--output", metavar="FILE", help="write the review here instead of stdout")
+    parser.add_argument("--json", action="store_true", help="JSON instead of Markdown (docs/schemas/diff.schema.json)")
     parser.add_argument("--fail-on-risk", action="store_true", help="exit 3 when a risky change is found")
     parser.epilog = epilog(
         FAILED="invalid stack config, or the base revision cannot be planned",
@@ -40,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from infra.review.baseline import BaselineError, plans_at
     from infra.review.diff import diff_snapshots
     from infra.review.render import render_markdown
+    from infra.review.report import cost_change, diff_document, dr_pairs
 
     current = plan_or_report(stacks)
     if current is None:
@@ -60,32 +63,24 @@ def run(args: argparse.Namespace) -> int:
         else:
             before = snapshot.load(stack) or _empty(stack)
         diffs.append(diff_snapshots(before, after, current[stack]))
-        costs[stack] = _cost_lines(base_plans.get(stack) if base_plans else None, current[stack], before)
-    markdown = render_markdown(diffs, costs)
+        costs[stack] = cost_change(base_plans.get(stack) if base_plans else None, current[stack], before)
+    pairs = dr_pairs(current, costs)
+    if args.json:
+        document = diff_document(diffs, costs, pairs, f"git:{args.base}" if args.base else "snapshots")
+        review = json.dumps(document, indent=2) + "\n"
+    else:
+        review = render_markdown(diffs, costs, pairs)
     if args.output:
         try:
             with open(args.output, "w") as handle:
-                handle.write(markdown)
+                handle.write(review)
         except OSError as exc:
             print(f"cannot write --output {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return ExitCode.USAGE
     else:
-        sys.stdout.write(markdown)
+        sys.stdout.write(review)
     return ExitCode.BLOCKED if args.fail_on_risk and any(d.risks for d in diffs) else ExitCode.OK
 
 
 def _empty(stack: str) -> dict[str, Any]:
     return {"stack": stack, "config": {}, "outputs": {}, "resources": {}}
-
-
-def _cost_lines(base: Any, current: Any, before: dict[str, Any]) -> list[str]:
-    from infra.review.cost import cost_delta, estimate_cost, format_cost_delta
-
-    after = estimate_cost(current)
-    if base is not None:
-        return format_cost_delta(cost_delta(estimate_cost(base), after))
-    before_total = before.get("monthlyCostUsd")
-    if before_total is None:
-        return [f"${after.total:,.0f}/month (no baseline figure)"]
-    delta = after.total - before_total
-    return [f"Monthly cost: ${before_total:,.0f} -> ${after.total:,.0f} ({delta:+,.0f} USD)"]

@@ -16,7 +16,11 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("plan", help="run the program offline (mocked AWS) and print the plan of a stack")
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stack name(s), e.g. dev prod")
     parser.add_argument("--all", action="store_true", help="plan every stack in stacks/ in one process")
-    parser.add_argument("--json", action="store_true", help="emit the full record as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON (docs/schemas/plan.schema.json): resources, counts, cost, critical path, policy results",
+    )
     parser.epilog = epilog(FAILED="invalid stack config", BLOCKED="mandatory policy violations")
     parser.set_defaults(func=run)
 
@@ -34,25 +38,20 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     if unknown_stacks(stacks):
         return ExitCode.USAGE
-    from infra.review.plan import plan_to_json, policy_violations, render_plan
+    from infra.review.plan import policy_violations, render_plan
+    from infra.review.report import plan_document
 
     plans = plan_or_report(stacks, quiet=args.json)
     if plans is None:
         return ExitCode.FAILED
     warn_unfetched_artifacts()
+    violations = {stack: policy_violations(plan) for stack, plan in plans.items()}
+    blocked = [stack for stack, found in violations.items() if any(v.blocking for v in found)]
     if args.json:
-        document: dict[str, Any] = {name: plan_to_json(plan) for name, plan in plans.items()}
-        json.dump(document if len(stacks) > 1 else document[stacks[0]], sys.stdout, indent=2, default=str)
+        json.dump(plan_document(plans, violations), sys.stdout, indent=2)
         print()
-        return ExitCode.OK
-    blocked = []
-    for index, plan in enumerate(plans.values()):
-        if index:
-            print("\n" + "=" * 78 + "\n")
-        violations = policy_violations(plan)
-        print("\n".join(render_plan(plan, violations)))
-        if any(v.blocking for v in violations):
-            blocked.append(plan.stack)
+    else:
+        print(("\n\n" + "=" * 78 + "\n\n").join("\n".join(render_plan(p, violations[s])) for s, p in plans.items()))
     if blocked:
         print(
             f"\nmandatory policy violations in: {', '.join(blocked)} (a real `pulumi up` would stop)", file=sys.stderr

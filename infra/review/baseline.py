@@ -1,8 +1,9 @@
 """Plans of another git revision, for `blueprint diff --base REF`.
 
 The base revision is checked out into a temporary git worktree and planned there with its
-own program and stack files (`blueprint plan --json` in a child process whose import path
-points at the worktree); the records come back as StackPlans for this revision's reviewer.
+own program and stack files (a child process whose import path points at the worktree);
+the records come back as StackPlans for this revision's reviewer. Assets are described in
+the child by this revision's assets.py, so both sides of the review read them the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ from typing import Any
 
 from infra.offline.record import PlannedResource, StackPlan
 from infra.paths import ROOT
+from infra.review import assets
+
+# Run in the base worktree: its own planner, this revision's asset descriptions (argv[1]).
+CHILD = """
+import runpy, sys
+from pathlib import Path
+from infra.offline.runtime import plan_stacks
+sys.stdout.write(runpy.run_path(sys.argv[1])["dump_plans"](plan_stacks(sys.argv[2:]), Path.cwd()))
+"""
 
 
 class BaselineError(Exception):
@@ -48,15 +58,16 @@ def plans_at(ref: str, stacks: list[str]) -> dict[str, StackPlan]:
             if not wanted:
                 return {}
             env = {**os.environ, "PYTHONPATH": str(worktree)}
-            script = "import sys; from infra.cli import main; sys.exit(main(['plan', '--json', *sys.argv[1:]]))"
             result = subprocess.run(
-                [sys.executable, "-c", script, *wanted], cwd=worktree, env=env, capture_output=True, text=True
+                [sys.executable, "-c", CHILD, assets.__file__, *wanted],
+                cwd=worktree,
+                env=env,
+                capture_output=True,
+                text=True,
             )
             if result.returncode != 0:
                 raise BaselineError(f"planning {ref} failed:\n{result.stderr.strip()[-2000:]}")
-            document = json.loads(result.stdout)
-            documents = {wanted[0]: document} if len(wanted) == 1 else document
-            return {stack: plan_from_json(doc) for stack, doc in documents.items()}
+            return {stack: plan_from_json(doc) for stack, doc in json.loads(result.stdout).items()}
         finally:
             _git("worktree", "remove", "--force", str(worktree))
 

@@ -16,3 +16,5 @@ class Change:
     """What AWS does (replacement.py): create, delete, update, replace, or update or replace (unknown)."""
     reasons: list[str] = field(default_factory=list)
     """Why: the force-new paths that change, or the replaced resources whose new ids the inputs take."""
+    risks: list[str] = field(default_factory=list)
+    """What the review flags about this change (diff.assess_risks)."""

@@ -905,7 +905,7 @@ def format_cost(estimate: CostEstimate, top: int = 12) -> list[str]:
 
 
 def format_cost_delta(delta: CostDelta, top: int = 10) -> list[str]:
-    sign = "+" if delta.delta >= 0 else "-"
+    sign = "-" if round(delta.delta, 2) < 0 else "+"  # float noise on an unchanged bill is no saving
     lines = [
         f"Monthly cost: {_money(delta.before_total)} -> {_money(delta.after_total)} ({sign}{_money(abs(delta.delta))})"
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter, defaultdict
 from typing import Any
@@ -13,10 +12,6 @@ from infra.drills.targets import drill_targets
 from infra.offline.record import StackPlan
 from infra.review.cost import estimate_cost, format_cost
 from infra.review.critical_path import critical_path, format_critical_path
-
-
-def plan_to_json(plan: StackPlan) -> dict[str, Any]:
-    return dataclasses.asdict(plan)
 
 
 def render_plan(plan: StackPlan, violations: list[Violation]) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra.review.diff import StackDiff
+from infra.review.diff import StackDiff, action, added_or_removed
+from infra.review.report import CostChange, PairCost, pair_lines
 
 MAX_VALUE = 80
 
@@ -15,7 +16,17 @@ def _show(value: Any) -> str:
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
-def render_markdown(diffs: list[StackDiff], cost_lines: dict[str, list[str]] | None = None) -> str:
+def _property_line(path: str, was: Any, now: Any) -> str:
+    item = added_or_removed(path, was, now)
+    if item:
+        shown, verb, value = item
+        return f"`{shown}`: {verb} `{_show(value)}`"
+    return f"`{path}`: `{_show(was)}` → `{_show(now)}`"
+
+
+def render_markdown(
+    diffs: list[StackDiff], costs: dict[str, CostChange] | None = None, pairs: list[PairCost] | None = None
+) -> str:
     lines = ["# Infrastructure review", ""]
     all_risks = [(d.stack, r) for d in diffs for r in d.risks]
     if all_risks:
@@ -26,7 +37,11 @@ def render_markdown(diffs: list[StackDiff], cost_lines: dict[str, list[str]] | N
         added = [c for c in diff.changes if c.kind == "add"]
         removed = [c for c in diff.changes if c.kind == "remove"]
         updated = [c for c in diff.changes if c.kind == "update"]
-        lines.append(f"## Stack `{diff.stack}`: +{len(added)} added, ~{len(updated)} changed, -{len(removed)} removed")
+        replaced = sum(action(c) == "replace" for c in updated)
+        of_which = f" ({replaced} replaced)" if replaced else ""
+        lines.append(
+            f"## Stack `{diff.stack}`: +{len(added)} added, ~{len(updated)} changed{of_which}, -{len(removed)} removed"
+        )
         lines.append("")
         if diff.empty:
             lines += ["No change.", ""]
@@ -40,10 +55,12 @@ def render_markdown(diffs: list[StackDiff], cost_lines: dict[str, list[str]] | N
         if updated:
             lines += ["**Changed**", ""]
             for change in updated:
-                lines.append(f"- `{change.resource}` ({change.type}): **{change.action}**")
+                lines.append(f"- `{change.resource}` ({change.type}): **{action(change)}**")
                 lines += [f"  - {reason}" for reason in change.reasons]
-                lines += [f"  - `{path}`: `{_show(was)}` → `{_show(now)}`" for path, was, now in change.properties]
+                lines += [f"  - {_property_line(path, was, now)}" for path, was, now in change.properties]
             lines.append("")
-        if cost_lines and diff.stack in cost_lines:
-            lines += ["**Monthly cost**", ""] + [f"- {line}" for line in cost_lines[diff.stack]] + [""]
+        if costs and diff.stack in costs:
+            lines += ["**Monthly cost**", ""] + [f"- {line}" for line in costs[diff.stack].lines] + [""]
+    if pairs:
+        lines += ["## DR pairs", ""] + [f"- {line}" for pair in pairs for line in pair_lines(pair)] + [""]
     return "\n".join(lines).rstrip() + "\n"

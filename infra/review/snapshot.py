@@ -3,13 +3,15 @@
 A snapshot keeps, per resource, its type, parent, options and inputs; it drops the
 mock-made outputs and ids, masks secrets (the runtime already did), and writes every
 reference to another resource's id or ARN as ``${<resource>.<output>}`` so that a rename
-or a re-parented resource reads as what it is rather than as a changed hash.
+or a re-parented resource reads as what it is rather than as a changed hash. Values are
+parsed first (JSON documents, assets), then references replaced by exact value, so the
+result depends neither on string prefixes nor on the order the program registered things.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import string
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,13 @@ import pulumi
 
 from infra.offline.record import StackPlan
 from infra.paths import ROOT, SNAPSHOTS
+from infra.review import assets
 from infra.review.cost import estimate_cost
 
 REFERENCE_OUTPUTS = ("id", "arn", "keyId", "dnsName", "bootstrapBrokersSaslIam", "configurationEndpointAddress")
+MIN_REFERENCE = 9  # shorter values (a port, "true", a short name) are too likely to occur by chance
+# Characters that continue a name: a known value followed or preceded by one is part of another name.
+NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_.")
 
 
 def short_urn(urn: str) -> str:
@@ -29,18 +35,19 @@ def short_urn(urn: str) -> str:
 
 
 def normalize(plan: StackPlan) -> dict[str, Any]:
+    """The snapshot of a plan: the same for the same plan, whichever order the program registered things."""
     references = _reference_map(plan)
     resources = {}
     for resource in plan.resources:
         if resource.type.startswith("pulumi:providers:"):
-            entry: dict[str, Any] = {"type": resource.type, "inputs": _sorted(resource.inputs)}
+            entry: dict[str, Any] = {"type": resource.type, "inputs": _parsed(resource.inputs)}
         else:
             entry = {
                 "type": resource.type,
                 "parent": short_urn(resource.parent)
                 if resource.parent and "pulumi:pulumi:Stack" not in resource.parent
                 else None,
-                "inputs": _sorted(_symbolic(resource.inputs, references)),
+                "inputs": _symbolic(_parsed(resource.inputs), references),
             }
             options = {
                 "protect": resource.protect,
@@ -57,30 +64,31 @@ def normalize(plan: StackPlan) -> dict[str, Any]:
         "region": plan.region,
         "monthlyCostUsd": round(estimate_cost(plan).total, 2),
         "config": plan.config,
-        "outputs": _sorted(_symbolic(plan.outputs, references)),
+        "outputs": _symbolic(_parsed(plan.outputs), references),
         "resources": dict(sorted(resources.items())),
     }
 
 
 def _reference_map(plan: StackPlan) -> dict[str, str]:
+    """Output value -> ``${<resource>.<output>}``, independent of registration order.
+
+    When two resources report the same value, the first by short URN (then by the order of
+    REFERENCE_OUTPUTS) names it, so shuffling the program's registrations changes nothing.
+    """
     references: dict[str, str] = {}
-    for resource in plan.custom_resources():
+    for resource in sorted(plan.custom_resources(), key=lambda r: (short_urn(r.urn), r.urn)):
         for key in REFERENCE_OUTPUTS:
             value = resource.outputs.get(key) if key not in resource.inputs else None
             chosen_by_us = value in resource.inputs.values()  # e.g. an id that is the name we gave it
-            if isinstance(value, str) and len(value) > 8 and not chosen_by_us:
+            if isinstance(value, str) and len(value) >= MIN_REFERENCE and not chosen_by_us:
                 references.setdefault(value, f"${{{short_urn(resource.urn)}.{key}}}")
     return references
 
 
 def _symbolic(value: Any, references: dict[str, str]) -> Any:
+    """References in parsed data: whole strings by exact value, embedded ones at token boundaries."""
     if isinstance(value, str):
-        if value in references:
-            return references[value]
-        for literal, symbol in references.items():
-            if literal in value and len(literal) > 12:
-                value = value.replace(literal, symbol)
-        return value
+        return references.get(value) or _embedded(value, references)
     if isinstance(value, dict):
         return {k: _symbolic(v, references) for k, v in value.items()}
     if isinstance(value, list):
@@ -88,39 +96,40 @@ def _symbolic(value: Any, references: dict[str, str]) -> Any:
     return value
 
 
-def _asset(value: Any) -> Any:
-    """Assets and archives as plain data: content hash for text, repo-relative path for files."""
-    if isinstance(value, pulumi.StringAsset):
-        return {
-            "stringAsset": {"sha256": hashlib.sha256(value.text.encode()).hexdigest()[:16], "bytes": len(value.text)}
-        }
-    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive):
-        kind = "fileAsset" if isinstance(value, pulumi.FileAsset) else "fileArchive"
-        return {kind: _relative(str(value.path))}
-    if isinstance(value, pulumi.AssetArchive):
-        return {"assetArchive": {name: _asset(item) for name, item in sorted(value.assets.items())}}
-    if isinstance(value, pulumi.RemoteAsset | pulumi.RemoteArchive):
-        return {"remote": value.uri}
-    return value
+def _embedded(text: str, references: dict[str, str]) -> str:
+    """Replace known values that sit between token boundaries, longest first (``<arn>/*``, ``key/<id>``).
+
+    A value followed by a name character is not a reference: ``<events arn>-dlq`` is another
+    topic's ARN, never ``${events.arn}-dlq``.
+    """
+    boundaries = [i for i, c in enumerate(text) if c not in NAME_CHARS]
+    if not boundaries:
+        return text
+    ends = [*boundaries, len(text)]
+    out, position = [], 0
+    for start in [0, *(i + 1 for i in boundaries)]:
+        if start < position:
+            continue
+        end = next((e for e in reversed(ends) if e - start >= MIN_REFERENCE and text[start:e] in references), None)
+        if end is not None:
+            out += [text[position:start], references[text[start:end]]]
+            position = end
+    return "".join(out) + text[position:]
 
 
-def _relative(path: str) -> str:
-    root = str(ROOT) + "/"
-    return path[len(root) :] if path.startswith(root) else path
-
-
-def _sorted(value: Any) -> Any:
+def _parsed(value: Any) -> Any:
+    """Plain, key-sorted data: assets described, numbers as the program wrote them, JSON strings parsed."""
     if isinstance(value, pulumi.asset.Asset | pulumi.asset.Archive):
-        return _asset(value)
+        return assets.describe(value, ROOT)
     if isinstance(value, dict):
-        return {k: _sorted(value[k]) for k in sorted(value)}
+        return {k: _parsed(value[k]) for k in sorted(value)}
     if isinstance(value, list):
-        return [_sorted(v) for v in value]
+        return [_parsed(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)  # the engine sends every number as a float
     if isinstance(value, str) and value[:1] in "{[":
         try:
-            return _sorted(json.loads(value))  # policies and JSON documents: compare structurally
+            return _parsed(json.loads(value))  # policies and JSON documents: compare structurally
         except json.JSONDecodeError:
             return value
     return value
