@@ -64,21 +64,10 @@ def at_path(document: dict[str, Any], dotted: str) -> Any:
 def plan_with(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StackPlan]:
     """Plan a stack with some config keys changed (as if its stack file said so)."""
 
-    def plan(
-        stack: str, changes: dict[str, Any], extra_outputs: Callable[[Any], dict[str, Any]] | None = None
-    ) -> StackPlan:
+    def plan(stack: str, changes: dict[str, Any]) -> StackPlan:
         raw = raw_with(stack, changes)
         config, warnings = parse(raw, stack)
         monkeypatch.setattr(runtime, "load_stack", lambda _stack: (config, warnings, raw))
-        if extra_outputs is not None:
-            original = kafka_component.add_to
-
-            def add_to(platform: Any) -> Any:
-                component = original(platform)
-                platform.outputs.update(extra_outputs(component))
-                return component
-
-            monkeypatch.setattr(kafka_component, "add_to", add_to)
         return runtime.plan_stack(stack)
 
     return plan

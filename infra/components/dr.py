@@ -12,8 +12,8 @@ vault, key, alarm bus), it derives the name from ``dr.peerStack`` and ``dr.regio
 names the standby's region, the primary reads the standby's outputs and owns the reverse MSK
 Replicator (standby's cluster -> its own); the standby exists by then (it took over first).
 
-This module wires the pieces (``backup.py``, ``replication.py``, ``failover.py``), adds the
-DR alarms through the observability tier (routed to the topics of both regions: CloudWatch
+This module wires the pieces (``backup.py``, ``replication.py``, ``failover.py``), returns the
+DR alarm specs for the observability tier to create (routed to the topics of both regions: CloudWatch
 alarms can only notify a topic in their own region, so DR alarm state changes are forwarded
 to the peer region's event bus, whose rule publishes them to the peer's topic), and
 publishes what runbooks and drills need, including ``drTargets``: expected RTO/RPO per
@@ -25,16 +25,21 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from infra.components import replication
 from infra.components.backup import Backups, BackupsArgs, CacheExport, CopyVault
+from infra.components.cache import Cache
+from infra.components.dr_peer import PeerStack
+from infra.components.edge import STREAM_SUBDOMAIN, Edge
 from infra.components.failover import Endpoint, Failover, FailoverArgs, RoutingControls, failover_role
+from infra.components.foundation import Built, Foundation
+from infra.components.kafka import Kafka
 from infra.components.kms import key_policy
-from infra.components.network import service_trust
+from infra.components.network import Network, service_trust
 from infra.components.observability import AlarmSpec, Metric
 from infra.components.replication import (
     CACHE_EXPORTS,
@@ -47,12 +52,10 @@ from infra.components.replication import (
     ReplicationArgs,
     S3Replication,
 )
+from infra.components.storage import Storage
 from infra.config.rules.dr import active_region, fails_back_from_standby, peer_stack_name, serves_traffic
 from infra.config.schema import DrConfig, StackConfig
 from infra.naming import Naming
-
-if TYPE_CHECKING:
-    from infra.program import Platform
 
 # Buckets holding state that AWS Backup protects (see replication.NOT_REPLICATED for the others).
 BACKED_UP = ("lake", "artifacts")
@@ -142,28 +145,6 @@ def peer_naming(config: StackConfig) -> Naming | None:
     return Naming(peer_stack_name(config) or config.stack, config.dr.region)
 
 
-class PeerStack(pulumi.ComponentResource):
-    """The DR primary's outputs as the standby reads them: a StackReference, under a component of its own."""
-
-    reference: pulumi.StackReference
-
-    def __init__(self, name: str, peer_stack: str, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("streaming:dr:PeerStack", name, None, opts)
-        self.reference = pulumi.StackReference(peer_stack, opts=pulumi.ResourceOptions(parent=self))
-        self.register_outputs({"peerStack": peer_stack})
-
-
-def peer_reference(platform: Platform) -> pulumi.StackReference | None:
-    """The primary's outputs, for a warm-standby secondary (created once per run, before the cache needs it)."""
-    dr = platform.config.dr
-    if dr.role != "secondary" or dr.peer_stack is None:
-        return None
-    if platform.peer is None:
-        platform.peer = PeerStack("dr-peer", dr.peer_stack, platform.opts()).reference
-    reference: pulumi.StackReference = platform.peer
-    return reference
-
-
 def standby_reference(config: StackConfig, parent: pulumi.Resource) -> pulumi.StackReference | None:
     """The standby's outputs, read by the primary only while it fails back (source of the reverse Replicator).
 
@@ -174,12 +155,6 @@ def standby_reference(config: StackConfig, parent: pulumi.Resource) -> pulumi.St
     if not fails_back_from_standby(config) or peer_stack is None:
         return None
     return PeerStack("dr-standby", peer_stack, pulumi.ResourceOptions(parent=parent)).reference
-
-
-def cache_global_datastore_id(platform: Platform) -> pulumi.Output[Any] | None:
-    """For the standby's cache: the Global Datastore its primary created (None everywhere else)."""
-    reference = peer_reference(platform)
-    return reference.get_output("cacheGlobalDatastoreId") if reference is not None else None
 
 
 def alarm_event_pattern(alarm_prefix: str, region: str | None = None) -> dict[str, Any]:
@@ -372,8 +347,16 @@ class DisasterRecoveryArgs:
     config: StackConfig
     naming: Naming
     account_id: str
-    platform: Platform
-    """The tiers built so far (storage, kafka, cache, edge, observability); read, never changed."""
+    kms_key_arn: pulumi.Input[str]
+    network: Network
+    storage: Storage
+    kafka: Kafka
+    cache: Cache
+    edge: Edge
+    alarm_topic_arn: pulumi.Input[str]
+    """Where the peer region's DR alarm state changes arrive (warm standby)."""
+    primary: pulumi.StackReference | None
+    """A standby's view of its primary's outputs (infra/components/dr_peer.py); None elsewhere."""
 
 
 class DisasterRecovery(pulumi.ComponentResource):
@@ -384,7 +367,8 @@ class DisasterRecovery(pulumi.ComponentResource):
     failover: Failover | None
     copy_key: aws.kms.Key | None
     bucket_copies: list[BucketCopy]
-    alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    alarm_specs: list[AlarmSpec]
+    """The DR alarms, created by the observability tier with every other tier's."""
     reference: pulumi.StackReference | None
     """A standby's view of its primary's outputs."""
     standby: pulumi.StackReference | None
@@ -392,17 +376,17 @@ class DisasterRecovery(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DisasterRecoveryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("streaming:dr:DisasterRecovery", name, None, opts)
-        config, naming, platform = args.config, args.naming, args.platform
+        config, naming = args.config, args.naming
         dr = config.dr
         peer = peer_naming(config)
         if peer is None or dr.region is None:  # config rules require dr.region for a DR strategy
             raise ValueError(f"{config.stack}: strategy {dr.strategy} needs dr.region")
         self._name, self._args, self.peer = name, args, peer
         child = pulumi.ResourceOptions(parent=self)
-        self.reference = peer_reference(platform)
+        self.reference = args.primary
         self.standby = standby_reference(config, self)
         warm = dr.strategy == "warm-standby"
-        own_key = KeyRef(config.region, stack_key_alias(naming), platform.key.key.arn)
+        own_key = KeyRef(config.region, stack_key_alias(naming), args.kms_key_arn)
         self.copy_key = None
         if warm:
             copy_key = KeyRef(dr.region, stack_key_alias(peer))
@@ -441,14 +425,12 @@ class DisasterRecovery(pulumi.ComponentResource):
                     key=copy_key,
                     create=not warm,
                 ),
-                bucket_arns={role: platform.storage.arn(role) for role in BACKED_UP},
+                bucket_arns={role: args.storage.arn(role) for role in BACKED_UP},
                 cache=CacheExport(
-                    replication_group_id=platform.cache.replication_group_id,
+                    replication_group_id=args.cache.replication_group_id,
                     enabled=serves_traffic(config),
                     export_bucket_tags=self._peer_tag() if warm and dr.role == "primary" else {},
-                )
-                if platform.cache is not None
-                else None,
+                ),
                 log_retention_days=config.cache.log_retention_days,
             ),
             child,
@@ -456,7 +438,7 @@ class DisasterRecovery(pulumi.ComponentResource):
         self.replication = Replication(f"{name}-replication", self._replication_args(own_key, copy_key), child)
         self.bucket_copies = self._copies()
         self.failover = self._failover()
-        self.alarms = self._alarms()
+        self.alarm_specs = self._alarm_specs()
         if warm:
             self._forward_alarms()
         self.register_outputs({"strategy": dr.strategy, "activeRegion": active_region(config)})
@@ -473,12 +455,13 @@ class DisasterRecovery(pulumi.ComponentResource):
         return replication.bucket_copies(naming, self.peer, self._args.account_id)
 
     def _replication_args(self, own_key: KeyRef, copy_key: KeyRef) -> ReplicationArgs:
-        config, naming, platform = self._args.config, self._args.naming, self._args.platform
-        dr, account = config.dr, self._args.account_id
+        args = self._args
+        config, naming = args.config, args.naming
+        dr, account = config.dr, args.account_id
         common: dict[str, Any] = {"naming": naming, "account_id": account, "tier": config.tier}
         backups = self.backups
         export_ready = [backups.export_versioning] if backups is not None and backups.export_versioning else []
-        storage_ready = [platform.storage.versioning[role] for role in BACKED_UP]
+        storage_ready = [args.storage.versioning[role] for role in BACKED_UP]
         if dr.strategy == "backup-restore":
             return ReplicationArgs(
                 **common,
@@ -496,14 +479,14 @@ class DisasterRecovery(pulumi.ComponentResource):
                 ),
             )
         # Both clusters of the pair accept a cross-region Replicator: the standby is the source on failback.
-        common["kafka_source"] = platform.kafka
+        common["kafka_source"] = args.kafka
         if dr.role == "primary":
             # Failback: the reverse Replicator (standby -> this cluster), same builder and shape as the forward
             # one: identical topic names, starting at the earliest offset; the Replicator filters out records
             # that came from this cluster (still read and billed). Deleted when dr.activeRegion returns here.
             # ("Failback", identical topic name replication, Amazon MSK developer guide, checked 2026-11-26.)
             reverse = self._kafka_from(self.standby) if self.standby is not None else None
-            return ReplicationArgs(**common, cache_primary=platform.cache, kafka=reverse)
+            return ReplicationArgs(**common, cache_primary=args.cache, kafka=reverse)
         reference = self.reference
         if reference is None:  # a secondary always has one (config rules require dr.peerStack)
             raise ValueError("a warm-standby secondary needs dr.peerStack")
@@ -520,29 +503,28 @@ class DisasterRecovery(pulumi.ComponentResource):
 
     def _kafka_from(self, peer_outputs: pulumi.StackReference) -> KafkaReplication:
         """A Replicator in this region copying the peer's cluster (ARN and subnets from its outputs) into ours."""
-        config, platform = self._args.config, self._args.platform
-        network = platform.network
+        args = self._args
+        network = args.network
         return KafkaReplication(
             source_cluster_arn=peer_outputs.get_output("kafkaClusterArn"),
             source_cluster_name=self.peer("kafka"),
             source_region=self.peer.region,
             source_subnet_ids=peer_outputs.get_output("privateDataSubnetIds"),
-            target=platform.kafka,
+            target=args.kafka,
             target_subnet_ids=[s.id for s in network.subnets["private-data"]],
             vpc_id=network.vpc.id,
-            kms_key_arn=platform.key.key.arn,
-            log_retention_days=config.kafka.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
+            log_retention_days=args.config.kafka.log_retention_days,
         )
 
     def _failover(self) -> Failover | None:
-        return traffic(self._args.platform, self, self.reference)
+        args = self._args
+        return traffic(
+            args.config, args.naming, args.edge, self.reference, "dr-dns", pulumi.ResourceOptions(parent=self)
+        )
 
-    def _alarms(self) -> dict[str, aws.cloudwatch.MetricAlarm]:
-        platform, config = self._args.platform, self._args.config
-        observability = platform.observability
-        if observability is None:
-            pulumi.log.warn(f"dr: {config.stack} has no observability tier: DR alarms are not created")
-            return {}
+    def _alarm_specs(self) -> list[AlarmSpec]:
+        config = self._args.config
         specs = s3_replication_alarms(self.bucket_copies, config.dr.s3_pending_operations_alarm)
         if self.backups is not None:
             specs += backup_alarms(self._args.naming("backup"))
@@ -550,15 +532,15 @@ class DisasterRecovery(pulumi.ComponentResource):
                 specs += export_alarms(self.backups.export_state_machine.arn)
         if self.replication.replicator is not None:
             specs += replicator_alarms(replication.replicator_name(self._args.naming), config.dr)
-        if config.dr.role == "secondary" and platform.cache is not None:
-            specs += global_datastore_alarms(platform.cache.member_cluster_ids, config.dr)
-        return {spec.key: observability.add_alarm(spec) for spec in specs}
+        if config.dr.role == "secondary":
+            specs += global_datastore_alarms(self._args.cache.member_cluster_ids, config.dr)
+        return specs
 
     def _forward_alarms(self) -> None:
         """This region's DR alarm state changes go to the peer region's bus; the peer's arrive and reach our topic."""
-        config, naming, platform = self._args.config, self._args.naming, self._args.platform
+        config, naming = self._args.config, self._args.naming
         dr, account = config.dr, self._args.account_id
-        if platform.observability is None or dr.region is None:
+        if dr.region is None:  # checked in __init__
             return
         child = pulumi.ResourceOptions(parent=self)
         peer_bus = f"arn:aws:events:{dr.region}:{account}:event-bus/default"
@@ -603,7 +585,7 @@ class DisasterRecovery(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(
             f"{self._name}-alarms-from-peer-target",
             rule=incoming.name,
-            arn=platform.observability.topic.arn,
+            arn=self._args.alarm_topic_arn,
             input_transformer={
                 "input_paths": {
                     "alarm": "$.detail.alarmName",
@@ -659,7 +641,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                     "kafkaReplicatorArn": repl.replicator.arn,
                     "kafkaReplicatorName": replication.replicator_name(naming),
                     "kafkaReplicatorSourceClusterArn": self.reference.get_output("kafkaClusterArn"),
-                    "drKafkaClusterArn": self._args.platform.kafka.cluster.arn,
+                    "drKafkaClusterArn": self._args.kafka.cluster.arn,
                 }
             )
         elif dr.strategy == "warm-standby":
@@ -679,7 +661,7 @@ class DisasterRecovery(pulumi.ComponentResource):
         elif self.reference is not None:
             outputs["cacheGlobalDatastoreId"] = self.reference.get_output("cacheGlobalDatastoreId")
         outputs.update(failover_outputs(self.failover))
-        outputs["drAlarmNames"] = sorted(naming(key) for key in self.alarms)
+        outputs["drAlarmNames"] = sorted(naming(spec.key) for spec in self.alarm_specs)
         return outputs
 
     def _replication_owner(self) -> str:
@@ -689,12 +671,9 @@ class DisasterRecovery(pulumi.ComponentResource):
         return self._args.config.stack
 
 
-def endpoints(platform: Platform) -> list[Endpoint]:
+def endpoints(edge: Edge, domain: str | None) -> list[Endpoint]:
     """The ALB (and NLB) of the stack, as records of edge.domainName (and stream.<domain>)."""
-    from infra.components.edge import STREAM_SUBDOMAIN
-
-    edge, domain = platform.edge, platform.config.edge.domain_name
-    if edge is None or domain is None:
+    if domain is None:
         return []
     tls = edge.https_listener is not None
     found = [
@@ -721,11 +700,15 @@ def endpoints(platform: Platform) -> list[Endpoint]:
 
 
 def traffic(
-    platform: Platform, parent: pulumi.Resource | None, reference: pulumi.StackReference | None
+    config: StackConfig,
+    naming: Naming,
+    edge: Edge,
+    reference: pulumi.StackReference | None,
+    name: str,
+    opts: pulumi.ResourceOptions,
 ) -> Failover | None:
     """Route 53 records for edge.domainName: failover pair for warm-standby, plain aliases otherwise."""
-    config = platform.config
-    found = endpoints(platform)
+    found = endpoints(edge, config.edge.domain_name)
     zone = config.edge.hosted_zone_id
     if not found or zone is None:
         return None
@@ -738,11 +721,10 @@ def traffic(
             regions=regions,
             peer_control_arns=reference.get_output("drRoutingControlArns") if reference is not None else None,
         )
-    opts = pulumi.ResourceOptions(parent=parent) if parent is not None else platform.opts()
     return Failover(
-        "dns" if parent is None else "dr-dns",
+        name,
         FailoverArgs(
-            naming=platform.naming,
+            naming=naming,
             hosted_zone_id=zone,
             endpoints=found,
             mode="failover" if warm else "simple",
@@ -792,9 +774,17 @@ def failover_outputs(component: Failover | None) -> dict[str, Any]:
     }
 
 
-def add_to(platform: Platform) -> DisasterRecovery | None:
-    """Build the stack's DR (or, for strategy none, just its DNS records) and publish the outputs."""
-    config = platform.config
+def build(
+    foundation: Foundation,
+    storage: Storage,
+    kafka: Kafka,
+    cache: Cache,
+    edge: Edge,
+    alarm_topic_arn: pulumi.Input[str],
+    primary: pulumi.StackReference | None,
+) -> Built[DisasterRecovery | None]:
+    """Build the stack's DR (or, for strategy none, just its DNS records); its alarms come back as specs."""
+    config = foundation.config
     dr = config.dr
     outputs: dict[str, Any] = {
         "drStrategy": dr.strategy,
@@ -807,26 +797,36 @@ def add_to(platform: Platform) -> DisasterRecovery | None:
         "drNotReplicated": dict(replication.NOT_REPLICATED),
     }
     if dr.strategy == "none":
-        outputs.update(failover_outputs(traffic(platform, None, None)))
-        platform.outputs.update(outputs)
-        return None
+        outputs.update(failover_outputs(traffic(config, foundation.naming, edge, None, "dns", foundation.opts())))
+        return Built(None, outputs)
     component = DisasterRecovery(
         "dr",
-        DisasterRecoveryArgs(config=config, naming=platform.naming, account_id=platform.account_id, platform=platform),
-        platform.opts(),
+        DisasterRecoveryArgs(
+            config=config,
+            naming=foundation.naming,
+            account_id=foundation.account_id,
+            kms_key_arn=foundation.key.key.arn,
+            network=foundation.network,
+            storage=storage,
+            kafka=kafka,
+            cache=cache,
+            edge=edge,
+            alarm_topic_arn=alarm_topic_arn,
+            primary=primary,
+        ),
+        foundation.opts(),
     )
     outputs.update(component.stack_outputs())
-    platform.outputs.update(outputs)
-    _warn_on_active_region_mismatch(platform, component)
-    return component
+    _warn_on_active_region_mismatch(config, component)
+    return Built(component, outputs, tuple(component.alarm_specs))
 
 
-def _warn_on_active_region_mismatch(platform: Platform, component: DisasterRecovery) -> None:
+def _warn_on_active_region_mismatch(config: StackConfig, component: DisasterRecovery) -> None:
     """Both stacks must name the same active region; during a flip the standby is usually changed first."""
     if component.reference is None:
         return
-    mine = active_region(platform.config)
-    stack = platform.config.stack
+    mine = active_region(config)
+    stack = config.stack
 
     def check(theirs: Any) -> None:
         if theirs is not None and theirs != mine:

@@ -41,21 +41,22 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 import pulumi
 import pulumi_aws as aws
 
 from infra.cli.artifacts import BUILD_DIR, Catalog, load_catalog, missing_or_modified
+from infra.components.cache import Cache
+from infra.components.foundation import Built, Foundation
+from infra.components.kafka import Kafka
 from infra.components.network import service_trust
+from infra.components.observability import spark_alarms
 from infra.components.storage import EMR_LOG_PREFIX, Storage
 from infra.config.rules.dr import serves_traffic
 from infra.config.schema import SparkConfig, Tier
 from infra.naming import Naming
-
-if TYPE_CHECKING:
-    from infra.program import Platform
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = REPO_ROOT / "templates"
@@ -436,11 +437,9 @@ class JobLocations:
     dead_letter: str
 
 
-def add_to(platform: Platform) -> Spark:
-    """Build the processing tier with whatever MSK and cache exist, and publish its outputs."""
-    if platform.storage is None:
-        raise RuntimeError("the Spark tier needs the storage tier: call storage.add_to first")
-    config, naming, net = platform.config, platform.naming, platform.network
+def build(foundation: Foundation, storage: Storage, kafka: Kafka, cache: Cache) -> Built[Spark]:
+    """Build the processing tier: the job reads MSK, writes the lake in storage and the cache."""
+    config, naming, net = foundation.config, foundation.naming, foundation.network
     # The job runs only where dr.activeRegion points: a standby starts it at failover (infra/components/dr.py).
     spark_config = config.spark.model_copy(update={"run_job": config.spark.run_job and serves_traffic(config)})
     catalog = load_catalog()
@@ -448,35 +447,33 @@ def add_to(platform: Platform) -> Spark:
     if not _under_mocks():
         preflight(catalog, BUILD_DIR)
         if config.spark.in_transit_encryption:
-            preflight_certificates(certificates_uri(config.spark, platform.storage), _s3_client(config.region))
+            preflight_certificates(certificates_uri(config.spark, storage), _s3_client(config.region))
     spark = Spark(
         "spark",
         SparkArgs(
             config=spark_config,
             tier=config.tier,
             naming=naming,
-            account_id=platform.account_id,
-            kms_key_arn=platform.key.key.arn,
+            account_id=foundation.account_id,
+            kms_key_arn=foundation.key.key.arn,
             vpc_id=net.vpc.id,
             subnet_ids=[s.id for s in net.subnets["private-app"]],
             processing_security_group_id=net.security_groups["processing"].id,
-            storage=platform.storage,
+            storage=storage,
             topic=config.workload.topics[0],
             catalog=catalog,
             job=job,
-            kafka=kafka_access(platform.kafka, config.workload.topics[0], group_id_prefix(naming)),
-            cache=cache_access(platform.cache),
+            kafka=kafka_access(kafka, config.workload.topics[0], group_id_prefix(naming)),
+            cache=cache_access(cache),
         ),
-        platform.opts(),
+        foundation.opts(),
     )
-    platform.outputs.update(stack_outputs(spark, spark_config, job))
-    return spark
+    alarms = spark_alarms(spark.cluster.id, config.observability)
+    return Built(spark, stack_outputs(spark, spark_config, job), tuple(alarms))
 
 
-def kafka_access(kafka: Any, topic: str, group_prefix: str) -> KafkaAccess | None:
-    """The MSK contract (infra/components/kafka.py) as the job sees it; None when the stack has no MSK yet."""
-    if kafka is None:
-        return None
+def kafka_access(kafka: Kafka, topic: str, group_prefix: str) -> KafkaAccess:
+    """The MSK contract (infra/components/kafka.py) as the job sees it."""
     return KafkaAccess(
         bootstrap_brokers=kafka.bootstrap_brokers,
         cluster_arn=kafka.cluster_arn,
@@ -485,9 +482,9 @@ def kafka_access(kafka: Any, topic: str, group_prefix: str) -> KafkaAccess | Non
     )
 
 
-def cache_access(cache: Any) -> CacheAccess | None:
-    """The cache contract (infra/components/cache.py); None without a cache or without its IAM user."""
-    if cache is None or cache.iam_user_id is None:
+def cache_access(cache: Cache) -> CacheAccess | None:
+    """The cache contract (infra/components/cache.py); None without its IAM user (auth other than iam)."""
+    if cache.iam_user_id is None or cache.iam_user is None:
         return None
     return CacheAccess(
         endpoint=cache.configuration_endpoint,

@@ -16,16 +16,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from infra.components.foundation import Built, Foundation
 from infra.config.schema import StorageConfig, Tier
 from infra.naming import Naming
-
-if TYPE_CHECKING:
-    from infra.program import Platform
 
 KMS_BUCKETS = ("artifacts", "checkpoints", "lake", "logs")
 LB_LOGS = "lb-logs"
@@ -154,23 +152,24 @@ class Storage(pulumi.ComponentResource):
         return "/".join((f"s3://{self.names[role]}", *parts))
 
 
-def add_to(platform: Platform) -> Storage:
-    """Create the stack's buckets and publish their names and ARNs as stack outputs."""
+def build(foundation: Foundation) -> Built[Storage]:
+    """Create the stack's buckets; their names and ARNs are stack outputs."""
+    config = foundation.config
     storage = Storage(
         "storage",
         StorageArgs(
-            config=platform.config.storage,
-            tier=platform.config.tier,
-            naming=platform.naming,
-            account_id=platform.account_id,
-            kms_key_arn=platform.key.key.arn,
+            config=config.storage,
+            tier=config.tier,
+            naming=foundation.naming,
+            account_id=foundation.account_id,
+            kms_key_arn=foundation.key.key.arn,
         ),
-        platform.opts(),
+        foundation.opts(),
     )
-    platform.outputs.update(
-        {OUTPUT_KEYS[role]: {"name": bucket.bucket, "arn": bucket.arn} for role, bucket in storage.buckets.items()}
-    )
-    return storage
+    outputs = {
+        OUTPUT_KEYS[role]: {"name": bucket.bucket, "arn": bucket.arn} for role, bucket in storage.buckets.items()
+    }
+    return Built(storage, outputs)
 
 
 def encryption_rule(role: str, kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
