@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.components import kafka as kafka_component
+from infra.components.foundation import Built
 from infra.config import load_stack, parse
 from infra.config.rules import kafka as kafka_rules
 from infra.offline import runtime
@@ -64,10 +66,20 @@ def at_path(document: dict[str, Any], dotted: str) -> Any:
 def plan_with(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StackPlan]:
     """Plan a stack with some config keys changed (as if its stack file said so)."""
 
-    def plan(stack: str, changes: dict[str, Any]) -> StackPlan:
+    def plan(
+        stack: str, changes: dict[str, Any], extra_outputs: Callable[[Any], dict[str, Any]] | None = None
+    ) -> StackPlan:
         raw = raw_with(stack, changes)
         config, warnings = parse(raw, stack)
         monkeypatch.setattr(runtime, "load_stack", lambda _stack: (config, warnings, raw))
+        if extra_outputs is not None:
+            original = kafka_component.build
+
+            def build(*args: Any) -> Built[Any]:
+                built = original(*args)
+                return dataclasses.replace(built, outputs={**built.outputs, **extra_outputs(built.component)})
+
+            monkeypatch.setattr(kafka_component, "build", build)
         return runtime.plan_stack(stack)
 
     return plan
