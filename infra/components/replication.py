@@ -17,7 +17,7 @@ Who owns what, so the DR pair deploys in one pass (primary, then standby) withou
   failback (the primary's ``dr.activeRegion`` names the standby's region) the primary builds
   the reverse Replicator the same way, from the standby's outputs, in its own region.
 * The Global Datastore is created by the primary around its cache; the standby's cache
-  joins it with the id from the primary's outputs (``cache.add_to``).
+  joins it with the id from the primary's outputs (``dr_peer.global_datastore_id``).
 
 KMS permissions that name the peer's key use ``kms:ResourceAliases`` (the peer's
 deterministic alias) instead of its ARN, which this stack cannot know.
@@ -494,7 +494,7 @@ class Replication(pulumi.ComponentResource):
         )
         self.replication_role = role
         replica_key = spec.destination_key.arn
-        if replica_key is None:  # the config rules and add_to never allow it
+        if replica_key is None:  # the config rules and DisasterRecovery never allow it
             raise ValueError("S3 replication needs the destination key's ARN (the replica key)")
         for copy in spec.copies:
             self.bucket_configs[copy.role] = aws.s3.BucketReplicationConfig(
