@@ -16,12 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.components import backup, dr, failover, replication
+from infra.components.dr_alarms import shard_nodes
 from infra.components.replication import (
     CACHE_EXPORTS,
     ELASTICACHE_CANONICAL_ID,
     NOT_REPLICATED,
     REPLICATED,
-    RTC_MINUTES,
     BucketCopy,
     KeyRef,
 )
@@ -32,6 +32,8 @@ from infra.naming import Naming
 from infra.offline import runtime
 from infra.offline.fake_outputs import ACCOUNT_ID
 from infra.offline.record import PlannedResource, StackPlan
+from infra.planning import dr as dr_plan
+from infra.planning.dr import RTC_MINUTES
 from tests.helpers import config_errors, raw_with
 
 VAULT = "aws:backup/vault:Vault"
@@ -625,7 +627,7 @@ def test_targets_follow_from_the_mechanisms(plans: dict[str, StackPlan], stack: 
         # The replicator latency alarm fires before the stream RPO is exceeded.
         assert plan.config["dr"]["stream_latency_alarm_seconds"] <= region["stream"] * 60
     else:
-        assert region["cache"] == dr.DAILY == 24 * 60  # a daily export
+        assert region["cache"] == dr_plan.DAILY == 24 * 60  # a daily export
 
 
 # ---------------------------------------------------------------------------------------------
@@ -672,7 +674,7 @@ def test_peer_key_by_alias_when_its_arn_is_unknown() -> None:
 @given(st.lists(st.tuples(st.integers(1, 9), st.integers(1, 6)), min_size=1, max_size=6, unique_by=lambda t: t[0]))
 def test_shard_nodes_groups_every_node_once(layout: list[tuple[int, int]]) -> None:
     nodes = [f"sp-x-cache-{shard:04d}-{node:03d}" for shard, count in layout for node in range(1, count + 1)]
-    grouped = dr.shard_nodes(nodes)
+    grouped = shard_nodes(nodes)
     assert sorted(n for members in grouped.values() for n in members) == sorted(nodes)
     assert {shard: len(members) for shard, members in grouped.items()} == {f"{s:04d}": c for s, c in layout}
 

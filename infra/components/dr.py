@@ -12,18 +12,17 @@ vault, key, alarm bus), it derives the name from ``dr.peerStack`` and ``dr.regio
 names the standby's region, the primary reads the standby's outputs and owns the reverse MSK
 Replicator (standby's cluster -> its own); the standby exists by then (it took over first).
 
-This module wires the pieces (``backup.py``, ``replication.py``, ``failover.py``), returns the
-DR alarm specs for the observability tier to create (routed to the topics of both regions: CloudWatch
-alarms can only notify a topic in their own region, so DR alarm state changes are forwarded
-to the peer region's event bus, whose rule publishes them to the peer's topic), and
-publishes what runbooks and drills need, including ``drTargets``: expected RTO/RPO per
-failure scenario, from the design below.
+This module wires the pieces (``backup.py``, ``replication.py``, the Route 53 records of
+``traffic.py``), returns the DR alarm specs (``dr_alarms.py``) for the observability tier to
+create (routed to the topics of both regions: CloudWatch alarms can only notify a topic in
+their own region, so DR alarm state changes are forwarded to the peer region's event bus,
+whose rule publishes them to the peer's topic), and publishes what runbooks and drills need,
+including ``drTargets``: expected RTO/RPO per failure scenario (``infra/planning/dr.py``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,17 +32,25 @@ import pulumi_aws as aws
 from infra.components import replication
 from infra.components.backup import Backups, BackupsArgs, CacheExport, CopyVault
 from infra.components.cache import Cache
+from infra.components.dr_alarms import (
+    ALARM_FAMILY_PREFIX,
+    alarm_event_pattern,
+    backup_alarms,
+    export_alarms,
+    global_datastore_alarms,
+    replicator_alarms,
+    s3_replication_alarms,
+)
 from infra.components.dr_peer import PeerStack
-from infra.components.edge import STREAM_SUBDOMAIN, Edge
-from infra.components.failover import Endpoint, Failover, FailoverArgs, RoutingControls, failover_role
+from infra.components.edge import Edge
+from infra.components.failover import Failover
 from infra.components.foundation import Built, Foundation
 from infra.components.kafka import Kafka
 from infra.components.kms import key_policy
 from infra.components.network import Network, service_trust
-from infra.components.observability import AlarmSpec, Metric
+from infra.components.observability import AlarmSpec
 from infra.components.replication import (
     CACHE_EXPORTS,
-    RTC_MINUTES,
     BucketCopy,
     CopyBuckets,
     KafkaReplication,
@@ -53,84 +60,14 @@ from infra.components.replication import (
     S3Replication,
 )
 from infra.components.storage import Storage
+from infra.components.traffic import failover_outputs, traffic
 from infra.config.rules.dr import active_region, fails_back_from_standby, peer_stack_name, serves_traffic
-from infra.config.schema import DrConfig, StackConfig
+from infra.config.schema import StackConfig
 from infra.naming import Naming
+from infra.planning.dr import dr_targets
 
 # Buckets holding state that AWS Backup protects (see replication.NOT_REPLICATED for the others).
 BACKED_UP = ("lake", "artifacts")
-ALARM_FAMILY_PREFIX = "recovery"
-# CloudWatch namespaces and metric names: "Monitoring AWS Backup metrics with CloudWatch" (AWS Backup
-# developer guide), "Metrics reference" (MSK Replicator), "Metrics for Valkey and Redis OSS"
-# (ElastiCache: GlobalDatastoreReplicationLag, seconds, on the secondary's primary nodes), "S3 Replication
-# metrics" (S3 user guide) and "Monitoring Step Functions metrics"; all checked 2026-11-26.
-S3_REPLICATION_METRICS = ("ReplicationLatency", "OperationsPendingReplication", "OperationsFailedReplication")
-
-
-@dataclass(frozen=True)
-class Target:
-    """Expected recovery for one failure scenario: minutes until service is back, minutes of data lost per store."""
-
-    rto_minutes: float | None
-    rpo_minutes: Mapping[str, float | None]
-    mechanism: str
-
-    def to_output(self) -> dict[str, Any]:
-        return {"rtoMinutes": self.rto_minutes, "rpoMinutes": dict(self.rpo_minutes), "mechanism": self.mechanism}
-
-
-# Design figures behind drTargets (whitepaper "Disaster Recovery of Workloads on AWS": backup & restore =
-# hours, warm standby = minutes). Create times from infra/data/create_times.yaml; RTC from S3 docs.
-AZ_LOSS_RTO = 20.0
-"""EMR lives in one AZ: relaunch in another (~11 min create) and restart the job; MSK, cache and ingest
-fail over within Multi-AZ in about a minute."""
-REGION_WARM_RTO = 30.0
-"""Detect (~1 min of health checks + alarms) + decide (<= 10 min) + promote the Global Datastore
-(~2 min) + start the EMR job in the standby (~10 min) + DNS TTL and client reconnects."""
-REGION_REBUILD_RTO = 240.0
-"""Backup-restore: deploy the stack in the DR region (MSK ~30 min, ElastiCache ~20 min in parallel,
-EMR ~11 min, network and edge ~15 min), seed the cache from the export, restore or point at the copies."""
-CORRUPTION_RTO = 240.0
-"""Restore an AWS Backup point in time into a new bucket/prefix and repoint readers (size-bound)."""
-CACHE_LAG_MINUTES = 1 / 60
-"""Global Datastore lag is generally under a second (ElastiCache user guide)."""
-DAILY = 24 * 60.0
-
-
-def dr_targets(config: StackConfig) -> dict[str, Target]:
-    """Per scenario the RTO/RPO the design aims for (drills measure against these; issue 7)."""
-    az_loss = Target(
-        AZ_LOSS_RTO,
-        {"stream": 0.0, "lake": 0.0, "cache": CACHE_LAG_MINUTES},
-        "Multi-AZ: MSK acks=all over 3 AZs, ElastiCache Multi-AZ failover, ALB/ECS across AZs, EMR relaunch in another AZ",
-    )
-    corruption = Target(
-        CORRUPTION_RTO,
-        {"stream": 0.0, "lake": 0.0, "cache": DAILY},
-        "S3 point-in-time restore (AWS Backup continuous, then daily copies); consumers rewind by timestamp "
-        "within Kafka retention; cache from the daily snapshot/export or rebuilt from the stream",
-    )
-    strategy = config.dr.strategy
-    if strategy == "none":
-        region = Target(
-            None, {"stream": None, "lake": None, "cache": None}, "none: the stack is rebuilt from code, data is lost"
-        )
-        return {"az-loss": az_loss, "region-loss": region}
-    if strategy == "backup-restore":
-        region = Target(
-            REGION_REBUILD_RTO,
-            {"stream": float(RTC_MINUTES), "lake": float(RTC_MINUTES), "cache": DAILY},
-            "rebuild in the DR region from code; lake and artifacts from S3 replicas (RTC 15 min), daily backup "
-            "copies, cache seeded from the replicated export; Kafka's own log is not copied",
-        )
-        return {"az-loss": az_loss, "region-loss": region, "data-corruption": corruption}
-    region = Target(
-        REGION_WARM_RTO,
-        {"stream": config.dr.stream_latency_alarm_seconds / 60, "lake": float(RTC_MINUTES), "cache": CACHE_LAG_MINUTES},
-        "warm standby: MSK Replicator (identical topics, offsets synced), Global Datastore, S3 RTC replication; "
-        "Route 53 failover (or ARC), then the EMR job starts in the standby from a timestamp rewind",
-    )
-    return {"az-loss": az_loss, "region-loss": region, "data-corruption": corruption}
 
 
 def stack_key_alias(naming: Naming) -> str:
@@ -155,191 +92,6 @@ def standby_reference(config: StackConfig, parent: pulumi.Resource) -> pulumi.St
     if not fails_back_from_standby(config) or peer_stack is None:
         return None
     return PeerStack("dr-standby", peer_stack, pulumi.ResourceOptions(parent=parent)).reference
-
-
-def alarm_event_pattern(alarm_prefix: str, region: str | None = None) -> dict[str, Any]:
-    """EventBridge pattern for state changes of the DR alarms named ``<alarm_prefix>...`` (optionally from one region)."""
-    pattern: dict[str, Any] = {
-        "source": ["aws.cloudwatch"],
-        "detail-type": ["CloudWatch Alarm State Change"],
-        "detail": {"alarmName": [{"prefix": alarm_prefix}]},
-    }
-    if region is not None:
-        pattern["region"] = [region]
-    return pattern
-
-
-def s3_replication_alarms(copies: Sequence[BucketCopy], pending_max: int) -> list[AlarmSpec]:
-    """Per replicated bucket: RTC threshold missed, backlog, failures (metrics live in the source region)."""
-    specs = []
-    for copy in copies:
-        dims = {
-            "SourceBucket": copy.source_bucket,
-            "DestinationBucket": copy.destination_bucket,
-            "RuleId": copy.rule_id,
-        }
-
-        def metric(name: str, stat: str, dims: Mapping[str, str] = dims) -> dict[str, Metric]:
-            return {"m": Metric("AWS/S3", name, dims, stat, period=300)}
-
-        specs += [
-            AlarmSpec(
-                tier="dr",
-                family=f"{ALARM_FAMILY_PREFIX}-s3-latency",
-                target=copy.role,
-                summary=f"S3 ReplicationLatency {copy.role} -> {copy.destination_region}, s",
-                metrics=metric("ReplicationLatency", "Maximum"),
-                comparison="GreaterThanThreshold",
-                threshold=RTC_MINUTES * 60,
-                evaluation_periods=3,
-                datapoints_to_alarm=2,
-                treat_missing_data="notBreaching",
-            ),
-            AlarmSpec(
-                tier="dr",
-                family=f"{ALARM_FAMILY_PREFIX}-s3-pending",
-                target=copy.role,
-                summary=f"S3 OperationsPendingReplication {copy.role}",
-                metrics=metric("OperationsPendingReplication", "Maximum"),
-                comparison="GreaterThanThreshold",
-                threshold=pending_max,
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
-                treat_missing_data="notBreaching",
-            ),
-            AlarmSpec(
-                tier="dr",
-                family=f"{ALARM_FAMILY_PREFIX}-s3-failed",
-                target=copy.role,
-                summary=f"S3 OperationsFailedReplication {copy.role}",
-                metrics=metric("OperationsFailedReplication", "Sum"),
-                comparison="GreaterThanThreshold",
-                threshold=0,
-                evaluation_periods=1,
-                datapoints_to_alarm=1,
-                treat_missing_data="notBreaching",
-            ),
-        ]
-    return specs
-
-
-def backup_alarms(vault_name: str) -> list[AlarmSpec]:
-    """Failed backup and copy jobs of the stack's vault (AWS Backup emits these every 5 minutes)."""
-    return _any_failure_alarms(
-        "AWS/Backup",
-        {"BackupVaultName": vault_name},
-        "AWS Backup {metric}",
-        "backup-{kind}-failed",
-        (("jobs", "NumberOfBackupJobsFailed"), ("copies", "NumberOfCopyJobsFailed")),
-    )
-
-
-def export_alarms(state_machine_arn: pulumi.Input[str]) -> list[AlarmSpec]:
-    """A cache export that fails or times out (the state machine gives up after 4 hours)."""
-    return _any_failure_alarms(
-        "AWS/States",
-        {"StateMachineArn": state_machine_arn},
-        "Step Functions {metric} (cache export)",
-        "cache-export-{kind}",
-        (("failed", "ExecutionsFailed"), ("timed-out", "ExecutionsTimedOut")),
-    )
-
-
-def _any_failure_alarms(
-    namespace: str,
-    dimensions: dict[str, pulumi.Input[str]],
-    summary: str,
-    family: str,
-    kinds: tuple[tuple[str, str], ...],
-) -> list[AlarmSpec]:
-    """One alarm per failure-count metric: a single failure in an hour is worth a page."""
-    return [
-        AlarmSpec(
-            tier="dr",
-            family=f"{ALARM_FAMILY_PREFIX}-{family.format(kind=kind)}",
-            summary=summary.format(metric=metric),
-            metrics={"m": Metric(namespace, metric, dimensions, "Sum", period=3600)},
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=1,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data="notBreaching",
-        )
-        for kind, metric in kinds
-    ]
-
-
-def replicator_alarms(name: str, config: DrConfig) -> list[AlarmSpec]:
-    """Replication latency (the stream RPO), records behind the source, and replicator failures."""
-    dims = {"ReplicatorName": name}
-    return [
-        AlarmSpec(
-            tier="dr",
-            family=f"{ALARM_FAMILY_PREFIX}-kafka-latency",
-            summary="MSK Replicator ReplicationLatency, ms",
-            metrics={"m": Metric("AWS/Kafka", "ReplicationLatency", dims, "Maximum")},
-            comparison="GreaterThanThreshold",
-            threshold=config.stream_latency_alarm_seconds * 1000,
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
-            treat_missing_data="notBreaching",
-        ),
-        AlarmSpec(
-            tier="dr",
-            family=f"{ALARM_FAMILY_PREFIX}-kafka-message-lag",
-            summary="MSK Replicator MessageLag, records",
-            metrics={"m": Metric("AWS/Kafka", "MessageLag", dims, "Maximum")},
-            comparison="GreaterThanThreshold",
-            threshold=config.stream_message_lag_alarm,
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
-        ),
-        AlarmSpec(
-            tier="dr",
-            family=f"{ALARM_FAMILY_PREFIX}-kafka-replicator-failure",
-            summary="MSK Replicator ReplicatorFailure",
-            metrics={"m": Metric("AWS/Kafka", "ReplicatorFailure", dims, "Maximum")},
-            comparison="GreaterThanThreshold",
-            threshold=0,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
-            treat_missing_data="notBreaching",
-        ),
-    ]
-
-
-def shard_nodes(member_cluster_ids: Sequence[str]) -> dict[str, list[str]]:
-    """Node ids per shard (``<rgid>-0001-002`` belongs to shard ``0001``)."""
-    shards: dict[str, list[str]] = {}
-    for node in member_cluster_ids:
-        shards.setdefault(node.rsplit("-", 2)[-2], []).append(node)
-    return shards
-
-
-def global_datastore_alarms(member_cluster_ids: Sequence[str], config: DrConfig) -> list[AlarmSpec]:
-    """Per shard of the secondary: the lag of whichever node is its primary now (MAX over the shard's nodes)."""
-    specs = []
-    for shard, nodes in sorted(shard_nodes(member_cluster_ids).items()):
-        metrics = {
-            f"n{index}": Metric("AWS/ElastiCache", "GlobalDatastoreReplicationLag", {"CacheClusterId": node}, "Maximum")
-            for index, node in enumerate(nodes)
-        }
-        specs.append(
-            AlarmSpec(
-                tier="dr",
-                family=f"{ALARM_FAMILY_PREFIX}-cache-global-lag",
-                target=shard,
-                summary="ElastiCache GlobalDatastoreReplicationLag, s",
-                metrics=metrics,
-                expression=f"MAX([{', '.join(metrics)}])",
-                comparison="GreaterThanThreshold",
-                threshold=config.cache_lag_alarm_seconds,
-                evaluation_periods=5,
-                datapoints_to_alarm=3,
-                treat_missing_data="notBreaching",
-            )
-        )
-    return specs
 
 
 @dataclass(frozen=True)
@@ -669,109 +421,6 @@ class DisasterRecovery(pulumi.ComponentResource):
         if dr.strategy == "warm-standby" and dr.role == "primary":
             return peer_stack_name(self._args.config) or ""
         return self._args.config.stack
-
-
-def endpoints(edge: Edge, domain: str | None) -> list[Endpoint]:
-    """The ALB (and NLB) of the stack, as records of edge.domainName (and stream.<domain>)."""
-    if domain is None:
-        return []
-    tls = edge.https_listener is not None
-    found = [
-        Endpoint(
-            key="alb",
-            record_name=domain,
-            load_balancer=edge.alb,
-            health_protocol="HTTPS" if tls else "HTTP",
-            port=443 if tls else 80,
-            https_listener=edge.https_listener,
-        )
-    ]
-    if edge.nlb is not None:
-        found.append(
-            Endpoint(
-                key="nlb",
-                record_name=f"{STREAM_SUBDOMAIN}.{domain}",
-                load_balancer=edge.nlb,
-                health_protocol="TCP",
-                port=443 if tls else 80,
-            )
-        )
-    return found
-
-
-def traffic(
-    config: StackConfig,
-    naming: Naming,
-    edge: Edge,
-    reference: pulumi.StackReference | None,
-    name: str,
-    opts: pulumi.ResourceOptions,
-) -> Failover | None:
-    """Route 53 records for edge.domainName: failover pair for warm-standby, plain aliases otherwise."""
-    found = endpoints(edge, config.edge.domain_name)
-    zone = config.edge.hosted_zone_id
-    if not found or zone is None:
-        return None
-    warm = config.dr.strategy == "warm-standby"
-    controls = None
-    if warm and config.dr.routing_controls:
-        regions = sorted(r for r in (config.region, config.dr.region) if r)
-        controls = RoutingControls(
-            create=config.dr.role == "primary",
-            regions=regions,
-            peer_control_arns=reference.get_output("drRoutingControlArns") if reference is not None else None,
-        )
-    return Failover(
-        name,
-        FailoverArgs(
-            naming=naming,
-            hosted_zone_id=zone,
-            endpoints=found,
-            mode="failover" if warm else "simple",
-            role=record_role(config, reference),
-            routing_controls=controls,
-        ),
-        opts,
-    )
-
-
-def record_role(config: StackConfig, reference: pulumi.StackReference | None) -> pulumi.Input[str]:
-    """PRIMARY where dr.activeRegion points; a standby waits until its primary publishes the same active region.
-
-    Route 53 accepts one PRIMARY per name, so a flip demotes the primary first. The standby may be
-    flipped while the primary region is down (its job and export follow at once) and its record
-    stays SECONDARY until then: health checks (or ARC) already send the clients to it.
-    """
-    role = failover_role(config.region, active_region(config))
-    if role == "SECONDARY" or config.dr.role != "secondary" or reference is None:
-        return role
-    region = config.region
-
-    def agreed(primary_active: Any) -> str:
-        return failover_role(region, str(primary_active))
-
-    return reference.get_output("drActiveRegion").apply(agreed)
-
-
-def failover_outputs(component: Failover | None) -> dict[str, Any]:
-    if component is None:
-        return {"dnsRecords": None, "healthCheckIds": None}
-    return {
-        "dnsRecords": {
-            key: {
-                "name": record.name,
-                "fqdn": record.fqdn,
-                "setIdentifier": record.set_identifier,
-                "failover": component.role,
-            }
-            for key, record in component.records.items()
-        },
-        "healthCheckIds": {key: check.id for key, check in component.health_checks.items()},
-        "drRoutingControlArns": component.routing_control_arns,
-        "arcClusterArn": component.arc_cluster.arn if component.arc_cluster else None,
-        "arcClusterEndpoints": component.arc_cluster.cluster_endpoints if component.arc_cluster else None,
-        "arcControlPanelArn": component.control_panel.arn if component.control_panel else None,
-    }
 
 
 def build(

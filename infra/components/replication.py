@@ -37,15 +37,12 @@ from infra.components.network import service_trust
 from infra.components.storage import bucket_policy, lifecycle_rules
 from infra.config.schema import StorageConfig, Tier
 from infra.naming import Naming
+from infra.planning.dr import RTC_MINUTES
 
 if TYPE_CHECKING:
     from infra.components.cache import Cache
     from infra.components.kafka import Kafka
 
-# S3 Replication Time Control: 99.99% of objects within 15 minutes; the RTC time and the metrics
-# event threshold accept 15 only ("Meeting compliance requirements with S3 Replication Time Control",
-# Amazon S3 user guide, checked 2026-11-26).
-RTC_MINUTES = 15
 CACHE_EXPORTS = "cache-exports"
 
 DeleteMarkers = Literal["Enabled", "Disabled"]
