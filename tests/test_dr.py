@@ -19,12 +19,12 @@ from infra.components import backup, dr, failover, replication
 from infra.components.dr_alarms import shard_nodes
 from infra.components.replication import (
     CACHE_EXPORTS,
-    ELASTICACHE_CANONICAL_ID,
     NOT_REPLICATED,
     REPLICATED,
     BucketCopy,
     KeyRef,
 )
+from infra.components.storage import ELASTICACHE_BUCKET_PERMISSIONS, ELASTICACHE_CANONICAL_ID
 from infra.config import load_stack, parse
 from infra.config.rules.cache import GLOBAL_DATASTORE_TOO_SMALL, engine_catalog, supports_global_datastore
 from infra.config.rules.dr import active_region, peer_stack_name, serves_traffic
@@ -441,7 +441,7 @@ def test_cache_export_bucket_grants_elasticache_only(plans: dict[str, StackPlan]
     acl = named(plan, BUCKET_ACL, "dr-backups-cache-exports-acl")
     grants = acl.inputs["accessControlPolicy"]["grants"]
     elasticache = {g["permission"] for g in grants if g["grantee"].get("id") == ELASTICACHE_CANONICAL_ID}
-    assert elasticache == set(replication.ELASTICACHE_BUCKET_PERMISSIONS)
+    assert elasticache == set(ELASTICACHE_BUCKET_PERMISSIONS)
     assert all(g["grantee"]["type"] == "CanonicalUser" for g in grants)  # no group (public) grantee
     assert (
         named(plan, OWNERSHIP, "dr-backups-cache-exports-ownership").inputs["rule"]["objectOwnership"]
