@@ -114,7 +114,7 @@ class DisasterRecoveryArgs:
 class DisasterRecovery(pulumi.ComponentResource):
     """Everything cross-region of one stack; children: Backups, Replication, Failover, alarm forwarding."""
 
-    backups: Backups | None
+    backups: Backups
     replication: Replication
     failover: Failover | None
     copy_key: aws.kms.Key | None
@@ -212,7 +212,7 @@ class DisasterRecovery(pulumi.ComponentResource):
         dr, account = config.dr, args.account_id
         common: dict[str, Any] = {"naming": naming, "account_id": account, "tier": config.tier}
         backups = self.backups
-        export_ready = [backups.export_versioning] if backups is not None and backups.export_versioning else []
+        export_ready = [backups.export_versioning] if backups.export_versioning else []
         storage_ready = [args.storage.versioning[role] for role in BACKED_UP]
         if dr.strategy == "backup-restore":
             return ReplicationArgs(
@@ -278,10 +278,9 @@ class DisasterRecovery(pulumi.ComponentResource):
     def _alarm_specs(self) -> list[AlarmSpec]:
         config = self._args.config
         specs = s3_replication_alarms(self.bucket_copies, config.dr.s3_pending_operations_alarm)
-        if self.backups is not None:
-            specs += backup_alarms(self._args.naming("backup"))
-            if self.backups.export_state_machine is not None:
-                specs += export_alarms(self.backups.export_state_machine.arn)
+        specs += backup_alarms(self._args.naming("backup"))
+        if self.backups.export_state_machine is not None:
+            specs += export_alarms(self.backups.export_state_machine.arn)
         if self.replication.replicator is not None:
             specs += replicator_alarms(replication.replicator_name(self._args.naming), config.dr)
         if config.dr.role == "secondary":
@@ -356,28 +355,27 @@ class DisasterRecovery(pulumi.ComponentResource):
         dr = config.dr
         outputs: dict[str, Any] = {}
         backups = self.backups
-        if backups is not None:
-            copy_vault = backups.copy_vault_spec
-            outputs.update(
-                {
-                    "backupVaultName": backups.vault.name,
-                    "backupVaultArn": backups.vault.arn,
-                    "backupVaultLocked": bool(backups.vault_locks),
-                    "drBackupVaultName": copy_vault.name,
-                    "drBackupVaultArn": backups.copy_vault.arn if backups.copy_vault else copy_vault.arn(account),
-                    "backupPlanId": backups.plan.id,
-                    "backupPlanArn": backups.plan.arn,
-                    "backupSelectionId": backups.selection.id,
-                    "backupRoleArn": backups.role.arn,
-                    "backupSelectedBuckets": backups.selected,
-                    "cacheExportBucket": backups.export_bucket.bucket if backups.export_bucket else None,
-                    "cacheExportStateMachineArn": backups.export_state_machine.arn
-                    if backups.export_state_machine
-                    else None,
-                    "cacheExportScheduleName": backups.export_schedule.name if backups.export_schedule else None,
-                    "cacheExportEnabled": serves_traffic(config),
-                }
-            )
+        copy_vault = backups.copy_vault_spec
+        outputs.update(
+            {
+                "backupVaultName": backups.vault.name,
+                "backupVaultArn": backups.vault.arn,
+                "backupVaultLocked": bool(backups.vault_locks),
+                "drBackupVaultName": copy_vault.name,
+                "drBackupVaultArn": backups.copy_vault.arn if backups.copy_vault else copy_vault.arn(account),
+                "backupPlanId": backups.plan.id,
+                "backupPlanArn": backups.plan.arn,
+                "backupSelectionId": backups.selection.id,
+                "backupRoleArn": backups.role.arn,
+                "backupSelectedBuckets": backups.selected,
+                "cacheExportBucket": backups.export_bucket.bucket if backups.export_bucket else None,
+                "cacheExportStateMachineArn": backups.export_state_machine.arn
+                if backups.export_state_machine
+                else None,
+                "cacheExportScheduleName": backups.export_schedule.name if backups.export_schedule else None,
+                "cacheExportEnabled": serves_traffic(config),
+            }
+        )
         repl = self.replication
         outputs["drKmsKeyArn"] = self.copy_key.arn if self.copy_key is not None else None
         outputs["drKmsKeyAlias"] = stack_key_alias(self.peer)

@@ -59,8 +59,8 @@ class KafkaArgs:
     security_group: aws.ec2.SecurityGroup
     client_security_groups: dict[str, aws.ec2.SecurityGroup]
     kms_key_arn: pulumi.Input[str]
-    logs_bucket: pulumi.Input[str] | None
-    """Bucket for broker logs; None until the storage tier exists (CloudWatch Logs only)."""
+    logs_bucket: pulumi.Input[str]
+    """Bucket for broker logs (also sent to CloudWatch Logs)."""
     logs_prefix: str
     multi_vpc_iam: bool
     """Multi-VPC private connectivity (IAM): a cross-region MSK Replicator reads through it."""
@@ -244,11 +244,7 @@ class Kafka(pulumi.ComponentResource):
         )
 
     def _logging(self, args: KafkaArgs) -> aws.msk.ClusterLoggingInfoArgs:
-        s3 = (
-            aws.msk.ClusterLoggingInfoBrokerLogsS3Args(enabled=True, bucket=args.logs_bucket, prefix=args.logs_prefix)
-            if args.logs_bucket is not None
-            else None
-        )
+        s3 = aws.msk.ClusterLoggingInfoBrokerLogsS3Args(enabled=True, bucket=args.logs_bucket, prefix=args.logs_prefix)
         return aws.msk.ClusterLoggingInfoArgs(
             broker_logs=aws.msk.ClusterLoggingInfoBrokerLogsArgs(
                 cloudwatch_logs=aws.msk.ClusterLoggingInfoBrokerLogsCloudwatchLogsArgs(

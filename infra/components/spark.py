@@ -105,7 +105,7 @@ class SparkArgs:
     topic: str
     catalog: Catalog
     job: JobPackage
-    kafka: KafkaAccess | None
+    kafka: KafkaAccess
     cache: CacheAccess | None
     build_dir: Path = BUILD_DIR
 
@@ -202,9 +202,9 @@ class Spark(pulumi.ComponentResource):
         kafka, cache = args.kafka, args.cache
         document = pulumi.Output.all(
             key_arn=args.kms_key_arn,
-            kafka=[kafka.cluster_arn, kafka.topic_arn, kafka.group_arn] if kafka else [],
+            kafka=[kafka.cluster_arn, kafka.topic_arn, kafka.group_arn],
             cache=[cache.replication_group_arn, cache.user_arn] if cache else [],
-        ).apply(lambda v: json.dumps(instance_policy(scope, v["key_arn"], v["kafka"] or None, v["cache"] or None)))
+        ).apply(lambda v: json.dumps(instance_policy(scope, v["key_arn"], v["kafka"], v["cache"] or None)))
         policy = aws.iam.RolePolicy(
             f"{name}-instance-policy",
             name="streaming-job",
@@ -278,10 +278,10 @@ class Spark(pulumi.ComponentResource):
         }
 
     def _job_step(self, args: SparkArgs) -> pulumi.Output[dict[str, Any]] | None:
-        """The job's EMR step (None until MSK and the cache exist): submitted at creation when spark.runJob."""
+        """The job's EMR step (None without the cache's IAM user): submitted at creation when spark.runJob."""
         kafka, cache = args.kafka, args.cache
-        if kafka is None or cache is None:
-            pulumi.log.warn(f"{self.cluster_name}: no job step: the Kafka and cache tiers must exist first")
+        if cache is None:
+            pulumi.log.warn(f"{self.cluster_name}: no job step: the job connects to the cache as its IAM user")
             return None
         storage, cfg = args.storage, args.config
         jars = [args.storage.uri("artifacts", f"jars/{jar.file}") for jar in args.catalog.jars]
