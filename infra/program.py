@@ -10,6 +10,7 @@ every alarm and the dashboard out of their specs. Nothing changes a tier after c
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -46,10 +47,17 @@ def build(config: StackConfig) -> dict[str, Any]:
     tiers = (built_storage, built_kafka, built_cache, built_edge, built_ingest, built_spark, built_dr)
     published = alarm_topic.publish([spec for tier in tiers for spec in tier.alarms])
     built_chaos = chaos.build(foundation, built_cache.component, published.alarms)
-    outputs = foundation.outputs()
-    for tier in (*tiers, built_chaos):
-        outputs.update(tier.outputs)
-    outputs.update(published.outputs)
+    return merge_outputs([foundation.outputs(), *(tier.outputs for tier in (*tiers, built_chaos)), published.outputs])
+
+
+def merge_outputs(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The stack outputs of every tier; a key published by two tiers is a wiring error, not a silent overwrite."""
+    outputs: dict[str, Any] = {}
+    for part in parts:
+        twice = sorted(outputs.keys() & part.keys())
+        if twice:
+            raise ValueError(f"stack outputs published twice: {', '.join(twice)}")
+        outputs.update(part)
     return outputs
 
 
