@@ -8,7 +8,7 @@ Streaming Kafka source, both rendered from templates/kafka/.
 The Spark options start a NEW query at the earliest retained offset (a checkpoint decides
 after that) and fail on data loss: a gap means retention expired before the job read the
 data, which must page someone rather than pass silently. Consumer groups get the streaming
-job's prefix ``sp-<stack>-streaming-job`` (infra/components/spark.py ``group_id_prefix``),
+job's prefix ``sp-<stack>-streaming-job`` (infra/planning/emr.py ``group_id_prefix``),
 the only groups the job's IAM policy grants.
 """
 
@@ -30,7 +30,7 @@ TEMPLATES = {
     CLIENT_PROPERTIES: "kafka/client.properties.j2",
     SPARK_READER_OPTIONS: "kafka/spark-reader-options.json.j2",
 }
-# Same rule as infra/components/spark.py group_id_prefix (JOB_NAME); tests hold them equal.
+# Same rule as infra/planning/emr.py group_id_prefix (JOB_NAME); tests hold them equal.
 JOB_GROUP_NAME = "streaming-job"
 REQUIRED_OUTPUTS = ("stack", "region", "kafkaClusterName", "kafkaClusterArn", "kafkaBootstrapBrokersIam", "kafkaTopics")
 _BROKER = re.compile(r"^[A-Za-z0-9.-]+:(\d{1,5})$")

@@ -1,57 +1,68 @@
 """The Pulumi program: builds one stack of the platform from its validated config.
 
-Tiers are wired in dependency order; each is one ComponentResource in its own module.
 Shared pieces (provider with default tags, naming, the stack key, the network and its
-tier security groups) are created first and handed to the tiers.
+tier security groups) are created first as the ``Foundation``. Each tier is one
+ComponentResource in its own module; its ``build`` gets the foundation and the tiers it
+reads, and returns a ``Built``: the component, its stack outputs and its alarm specs.
+Observability creates the alarm topic before the tiers and, once all of them returned,
+every alarm and the dashboard out of their specs. Nothing changes a tier after creation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.components import cache, chaos, dr, edge, ingest, kafka, observability, spark, storage
+from infra.components import cache, chaos, dr, dr_peer, edge, ingest, kafka, observability, spark, storage
+from infra.components.foundation import Foundation
 from infra.components.kms import StackKey, StackKeyArgs
 from infra.components.network import Network, NetworkArgs
 from infra.config.schema import StackConfig
 from infra.naming import Naming, stack_tags
 
 
-@dataclass
-class Platform:
-    """What the tiers of one stack share; filled in as the program goes."""
-
-    config: StackConfig
-    naming: Naming
-    provider: aws.Provider
-    account_id: str
-    key: StackKey
-    network: Network
-    outputs: dict[str, Any] = field(default_factory=dict)
-    # Tier components, set as the program creates them (None until then, or when a
-    # stack does not have the tier). Typed Any until each tier module exists.
-    storage: Any = None
-    kafka: Any = None
-    cache: Any = None
-    ingest: Any = None
-    edge: Any = None
-    spark: Any = None
-    observability: Any = None
-    chaos: Any = None
-    dr: Any = None
-    peer: Any = None
-    """The DR primary's outputs (pulumi.StackReference), on a warm-standby secondary only; see dr.peer_reference."""
-
-    def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
-        """Options for a tier component: this stack's provider, plus any extras."""
-        return pulumi.ResourceOptions(providers=[self.provider], **kwargs)
-
-
 def build(config: StackConfig) -> dict[str, Any]:
     """Create every resource of the stack; return the stack outputs."""
+    foundation = _foundation(config)
+    built_storage = storage.build(foundation)
+    built_kafka = kafka.build(foundation, built_storage.component)
+    primary = dr_peer.primary_reference(config, foundation.opts())
+    built_cache = cache.build(foundation, dr_peer.global_datastore_id(primary))
+    built_edge = edge.build(foundation, built_storage.component)
+    built_ingest = ingest.build(foundation, built_kafka.component, built_edge.component)
+    built_spark = spark.build(foundation, built_storage.component, built_kafka.component, built_cache.component)
+    alarm_topic = observability.build(foundation)
+    built_dr = dr.build(
+        foundation,
+        built_storage.component,
+        built_kafka.component,
+        built_cache.component,
+        built_edge.component,
+        alarm_topic.topic.arn,
+        primary,
+    )
+    tiers = (built_storage, built_kafka, built_cache, built_edge, built_ingest, built_spark, built_dr)
+    published = alarm_topic.publish([spec for tier in tiers for spec in tier.alarms])
+    built_chaos = chaos.build(foundation, built_cache.component, published.alarms)
+    return merge_outputs([foundation.outputs(), *(tier.outputs for tier in (*tiers, built_chaos)), published.outputs])
+
+
+def merge_outputs(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The stack outputs of every tier; a key published by two tiers is a wiring error, not a silent overwrite."""
+    outputs: dict[str, Any] = {}
+    for part in parts:
+        twice = sorted(outputs.keys() & part.keys())
+        if twice:
+            raise ValueError(f"stack outputs published twice: {', '.join(twice)}")
+        outputs.update(part)
+    return outputs
+
+
+def _foundation(config: StackConfig) -> Foundation:
+    """Provider, naming, account, key and network: what every tier stands on."""
     naming = Naming(config.stack, config.region)
     provider = aws.Provider(
         f"aws-{config.region}", region=config.region, default_tags=aws.ProviderDefaultTagsArgs(tags=stack_tags(config))
@@ -70,38 +81,4 @@ def build(config: StackConfig) -> dict[str, Any]:
         NetworkArgs(config=config.network, naming=naming, availability_zones=list(zones), kms_key_arn=key.key.arn),
         component_opts,
     )
-    platform = Platform(
-        config=config, naming=naming, provider=provider, account_id=account_id, key=key, network=network
-    )
-    platform.outputs.update(_foundation_outputs(platform))
-    platform.storage = storage.add_to(platform)
-    platform.kafka = kafka.add_to(platform)
-    platform.cache = cache.add_to(platform, dr.cache_global_datastore_id(platform))
-    platform.edge = edge.add_to(platform)
-    platform.ingest = ingest.add_to(platform)
-    platform.spark = spark.add_to(platform)
-    platform.observability = observability.add_to(platform)
-    platform.chaos = chaos.add_to(platform)
-    platform.dr = dr.add_to(platform)
-    observability.add_dashboard(platform)  # last: it graphs the alarms every tier added
-    return platform.outputs
-
-
-def _foundation_outputs(p: Platform) -> dict[str, Any]:
-    net = p.network
-    return {
-        "stack": p.config.stack,
-        "tier": p.config.tier,
-        "region": p.config.region,
-        "accountId": p.account_id,
-        "kmsKeyArn": p.key.key.arn,
-        "kmsKeyAlias": p.key.alias.name,
-        "vpcId": net.vpc.id,
-        "vpcCidr": p.config.network.cidr,
-        "availabilityZones": net.availability_zones,
-        "publicSubnetIds": [s.id for s in net.subnets["public"]],
-        "privateAppSubnetIds": [s.id for s in net.subnets["private-app"]],
-        "privateDataSubnetIds": [s.id for s in net.subnets["private-data"]],
-        "natGatewayIds": [n.id for n in net.nat_gateways],
-        "securityGroupIds": {tier: sg.id for tier, sg in net.security_groups.items()},
-    }
+    return Foundation(config=config, naming=naming, provider=provider, account_id=account_id, key=key, network=network)

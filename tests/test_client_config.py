@@ -20,9 +20,9 @@ from infra.clientconfig import (
     render,
     settings_from_outputs,
 )
-from infra.components.spark import group_id_prefix as spark_group_id_prefix
 from infra.naming import Naming
 from infra.offline.record import StackPlan
+from infra.planning.emr import group_id_prefix as spark_group_id_prefix
 from infra.planning.kafka import parse_properties, template_environment
 
 IAM_SETTINGS = {

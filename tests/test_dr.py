@@ -17,21 +17,23 @@ from hypothesis import strategies as st
 
 from infra.catalog.cache_engines import GLOBAL_DATASTORE_TOO_SMALL, engine_catalog, supports_global_datastore
 from infra.components import backup, dr, failover, replication
+from infra.components.dr_alarms import shard_nodes
 from infra.components.replication import (
     CACHE_EXPORTS,
-    ELASTICACHE_CANONICAL_ID,
     NOT_REPLICATED,
     REPLICATED,
-    RTC_MINUTES,
     BucketCopy,
     KeyRef,
 )
+from infra.components.storage import ELASTICACHE_BUCKET_PERMISSIONS, ELASTICACHE_CANONICAL_ID
 from infra.config import load_stack, parse
 from infra.config.pair import active_region, peer_stack_name, serves_traffic
 from infra.naming import Naming
 from infra.offline import runtime
 from infra.offline.fake_outputs import ACCOUNT_ID
 from infra.offline.record import PlannedResource, StackPlan
+from infra.planning import dr as dr_plan
+from infra.planning.dr import RTC_MINUTES
 from tests.helpers import config_errors, raw_with
 
 VAULT = "aws:backup/vault:Vault"
@@ -439,7 +441,7 @@ def test_cache_export_bucket_grants_elasticache_only(plans: dict[str, StackPlan]
     acl = named(plan, BUCKET_ACL, "dr-backups-cache-exports-acl")
     grants = acl.inputs["accessControlPolicy"]["grants"]
     elasticache = {g["permission"] for g in grants if g["grantee"].get("id") == ELASTICACHE_CANONICAL_ID}
-    assert elasticache == set(replication.ELASTICACHE_BUCKET_PERMISSIONS)
+    assert elasticache == set(ELASTICACHE_BUCKET_PERMISSIONS)
     assert all(g["grantee"]["type"] == "CanonicalUser" for g in grants)  # no group (public) grantee
     assert (
         named(plan, OWNERSHIP, "dr-backups-cache-exports-ownership").inputs["rule"]["objectOwnership"]
@@ -625,7 +627,7 @@ def test_targets_follow_from_the_mechanisms(plans: dict[str, StackPlan], stack: 
         # The replicator latency alarm fires before the stream RPO is exceeded.
         assert plan.config["dr"]["stream_latency_alarm_seconds"] <= region["stream"] * 60
     else:
-        assert region["cache"] == dr.DAILY == 24 * 60  # a daily export
+        assert region["cache"] == dr_plan.DAILY == 24 * 60  # a daily export
 
 
 # ---------------------------------------------------------------------------------------------
@@ -672,7 +674,7 @@ def test_peer_key_by_alias_when_its_arn_is_unknown() -> None:
 @given(st.lists(st.tuples(st.integers(1, 9), st.integers(1, 6)), min_size=1, max_size=6, unique_by=lambda t: t[0]))
 def test_shard_nodes_groups_every_node_once(layout: list[tuple[int, int]]) -> None:
     nodes = [f"sp-x-cache-{shard:04d}-{node:03d}" for shard, count in layout for node in range(1, count + 1)]
-    grouped = dr.shard_nodes(nodes)
+    grouped = shard_nodes(nodes)
     assert sorted(n for members in grouped.values() for n in members) == sorted(nodes)
     assert {shard: len(members) for shard, members in grouped.items()} == {f"{s:04d}": c for s, c in layout}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from infra.catalog import msk, sizing
 from infra.components import kafka as kafka_component
+from infra.components.foundation import Built
 from infra.config import Problem, clock, load_stack, parse
 from infra.config.kafka_sizing import resolve_sizing, workload_of
 from infra.config.rules import kafka as kafka_rules
@@ -72,14 +74,13 @@ def plan_with(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StackPlan]:
         config, warnings = parse(raw, stack)
         monkeypatch.setattr(runtime, "load_stack", lambda _stack: (config, warnings, raw))
         if extra_outputs is not None:
-            original = kafka_component.add_to
+            original = kafka_component.build
 
-            def add_to(platform: Any) -> Any:
-                component = original(platform)
-                platform.outputs.update(extra_outputs(component))
-                return component
+            def build(*args: Any) -> Built[Any]:
+                built = original(*args)
+                return dataclasses.replace(built, outputs={**built.outputs, **extra_outputs(built.component)})
 
-            monkeypatch.setattr(kafka_component, "add_to", add_to)
+            monkeypatch.setattr(kafka_component, "build", build)
         return runtime.plan_stack(stack)
 
     return plan

@@ -81,7 +81,7 @@ def _dashboard_metrics(
                 yield namespace, metric, dict(zip(pairs[::2], pairs[1::2], strict=True))
 
 
-# The tiers this component watches; the DR tier adds its own alarms through add_alarm (its tests check them).
+# The tiers this component watches; the DR tier's alarms come from its own specs (its tests check them).
 TIERS = ("kafka", "cache", "edge", "ingest", "spark")
 
 
@@ -211,7 +211,7 @@ def test_alarm_dimensions_name_resources_of_the_plan(plans: dict[str, StackPlan]
 def test_every_tier_that_exists_has_its_alarms(plans: dict[str, StackPlan], stack_plan: StackPlan) -> None:
     planned, counts = _planned(plans, stack_plan), stack_plan.outputs["alarmCounts"]
     names = [a.inputs["name"].removeprefix(f"sp-{stack_plan.stack}-") for a in _alarms(stack_plan)]
-    assert sum(counts.values()) == len(names)  # later tiers' add_alarm calls are counted too
+    assert sum(counts.values()) == len(names)  # the DR tier's alarms are counted too
     by_prefix = Counter(name.split("-")[0] for name in names)
     assert {tier: counts[tier] for tier in TIERS if tier in counts} == {t: by_prefix[t] for t in TIERS if by_prefix[t]}
     cfg = stack_plan.config["cache"]
@@ -432,7 +432,7 @@ def test_render_dashboard_refuses_missing_inputs() -> None:
         render_dashboard(stack="s", region="r", topic_arn="t", alarm_arns=[], widgets=[{"title": "no rows"}])
 
 
-# --- add_alarm for the DR tier -------------------------------------------------------------------
+# --- publish: every tier's alarms at once -------------------------------------------------------------------
 
 
 def _run_under_mocks(program: Callable[[], None]) -> list[PlannedResource]:
@@ -445,7 +445,7 @@ def _run_under_mocks(program: Callable[[], None]) -> list[PlannedResource]:
     return monitor.records
 
 
-def test_add_alarm_wires_the_topic_and_counts_the_tier() -> None:
+def test_publish_wires_the_topic_counts_the_tier_and_runs_once() -> None:
     replication_lag = AlarmSpec(
         "dr",
         "dr-msk-replication-latency",
@@ -468,13 +468,11 @@ def test_add_alarm_wires_the_topic_and_counts_the_tier() -> None:
                 kms_key_arn="arn:aws:kms:us-west-2:123456789012:key/k",
             ),
         )
-        observability.add_alarm(replication_lag)
-        with pytest.raises(ValueError, match="exists already"):
-            observability.add_alarm(replication_lag)
-        state["counts"] = observability.alarm_counts
-        observability.publish_dashboard()
-        with pytest.raises(ValueError, match="dashboard exists already"):
-            observability.publish_dashboard()
+        with pytest.raises(ValueError, match="specified twice: dr-msk-replication-latency"):
+            observability.publish([replication_lag, replication_lag])
+        state["counts"] = observability.publish([replication_lag]).outputs["alarmCounts"]
+        with pytest.raises(ValueError, match="exist already"):
+            observability.publish([replication_lag])
 
     records = _run_under_mocks(program)
     (alarm,) = [r for r in records if r.type == ALARM]

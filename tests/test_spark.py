@@ -34,11 +34,13 @@ from infra.catalog.artifacts import (
 )
 from infra.catalog.emr_releases import emr_releases
 from infra.cli import artifacts as artifacts_cli
-from infra.components import spark
+from infra.components import spark, spark_package
 from infra.components.storage import EMR_LOG_PREFIX
 from infra.config import load_stack
 from infra.config.schema import SparkConfig
 from infra.offline.record import PlannedResource, StackPlan
+from infra.paths import JOB_SOURCE
+from infra.planning import emr
 from tests.helpers import config_errors
 
 REPO = Path(__file__).resolve().parents[1]
@@ -192,13 +194,13 @@ def test_security_configuration_encrypts_with_the_stack_key(stack_plan: StackPla
     assert encryption["EnableInTransitEncryption"] is cfg.in_transit_encryption
     if cfg.in_transit_encryption:
         artifacts_bucket = stack_plan.outputs["artifactsBucket"]["name"]
-        expected = f"s3://{artifacts_bucket}/{spark.TLS_CERTIFICATES_KEY}"
+        expected = f"s3://{artifacts_bucket}/{spark_package.TLS_CERTIFICATES_KEY}"
         assert encryption["InTransitEncryptionConfiguration"]["TLSCertificateConfiguration"] == {
             "CertificateProviderType": "PEM",
             "S3Object": expected,
         }
         # The certificates come from an operator, never from the program.
-        assert spark.TLS_CERTIFICATES_KEY not in {o.inputs["key"] for o in stack_plan.of_type(OBJECT)}
+        assert spark_package.TLS_CERTIFICATES_KEY not in {o.inputs["key"] for o in stack_plan.of_type(OBJECT)}
     else:
         assert "InTransitEncryptionConfiguration" not in encryption
     # The name follows the content, so a change creates a new configuration before the old one goes.
@@ -218,7 +220,7 @@ def test_logs_bootstrap_and_configurations(stack_plan: StackPlan) -> None:
     configurations = {c["Classification"]: c for c in json.loads(cluster["configurationsJson"])}
     assert set(configurations) == {"spark-defaults", "spark-env", "yarn-site"}
     defaults = configurations["spark-defaults"]["Properties"]
-    assert defaults["spark.executorEnv.PYTHONPATH"] == defaults["spark.yarn.appMasterEnv.PYTHONPATH"] == spark.SITE_DIR
+    assert defaults["spark.executorEnv.PYTHONPATH"] == defaults["spark.yarn.appMasterEnv.PYTHONPATH"] == emr.SITE_DIR
     yarn = configurations["yarn-site"]["Properties"]
     assert yarn["yarn.node-labels.am.default-node-label-expression"] == "CORE"  # the driver never lands on spot
     assert yarn["yarn.resourcemanager.am.max-attempts"] == defaults["spark.yarn.maxAppAttempts"]
@@ -423,7 +425,7 @@ def test_scaling_only_ever_adds_spot_task_units(core: int, task: int) -> None:
     cfg = load_stack("dev")[0].spark.model_copy(
         update={"core_capacity": core, "task_max_capacity": task, "managed_scaling_max": core + task}
     )
-    limits = spark.managed_scaling_limits(cfg)
+    limits = emr.managed_scaling_limits(cfg)
     assert (
         limits["minimum_capacity_units"]
         == limits["maximum_ondemand_capacity_units"]
@@ -466,7 +468,7 @@ def test_instance_policy_never_grants_star(
 
 def test_bootstrap_script_is_valid_bash_and_checks_every_wheel() -> None:
     catalog = load_catalog()
-    script = spark.render_bootstrap("sp-dev-spark", "eu-west-1", "sp-dev-artifacts-1-eu-west-1", catalog)
+    script = spark_package.render_bootstrap("sp-dev-spark", "eu-west-1", "sp-dev-artifacts-1-eu-west-1", catalog)
     assert subprocess.run(["bash", "-n"], input=script, text=True, check=False).returncode == 0
     for wheel in catalog.wheels:
         assert f"python/{wheel.file} {wheel.sha256}\n" in script
@@ -494,9 +496,9 @@ def test_bootstrap_unpacks_verified_wheels(tmp_path: Path) -> None:
         tool.chmod(0o755)
     site = tmp_path / "site"
     script = (
-        spark.render_bootstrap("c", "eu-west-1", "bucket", catalog)
-        .replace(spark.SITE_DIR, str(site))
-        .replace(spark.NODE_PYTHON, sys.executable)
+        spark_package.render_bootstrap("c", "eu-west-1", "bucket", catalog)
+        .replace(emr.SITE_DIR, str(site))
+        .replace(emr.NODE_PYTHON, sys.executable)
     )
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
     result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=False)
@@ -511,57 +513,57 @@ def test_bootstrap_unpacks_verified_wheels(tmp_path: Path) -> None:
 
 
 def test_configurations_render_strictly() -> None:
-    rendered = json.loads(spark.render_configurations())
+    rendered = json.loads(emr.render_configurations())
     assert [c["Classification"] for c in rendered] == ["spark-defaults", "spark-env", "yarn-site"]
     with pytest.raises((jinja2.UndefinedError, TypeError), match=r"(?i)undefined"):
-        spark._templates().get_template("emr/configurations.json.j2").render(python="p")
+        emr.templates().get_template("emr/configurations.json.j2").render(python="p")
 
 
 def test_job_package_is_reproducible_and_follows_the_code(tmp_path: Path) -> None:
     source = tmp_path / "streaming_job"
-    shutil.copytree(spark.JOB_SOURCE, source, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(JOB_SOURCE, source, ignore=shutil.ignore_patterns("__pycache__"))
     (source / "__pycache__").mkdir()
     (source / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"junk")
-    first = spark.build_job_package(source, tmp_path / "out")
-    again = spark.build_job_package(source, tmp_path / "out2")
+    first = spark_package.build_job_package(source, tmp_path / "out")
+    again = spark_package.build_job_package(source, tmp_path / "out2")
     assert first.version == again.version and first.zip_path.read_bytes() == again.zip_path.read_bytes()
     names = zipfile.ZipFile(first.zip_path).namelist()
     assert "streaming_job/config.py" in names and not any("__pycache__" in n for n in names)
     (source / "config.py").write_text((source / "config.py").read_text() + "\n# changed\n")
-    assert spark.build_job_package(source, tmp_path / "out").version != first.version
+    assert spark_package.build_job_package(source, tmp_path / "out").version != first.version
 
 
 def test_missing_job_stops_the_program(tmp_path: Path) -> None:
     with pytest.raises(pulumi.RunError, match="streaming job is missing"):
-        spark.build_job_package(tmp_path / "nothing", tmp_path / "out")
+        spark_package.build_job_package(tmp_path / "nothing", tmp_path / "out")
 
 
 def test_preflight_demands_fetched_artifacts(tmp_path: Path) -> None:
     catalog = load_catalog()
     with pytest.raises(pulumi.RunError, match="blueprint artifacts fetch"):
-        spark.preflight(catalog, tmp_path)
+        spark_package.preflight(catalog, tmp_path)
     manifest = {}
     for name, path in catalog.local_paths(tmp_path).items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(name.encode())
         manifest[name] = hashlib.sha256(name.encode()).hexdigest()
     artifacts.write_manifest(tmp_path, manifest)
-    spark.preflight(catalog, tmp_path)  # complete and verified: no error
+    spark_package.preflight(catalog, tmp_path)  # complete and verified: no error
     next(iter(catalog.local_paths(tmp_path).values())).write_bytes(b"edited")
     with pytest.raises(pulumi.RunError, match="1 job artifact"):
-        spark.preflight(catalog, tmp_path)
+        spark_package.preflight(catalog, tmp_path)
 
 
 @mock_aws
 def test_preflight_certificates_against_s3() -> None:
     s3 = boto3.client("s3", region_name="us-east-1")
     with pytest.raises(pulumi.RunError, match="pulumi up --target"):  # a new stack: no bucket yet
-        spark.preflight_certificates("s3://missing-bucket/tls/c.zip", s3)
+        spark_package.preflight_certificates("s3://missing-bucket/tls/c.zip", s3)
     s3.create_bucket(Bucket="artifacts")
     with pytest.raises(pulumi.RunError, match="there is none"):
-        spark.preflight_certificates("s3://artifacts/tls/c.zip", s3)
+        spark_package.preflight_certificates("s3://artifacts/tls/c.zip", s3)
     s3.put_object(Bucket="artifacts", Key="tls/c.zip", Body=b"zip")
-    spark.preflight_certificates("s3://artifacts/tls/c.zip", s3)  # present: no error
+    spark_package.preflight_certificates("s3://artifacts/tls/c.zip", s3)  # present: no error
 
 
 # --- config rules -------------------------------------------------------------------------------
@@ -621,11 +623,11 @@ def test_unknown_spark_key_is_rejected_with_a_hint() -> None:
 def test_starting_timestamp_replaces_starting_offsets_in_the_step(plans: dict[str, StackPlan]) -> None:
     plan = plans["dev"]
     cfg = _spark_config(plan).model_copy(update={"starting_timestamp": "2026-01-15T10:00:00Z", "job_generation": 3})
-    cache = spark.CacheAccess("cache.example", 6379, "sp-dev-cache", "arn:rg", "app", "arn:user")
-    locations = spark.JobLocations(
+    cache = emr.CacheAccess("cache.example", 6379, "sp-dev-cache", "arn:rg", "app", "arn:user")
+    locations = emr.JobLocations(
         "s3://a/main.py", "s3://a/job.zip", ("s3://a/x.jar",), "s3://c/job", "s3://l/events", "s3://l/dlq/events"
     )
-    step = spark.job_step(
+    step = emr.job_step(
         cfg,
         locations,
         bootstrap_brokers="b-1.example:9098",
@@ -860,11 +862,11 @@ def test_shuffle_partitions_are_fixed_for_the_checkpoint(stack_plan: StackPlan) 
     [defaults] = [
         c for c in json.loads(cluster.inputs["configurationsJson"]) if c["Classification"] == "spark-defaults"
     ]
-    assert defaults["Properties"]["spark.sql.shuffle.partitions"] == str(spark.SHUFFLE_PARTITIONS)
+    assert defaults["Properties"]["spark.sql.shuffle.partitions"] == str(emr.SHUFFLE_PARTITIONS)
 
 
 def test_task_fleet_starts_with_one_spot_unit_and_no_on_demand(stack_plan: StackPlan) -> None:
     """EMR refuses a fleet whose spot and on-demand targets are both 0; the scaler grows it from there."""
     fleet = stack_plan.one(FLEET)
-    assert fleet.inputs["targetSpotCapacity"] == spark.TASK_SPOT_INITIAL == 1
+    assert fleet.inputs["targetSpotCapacity"] == emr.TASK_SPOT_INITIAL == 1
     assert fleet.inputs["targetOnDemandCapacity"] == 0

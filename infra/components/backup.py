@@ -28,7 +28,8 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.network import service_trust
-from infra.components.replication import CACHE_EXPORTS, SSE_S3, KeyRef, private_bucket
+from infra.components.replication import CACHE_EXPORTS, KeyRef
+from infra.components.storage import SSE_S3, private_bucket
 from infra.config.schema import DrConfig, StorageConfig, Tier
 from infra.naming import Naming
 
@@ -224,7 +225,7 @@ class Backups(pulumi.ComponentResource):
 
     def _cache_export(self, name: str, spec: CacheExport) -> None:
         args, naming = self._args, self._args.naming
-        bucket, versioning = private_bucket(
+        made = private_bucket(
             self,
             f"{name}-cache-exports",
             naming,
@@ -233,11 +234,12 @@ class Backups(pulumi.ComponentResource):
             sse=SSE_S3,
             storage=args.storage,
             protect=args.tier == "prod",
+            region=naming.region,
             acl_grants_for_elasticache=True,
             expire_days=args.config.cache_export_retention_days,
             tags=spec.export_bucket_tags,
         )
-        self.export_bucket, self.export_versioning = bucket, versioning
+        self.export_bucket, self.export_versioning = made.bucket, made.versioning
         bucket_name = naming.bucket(CACHE_EXPORTS, args.account_id)
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
@@ -272,7 +274,7 @@ class Backups(pulumi.ComponentResource):
                 "include_execution_data": True,
                 "log_destination": log_group.arn.apply(lambda arn: f"{arn}:*"),
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[sfn_policy, versioning]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[sfn_policy, made.versioning]),
         )
         scheduler_role = aws.iam.Role(
             f"{name}-cache-export-scheduler",

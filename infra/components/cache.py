@@ -22,17 +22,16 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from infra.catalog.cache_engines import engine_catalog
+from infra.components.foundation import Built, Foundation
+from infra.components.observability import cache_alarms
 from infra.config.schema import CacheConfig
 from infra.naming import Naming
-
-if TYPE_CHECKING:
-    from infra.program import Platform
 
 PORT = 6379
 # RBAC users live in a user group of engine "redis": a Valkey cluster accepts such groups, and
@@ -359,26 +358,30 @@ def connect_policy_document(replication_group_arn: str, user_arn: str) -> dict[s
     }
 
 
-def add_to(platform: Platform, global_replication_group_id: pulumi.Input[str] | None = None) -> Cache:
-    """Create the stack's cache, admitting the processing (Spark) and ingest tiers, and publish its outputs."""
-    cfg, net = platform.config.cache, platform.network
+def build(foundation: Foundation, global_replication_group_id: pulumi.Input[str] | None = None) -> Built[Cache]:
+    """Create the stack's cache, admitting the processing (Spark) and ingest tiers.
+
+    A warm standby's cache joins the Global Datastore its primary created (``global_replication_group_id``).
+    """
+    config, net = foundation.config, foundation.network
+    cfg = config.cache
     cache = Cache(
         "cache",
         CacheArgs(
             config=cfg,
-            naming=platform.naming,
+            naming=foundation.naming,
             subnet_ids=[subnet.id for subnet in net.subnets["private-data"]],
             security_group_id=net.security_groups["cache"].id,
             client_security_groups={tier: net.security_groups[tier].id for tier in ("processing", "ingest")},
-            kms_key_arn=platform.key.key.arn,
-            protect=platform.config.tier == "prod",
-            final_snapshot=platform.config.tier != "dev",
+            kms_key_arn=foundation.key.key.arn,
+            protect=config.tier == "prod",
+            final_snapshot=config.tier != "dev",
             global_replication_group_id=global_replication_group_id,
         ),
-        platform.opts(),
+        foundation.opts(),
     )
-    platform.outputs.update(stack_outputs(cache, cfg))
-    return cache
+    alarms = cache_alarms(cache.member_cluster_ids, cache.replication_group_id, config.observability)
+    return Built(cache, stack_outputs(cache, cfg), tuple(alarms))
 
 
 def stack_outputs(cache: Cache, cfg: CacheConfig) -> dict[str, Any]:

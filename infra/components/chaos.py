@@ -23,16 +23,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from infra.components.cache import Cache
+from infra.components.foundation import Built, Foundation
 from infra.components.network import service_trust
 from infra.naming import Naming
-
-if TYPE_CHECKING:
-    from infra.program import Platform
 
 TIERS_WITH_EXPERIMENTS = ("staging", "prod")
 # Long enough for ECS to replace the lost tasks in the other AZs and for the cache to fail
@@ -217,13 +216,14 @@ def drill_alarms(alarm_names: Mapping[str, pulumi.Input[str]]) -> dict[str, Any]
     }
 
 
-def add_to(platform: Platform) -> Chaos | None:
-    """Publish the drill alarms of every stack; staging and prod also get the AZ-outage experiments."""
-    alarms = platform.observability.alarms
-    platform.outputs["drillAlarms"] = drill_alarms({key: alarm.name for key, alarm in alarms.items()})
-    if platform.config.tier not in TIERS_WITH_EXPERIMENTS:
-        return None
-    network = platform.network
+def build(
+    foundation: Foundation, cache: Cache, alarms: Mapping[str, aws.cloudwatch.MetricAlarm]
+) -> Built[Chaos | None]:
+    """The drill alarms of every stack, out of the stack's ``alarms``; staging and prod also get the AZ-outage experiments."""
+    config, network = foundation.config, foundation.network
+    outputs: dict[str, Any] = {"drillAlarms": drill_alarms({key: alarm.name for key, alarm in alarms.items()})}
+    if config.tier not in TIERS_WITH_EXPERIMENTS:
+        return Built(None, outputs)
     subnets_by_az = {
         az: [network.subnets[tier][index].id for tier in ("private-app", "private-data")]
         for index, az in enumerate(network.availability_zones)
@@ -231,20 +231,20 @@ def add_to(platform: Platform) -> Chaos | None:
     chaos = Chaos(
         "chaos",
         ChaosArgs(
-            naming=platform.naming,
-            account_id=platform.account_id,
-            region=platform.config.region,
+            naming=foundation.naming,
+            account_id=foundation.account_id,
+            region=config.region,
             private_subnet_ids_by_az=subnets_by_az,
-            cache_replication_group_id=platform.cache.replication_group_id,
+            cache_replication_group_id=cache.replication_group_id,
             stop_alarm_arns=[alarms[key].arn for key in select_alarm_keys(list(alarms), STOP_ALARM_KEYS)],
         ),
-        platform.opts(),
+        foundation.opts(),
     )
-    platform.outputs.update(
+    outputs.update(
         {
             "fisExperimentTemplateIds": {az: template.id for az, template in chaos.templates.items()},
             "fisRoleArn": chaos.role.arn,
             "fisFaultDuration": FAULT_DURATION,
         }
     )
-    return chaos
+    return Built(chaos, outputs)

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 
+from infra.components.foundation import Built, Foundation
+from infra.components.observability import LoadBalancerTarget, edge_alarms
+from infra.components.storage import ALB_LOG_PREFIX, LB_LOGS, NLB_LOG_PREFIX, Storage
 from infra.config.schema import EdgeConfig, Tier
 from infra.naming import Naming
-
-if TYPE_CHECKING:
-    from infra.program import Platform
 
 TlsSource = Literal["certificate-arn", "acm-dns", "none"]
 HTTP_PORT = 80
@@ -435,18 +435,15 @@ def waf_rules(rate_limit: int, metric_prefix: str) -> list[dict[str, Any]]:
     ]
 
 
-def add_to(platform: Platform) -> Edge:
-    """Create the load balancers in front of the ingest service and publish their names."""
-    from infra.components.storage import ALB_LOG_PREFIX, LB_LOGS, NLB_LOG_PREFIX
-
-    config, network = platform.config, platform.network
-    storage = platform.storage
+def build(foundation: Foundation, storage: Storage) -> Built[Edge]:
+    """Create the load balancers in front of the ingest service, logging to the storage tier."""
+    config, network = foundation.config, foundation.network
     edge = Edge(
         "edge",
         EdgeArgs(
             config=config.edge,
             tier=config.tier,
-            naming=platform.naming,
+            naming=foundation.naming,
             vpc_id=network.vpc.id,
             public_subnet_ids=[s.id for s in network.subnets["public"]],
             alb_security_group_id=network.security_groups["alb"].id,
@@ -459,10 +456,13 @@ def add_to(platform: Platform) -> Edge:
             nlb_log_prefix=NLB_LOG_PREFIX,
             access_logs_ready=[storage.policies[LB_LOGS]],
         ),
-        platform.opts(),
+        foundation.opts(),
     )
-    platform.outputs.update(edge_outputs(edge, config.edge, config.ingest.ingest_path))
-    return edge
+    balancers = [LoadBalancerTarget("alb", edge.alb.arn_suffix, edge.alb_target_group.arn_suffix)]
+    if edge.nlb is not None and edge.nlb_target_group is not None:
+        balancers.append(LoadBalancerTarget("nlb", edge.nlb.arn_suffix, edge.nlb_target_group.arn_suffix))
+    alarms = edge_alarms(balancers, config.observability)
+    return Built(edge, edge_outputs(edge, config.edge, config.ingest.ingest_path), tuple(alarms))
 
 
 def edge_outputs(edge: Edge, config: EdgeConfig, ingest_path: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ ARC routing controls through the cluster's regional endpoints (ARC's data plane:
 Regions, no dependency on the failed one). Updating the records afterwards (the
 ``dr.activeRegion`` flip) is a control-plane change made once the dust settles, demoting
 the old primary first, because Route 53 accepts one PRIMARY per name: the standby's record
-turns PRIMARY only once the primary's published ``drActiveRegion`` agrees (``dr.record_role``).
+turns PRIMARY only once the primary's published ``drActiveRegion`` agrees (``traffic.record_role``).
 
 Health: the HTTPS check reaches the ALB from the internet on a path the ALB answers itself
 (DNS, TLS, WAF and the load balancer all work); ``evaluate_target_health`` on the alias
@@ -79,7 +79,7 @@ class FailoverArgs:
     endpoints: Sequence[Endpoint]
     mode: RecordMode
     role: pulumi.Input[str]
-    """PRIMARY or SECONDARY (an Output when the standby waits for its primary to agree; see dr.record_role)."""
+    """PRIMARY or SECONDARY (an Output when the standby waits for its primary to agree; see traffic.record_role)."""
     routing_controls: RoutingControls | None = None
 
 

@@ -18,20 +18,19 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import jinja2
 import pulumi
 import pulumi_aws as aws
 
+from infra.components.edge import Edge
+from infra.components.foundation import Built, Foundation
 from infra.components.network import service_trust
+from infra.components.observability import ingest_alarms
 from infra.config.schema import IngestConfig
 from infra.naming import Naming
 from infra.paths import TEMPLATES as TEMPLATES_DIR
-
-if TYPE_CHECKING:
-    from infra.components.edge import Edge
-    from infra.program import Platform
 
 GATEWAY = "gateway"
 CONFIG_WRITER = "config-writer"
@@ -486,45 +485,44 @@ def scaling_resource_id(cluster_name: str, service_name: str) -> str:
     return f"service/{cluster_name}/{service_name}"
 
 
-def add_to(platform: Platform) -> Ingest:
-    """Create the gateway service behind platform.edge, writing to platform.kafka; publish its names."""
-    config, network = platform.config, platform.network
+def build(foundation: Foundation, kafka: KafkaTarget, edge: Edge) -> Built[Ingest]:
+    """Create the gateway service behind the edge's load balancers, writing to the MSK tier."""
+    config, network = foundation.config, foundation.network
     ingest = Ingest(
         "ingest",
         IngestArgs(
             config=config.ingest,
             topics=config.workload.topics,
-            naming=platform.naming,
-            account_id=platform.account_id,
-            kms_key_arn=platform.key.key.arn,
-            kafka=platform.kafka,
-            edge=platform.edge,
+            naming=foundation.naming,
+            account_id=foundation.account_id,
+            kms_key_arn=foundation.key.key.arn,
+            kafka=kafka,
+            edge=edge,
             subnet_ids=[s.id for s in network.subnets["private-app"]],
             ingest_security_group_id=network.security_groups["ingest"].id,
             alb_security_group_id=network.security_groups["alb"].id,
         ),
-        platform.opts(),
+        foundation.opts(),
     )
     cfg = config.ingest
-    platform.outputs.update(
-        {
-            "ecsClusterName": ingest.cluster.name,
-            "ecsClusterArn": ingest.cluster.arn,
-            "ingestServiceName": ingest.service.name,
-            "ingestTaskDefinitionArn": ingest.task_definition.arn,
-            "ingestTaskRoleArn": ingest.task_role.arn,
-            "ingestExecutionRoleArn": ingest.execution_role.arn,
-            "ingestLogGroup": ingest.log_group.name,
-            "ingestTopic": cfg.topic,
-            "ingestCapacity": {
-                "minTasks": cfg.min_tasks,
-                "maxTasks": cfg.max_tasks,
-                "cpu": cfg.cpu,
-                "memoryMib": cfg.memory_mib,
-                "cpuArchitecture": cfg.cpu_architecture,
-                "cpuTargetPercent": cfg.cpu_target_percent,
-                "requestsPerTargetPerMinute": cfg.requests_per_target,
-            },
-        }
-    )
-    return ingest
+    outputs = {
+        "ecsClusterName": ingest.cluster.name,
+        "ecsClusterArn": ingest.cluster.arn,
+        "ingestServiceName": ingest.service.name,
+        "ingestTaskDefinitionArn": ingest.task_definition.arn,
+        "ingestTaskRoleArn": ingest.task_role.arn,
+        "ingestExecutionRoleArn": ingest.execution_role.arn,
+        "ingestLogGroup": ingest.log_group.name,
+        "ingestTopic": cfg.topic,
+        "ingestCapacity": {
+            "minTasks": cfg.min_tasks,
+            "maxTasks": cfg.max_tasks,
+            "cpu": cfg.cpu,
+            "memoryMib": cfg.memory_mib,
+            "cpuArchitecture": cfg.cpu_architecture,
+            "cpuTargetPercent": cfg.cpu_target_percent,
+            "requestsPerTargetPerMinute": cfg.requests_per_target,
+        },
+    }
+    alarms = ingest_alarms(ingest.cluster.name, ingest.service.name, config.observability)
+    return Built(ingest, outputs, tuple(alarms))

@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.components.storage import MSK_LOG_PREFIX
+from infra.components.foundation import Built, Foundation
+from infra.components.observability import kafka_alarms
+from infra.components.storage import MSK_LOG_PREFIX, Storage
 from infra.config.kafka_sizing import KafkaSizing, resolve_sizing
 from infra.config.pair import peer_stack_name
 from infra.config.schema import KafkaConfig, Tier
 from infra.naming import Naming
 from infra.planning import kafka as kafka_plan
 from infra.planning.kafka import TopicPlan
-
-if TYPE_CHECKING:
-    from infra.program import Platform
 
 # Tiers whose security groups may open connections to the brokers.
 CLIENT_TIERS = ("ingest", "processing")
@@ -61,8 +60,8 @@ class KafkaArgs:
     security_group: aws.ec2.SecurityGroup
     client_security_groups: dict[str, aws.ec2.SecurityGroup]
     kms_key_arn: pulumi.Input[str]
-    logs_bucket: pulumi.Input[str] | None
-    """Bucket for broker logs; None until the storage tier exists (CloudWatch Logs only)."""
+    logs_bucket: pulumi.Input[str]
+    """Bucket for broker logs (also sent to CloudWatch Logs)."""
     logs_prefix: str
     multi_vpc_iam: bool
     """Multi-VPC private connectivity (IAM): a cross-region MSK Replicator reads through it."""
@@ -246,11 +245,7 @@ class Kafka(pulumi.ComponentResource):
         )
 
     def _logging(self, args: KafkaArgs) -> aws.msk.ClusterLoggingInfoArgs:
-        s3 = (
-            aws.msk.ClusterLoggingInfoBrokerLogsS3Args(enabled=True, bucket=args.logs_bucket, prefix=args.logs_prefix)
-            if args.logs_bucket is not None
-            else None
-        )
+        s3 = aws.msk.ClusterLoggingInfoBrokerLogsS3Args(enabled=True, bucket=args.logs_bucket, prefix=args.logs_prefix)
         return aws.msk.ClusterLoggingInfoArgs(
             broker_logs=aws.msk.ClusterLoggingInfoBrokerLogsArgs(
                 cloudwatch_logs=aws.msk.ClusterLoggingInfoBrokerLogsCloudwatchLogsArgs(
@@ -351,39 +346,37 @@ class Kafka(pulumi.ComponentResource):
         return outputs
 
 
-def add_to(platform: Platform) -> Kafka:
-    """Build the stack's MSK tier and publish its outputs; S3 log delivery once storage exists."""
-    config = platform.config
-    cluster_name = platform.naming("kafka")
-    groups = platform.network.security_groups
-    storage = platform.storage
-    logs_bucket = storage.buckets["logs"].bucket if storage is not None else None
+def build(foundation: Foundation, storage: Storage) -> Built[Kafka]:
+    """Build the stack's MSK tier, delivering broker logs to the storage tier's logs bucket."""
+    config, naming, network = foundation.config, foundation.naming, foundation.network
+    cluster_name = naming("kafka")
+    groups = network.security_groups
     kafka = Kafka(
         "kafka",
         KafkaArgs(
             config=config.kafka,
             tier=config.tier,
-            naming=platform.naming,
-            account_id=platform.account_id,
+            naming=naming,
+            account_id=foundation.account_id,
             region=config.region,
             sizing=resolve_sizing(config),
             topics=kafka_plan.plan_topics(config.workload, config.network.az_count),
             server_properties=kafka_plan.render_server_properties(config, cluster_name),
-            subnet_ids=[subnet.id for subnet in platform.network.subnets["private-data"]],
+            subnet_ids=[subnet.id for subnet in network.subnets["private-data"]],
             security_group=groups["kafka"],
             client_security_groups={tier: groups[tier] for tier in CLIENT_TIERS},
-            kms_key_arn=platform.key.key.arn,
-            logs_bucket=logs_bucket,
+            kms_key_arn=foundation.key.key.arn,
+            logs_bucket=storage.buckets["logs"].bucket,
             logs_prefix=MSK_LOG_PREFIX,
             # Both sides of a warm-standby pair: the standby is the Replicator's source on failback.
             multi_vpc_iam=config.dr.strategy == "warm-standby",
-            logs_ready=(storage.policies["logs"],) if storage is not None else (),
+            logs_ready=(storage.policies["logs"],),
             # The Replicator copying this cluster lives in the standby's stack (infra/components/dr.py).
             dr_peer_stack=peer_stack_name(config)
             if config.dr.strategy == "warm-standby" and config.dr.role == "primary"
             else None,
         ),
-        platform.opts(),
+        foundation.opts(),
     )
-    platform.outputs.update(kafka.stack_outputs())
-    return kafka
+    alarms = kafka_alarms(kafka.cluster_name, kafka.sizing.brokers, config.observability)
+    return Built(kafka, kafka.stack_outputs(), tuple(alarms))

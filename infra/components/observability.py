@@ -2,10 +2,11 @@
 
 Alarms are described first as plain ``AlarmSpec`` values by pure per-tier functions (the
 metric, its dimensions, statistic, threshold from ``observability.*`` config), then created
-with the topic wired as both ALARM and OK action. Later tiers (DR) add theirs with
-``Observability.add_alarm`` (same topic, counted in the ``alarmCounts`` output). Once every
-tier is built, ``add_dashboard`` renders ``templates/observability/dashboard.json.j2`` out of
-the very same specs, so every graph shows a resource the stack creates and nothing else.
+with the topic wired as both ALARM and OK action. Each tier returns its specs; the topic
+exists first (DR routes its peer's alarms to it), and once every tier is built
+``Observability.publish`` creates all alarms and renders
+``templates/observability/dashboard.json.j2`` out of the very same specs, so every graph
+shows a resource the stack creates and nothing else.
 
 Metric names, statistics and dimensions per namespace (checked 2026-11-26):
   AWS/Kafka: "Amazon MSK metrics for monitoring Standard brokers with CloudWatch", DEFAULT level
@@ -31,19 +32,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import pulumi
 import pulumi_aws as aws
 
+from infra.components.alarm_spec import OPERATORS, AlarmSpec, Metric
 from infra.config.schema import ObservabilityConfig
 from infra.naming import Naming
 from infra.paths import TEMPLATES as TEMPLATES_DIR
 
 if TYPE_CHECKING:
-    from infra.program import Platform
+    from infra.components.foundation import Foundation
 
 DASHBOARD_TEMPLATE = "observability/dashboard.json.j2"
 # An alarm widget lists at most 100 alarms (CloudWatch "Dashboard Body Structure and Syntax").
@@ -52,62 +54,7 @@ ALARMS_PER_WIDGET = 100
 # three use it (infra/components/kms.py, statements AlarmsPublishToEncryptedTopics and
 # EventBridgePublishesToEncryptedTopics).
 PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com")
-OPERATORS = {
-    "GreaterThanThreshold": ">",
-    "GreaterThanOrEqualToThreshold": ">=",
-    "LessThanThreshold": "<",
-    "LessThanOrEqualToThreshold": "<=",
-}
 _PERCENTILE = re.compile(r"^p\d+(\.\d+)?$")
-
-
-@dataclass(frozen=True)
-class Metric:
-    namespace: str
-    name: str
-    dimensions: Mapping[str, pulumi.Input[str]]
-    stat: str
-    """Average, Maximum, Minimum, Sum, or a percentile such as p99."""
-    period: int = 60
-
-
-@dataclass(frozen=True)
-class AlarmSpec:
-    """One CloudWatch alarm, before it exists: what it watches and when it fires."""
-
-    tier: str
-    """Tier it belongs to; the alarmCounts output counts per tier."""
-    family: str
-    """What is watched, e.g. ``kafka-disk-used``; one dashboard widget per family."""
-    summary: str
-    """Human description of the watched value, e.g. "KafkaDataLogsDiskUsed, %"."""
-    metrics: Mapping[str, Metric]
-    """Query id -> metric. One metric and no expression: a plain single-metric alarm."""
-    comparison: str
-    threshold: float
-    evaluation_periods: int
-    datapoints_to_alarm: int
-    target: str | None = None
-    """The instance watched (``broker-1``, ``0001-002``), or None for a tier-wide alarm."""
-    expression: str | None = None
-    """Metric math over the query ids; its result is what the alarm compares."""
-    treat_missing_data: str = "missing"
-
-    @property
-    def key(self) -> str:
-        return f"{self.family}-{self.target}" if self.target else self.family
-
-    @property
-    def period(self) -> int:
-        return next(iter(self.metrics.values())).period
-
-    @property
-    def description(self) -> str:
-        where = f" on {self.target}" if self.target else ""
-        return (
-            f"{self.summary}{where} {OPERATORS[self.comparison]} {self.threshold:g} in {self.datapoints_to_alarm} of "
-            f"{self.evaluation_periods} periods of {self.period} s"
-        )
 
 
 def alarm_arguments(spec: AlarmSpec) -> dict[str, Any]:
@@ -538,22 +485,28 @@ class ObservabilityArgs:
     naming: Naming
     account_id: str
     kms_key_arn: pulumi.Input[str]
-    alarms: Sequence[AlarmSpec] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Published:
+    """The stack's alarms and dashboard, created once from the specs of every tier."""
+
+    alarms: Mapping[str, aws.cloudwatch.MetricAlarm]
+    """Alarm key -> alarm, in the order of the specs."""
+    dashboard: aws.cloudwatch.Dashboard
+    outputs: Mapping[str, Any]
+    """alarmTopicArn, alarmCounts (alarms per tier), alarmEmail, dashboardName, dashboardUrl."""
 
 
 class Observability(pulumi.ComponentResource):
+    """The alarm topic, created before the tiers; their alarms and the dashboard come with ``publish``."""
+
     topic: aws.sns.Topic
-    alarms: dict[str, aws.cloudwatch.MetricAlarm]
-    alarm_counts: dict[str, int]
-    """Alarms per tier; the same dict is the alarmCounts stack output, so later add_alarm calls count."""
-    specs: list[AlarmSpec]
-    dashboard: aws.cloudwatch.Dashboard | None
-    """None until publish_dashboard, which the program calls once every tier has added its alarms."""
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("streaming:observability:Observability", name, None, opts)
-        self._name, self._naming = name, args.naming
-        self.alarms, self.alarm_counts, self.specs, self.dashboard = {}, {}, [], None
+        self._name, self._naming, self._config = name, args.naming, args.config
+        self._published = False
         self.topic = aws.sns.Topic(
             f"{name}-alarms",
             name=args.naming("alarms"),
@@ -574,46 +527,53 @@ class Observability(pulumi.ComponentResource):
                 endpoint=args.config.alarm_email,
                 opts=pulumi.ResourceOptions(parent=self.topic),
             )
-        for spec in args.alarms:
-            self.add_alarm(spec)
-        self.register_outputs({"topicArn": self.topic.arn, "alarmCounts": self.alarm_counts})
 
-    def add_alarm(self, spec: AlarmSpec) -> aws.cloudwatch.MetricAlarm:
-        """Create an alarm that notifies the stack's topic on ALARM and on OK (the DR tier calls this too)."""
-        if spec.key in self.alarms:
-            raise ValueError(f"alarm {spec.key} exists already")
-        alarm = aws.cloudwatch.MetricAlarm(
-            f"{self._name}-{spec.key}",
-            name=self._naming(spec.key),
-            alarm_actions=[self.topic.arn],
-            ok_actions=[self.topic.arn],
-            **alarm_arguments(spec),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.alarms[spec.key] = alarm
-        self.specs.append(spec)
-        self.alarm_counts[spec.tier] = self.alarm_counts.get(spec.tier, 0) + 1
-        return alarm
-
-    def publish_dashboard(self) -> aws.cloudwatch.Dashboard:
-        """The dashboard of every alarm added so far: call it once, after the last tier."""
-        if self.dashboard is not None:
-            raise ValueError("the dashboard exists already: publish it once, after every tier added its alarms")
+    def publish(self, specs: Sequence[AlarmSpec]) -> Published:
+        """Create every alarm (notifying the topic on ALARM and OK) and the dashboard of them: once, after every tier."""
+        if self._published:
+            raise ValueError("the alarms exist already: publish them once, after every tier returned its specs")
+        keys = [spec.key for spec in specs]
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        if twice:
+            raise ValueError(f"alarms specified twice: {', '.join(twice)}")
+        self._published = True
+        alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
+        counts: dict[str, int] = {}
+        for spec in specs:
+            alarms[spec.key] = aws.cloudwatch.MetricAlarm(
+                f"{self._name}-{spec.key}",
+                name=self._naming(spec.key),
+                alarm_actions=[self.topic.arn],
+                ok_actions=[self.topic.arn],
+                **alarm_arguments(spec),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            counts[spec.tier] = counts.get(spec.tier, 0) + 1
         stack, region = self._naming.stack, self._naming.region
         body = pulumi.Output.from_input(
             {
                 "topic_arn": self.topic.arn,
-                "alarm_arns": [alarm.arn for alarm in self.alarms.values()],
-                "widgets": dashboard_widgets(self.specs),
+                "alarm_arns": [alarm.arn for alarm in alarms.values()],
+                "widgets": dashboard_widgets(specs),
             }
         ).apply(lambda resolved: render_dashboard(stack=stack, region=region, **resolved))
-        self.dashboard = aws.cloudwatch.Dashboard(
+        dashboard = aws.cloudwatch.Dashboard(
             f"{self._name}-dashboard",
             dashboard_name=self._naming("streaming"),
             dashboard_body=body,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return self.dashboard
+        self.register_outputs({"topicArn": self.topic.arn, "alarmCounts": counts})
+        outputs = {
+            "alarmTopicArn": self.topic.arn,
+            "alarmCounts": counts,
+            "alarmEmail": self._config.alarm_email,
+            "dashboardName": dashboard.dashboard_name,
+            "dashboardUrl": dashboard.dashboard_name.apply(
+                lambda name: f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{name}"
+            ),
+        }
+        return Published(alarms, dashboard, outputs)
 
 
 def topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
@@ -657,62 +617,15 @@ def topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
     }
 
 
-def tier_alarms(platform: Platform) -> list[AlarmSpec]:
-    """The alarms of every tier the stack has built so far (a tier still None gets none)."""
-    cfg, specs = platform.config.observability, []
-    if platform.kafka is not None:
-        specs += kafka_alarms(platform.kafka.cluster_name, platform.kafka.sizing.brokers, cfg)
-    if platform.cache is not None:
-        specs += cache_alarms(platform.cache.member_cluster_ids, platform.cache.replication_group_id, cfg)
-    if platform.edge is not None:
-        balancers = [LoadBalancerTarget("alb", platform.edge.alb.arn_suffix, platform.edge.alb_target_group.arn_suffix)]
-        if platform.edge.nlb is not None:
-            balancers.append(
-                LoadBalancerTarget("nlb", platform.edge.nlb.arn_suffix, platform.edge.nlb_target_group.arn_suffix)
-            )
-        specs += edge_alarms(balancers, cfg)
-    if platform.ingest is not None:
-        specs += ingest_alarms(platform.ingest.cluster.name, platform.ingest.service.name, cfg)
-    if platform.spark is not None:
-        specs += spark_alarms(platform.spark.cluster.id, cfg)
-    return specs
-
-
-def add_to(platform: Platform) -> Observability:
-    """Create the topic and the alarms of every tier built so far; publish their outputs."""
-    observability = Observability(
+def build(foundation: Foundation) -> Observability:
+    """Create the alarm topic; the alarms and the dashboard follow with ``publish``."""
+    return Observability(
         "observability",
         ObservabilityArgs(
-            config=platform.config.observability,
-            naming=platform.naming,
-            account_id=platform.account_id,
-            kms_key_arn=platform.key.key.arn,
-            alarms=tier_alarms(platform),
+            config=foundation.config.observability,
+            naming=foundation.naming,
+            account_id=foundation.account_id,
+            kms_key_arn=foundation.key.key.arn,
         ),
-        platform.opts(),
+        foundation.opts(),
     )
-    platform.outputs.update(
-        {
-            "alarmTopicArn": observability.topic.arn,
-            "alarmCounts": observability.alarm_counts,
-            "alarmEmail": platform.config.observability.alarm_email,
-        }
-    )
-    return observability
-
-
-def add_dashboard(platform: Platform) -> aws.cloudwatch.Dashboard | None:
-    """The program's last step: the dashboard of every alarm the tiers created (none without observability)."""
-    if platform.observability is None:
-        return None
-    dashboard: aws.cloudwatch.Dashboard = platform.observability.publish_dashboard()
-    region = platform.config.region
-    platform.outputs.update(
-        {
-            "dashboardName": dashboard.dashboard_name,
-            "dashboardUrl": dashboard.dashboard_name.apply(
-                lambda name: f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{name}"
-            ),
-        }
-    )
-    return dashboard

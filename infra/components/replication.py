@@ -17,7 +17,7 @@ Who owns what, so the DR pair deploys in one pass (primary, then standby) withou
   failback (the primary's ``dr.activeRegion`` names the standby's region) the primary builds
   the reverse Replicator the same way, from the standby's outputs, in its own region.
 * The Global Datastore is created by the primary around its cache; the standby's cache
-  joins it with the id from the primary's outputs (``cache.add_to``).
+  joins it with the id from the primary's outputs (``dr_peer.global_datastore_id``).
 
 KMS permissions that name the peer's key use ``kms:ResourceAliases`` (the peer's
 deterministic alias) instead of its ARN, which this stack cannot know.
@@ -34,18 +34,15 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.network import service_trust
-from infra.components.storage import bucket_policy, lifecycle_rules
+from infra.components.storage import SSE_S3, kms_encryption, private_bucket
 from infra.config.schema import StorageConfig, Tier
 from infra.naming import Naming
+from infra.planning.dr import RTC_MINUTES
 
 if TYPE_CHECKING:
     from infra.components.cache import Cache
     from infra.components.kafka import Kafka
 
-# S3 Replication Time Control: 99.99% of objects within 15 minutes; the RTC time and the metrics
-# event threshold accept 15 only ("Meeting compliance requirements with S3 Replication Time Control",
-# Amazon S3 user guide, checked 2026-11-26).
-RTC_MINUTES = 15
 CACHE_EXPORTS = "cache-exports"
 
 DeleteMarkers = Literal["Enabled", "Disabled"]
@@ -457,7 +454,7 @@ class Replication(pulumi.ComponentResource):
     def _copy_buckets(self, spec: CopyBuckets) -> list[pulumi.Resource]:
         ready: list[pulumi.Resource] = []
         for role in spec.roles:
-            bucket, versioning = private_bucket(
+            made = private_bucket(
                 self,
                 f"{self._name}-copy-{role}",
                 spec.naming,
@@ -466,11 +463,12 @@ class Replication(pulumi.ComponentResource):
                 sse=SSE_S3 if role == CACHE_EXPORTS else kms_encryption(spec.key_arn),
                 storage=spec.storage,
                 protect=self._args.tier == "prod",
+                region=spec.naming.region,
                 acl_grants_for_elasticache=role == CACHE_EXPORTS,
                 expire_days=spec.expire_days.get(role),
             )
-            self.copy_buckets[role] = bucket
-            ready.append(versioning)
+            self.copy_buckets[role] = made.bucket
+            ready.append(made.versioning)
         return ready
 
     def _s3(self, spec: S3Replication, ready: Sequence[pulumi.Resource]) -> None:
@@ -494,7 +492,7 @@ class Replication(pulumi.ComponentResource):
         )
         self.replication_role = role
         replica_key = spec.destination_key.arn
-        if replica_key is None:  # the config rules and add_to never allow it
+        if replica_key is None:  # the config rules and DisasterRecovery never allow it
             raise ValueError("S3 replication needs the destination key's ARN (the replica key)")
         for copy in spec.copies:
             self.bucket_configs[copy.role] = aws.s3.BucketReplicationConfig(
@@ -586,112 +584,3 @@ class Replication(pulumi.ComponentResource):
             tags={"Name": replicator_name(naming)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
-
-
-def kms_encryption(key_arn: pulumi.Input[str]) -> dict[str, Any]:
-    return {
-        "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key_arn},
-        "bucket_key_enabled": True,
-    }
-
-
-# ElastiCache exports to, and seeds from, S3 with its own service identity: the bucket grants it
-# READ, WRITE and READ_ACP through the bucket ACL, the canonical ID of every Region enabled by default
-# ("Exporting a backup", step 2, Amazon ElastiCache user guide, checked 2026-11-26). That is why the
-# export buckets allow ACLs (BucketOwnerPreferred) and use SSE-S3: the service cannot use our key.
-ELASTICACHE_CANONICAL_ID = "540804c33a284a299d2547575ce1010f2312ef3da9b3a053c8bc45bf233e4353"
-ELASTICACHE_BUCKET_PERMISSIONS = ("READ", "WRITE", "READ_ACP")
-SSE_S3 = {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
-
-
-def private_bucket(
-    parent: pulumi.Resource,
-    name: str,
-    naming: Naming,
-    role: str,
-    account_id: str,
-    *,
-    sse: Mapping[str, Any],
-    storage: StorageConfig,
-    protect: bool,
-    acl_grants_for_elasticache: bool = False,
-    expire_days: int | None = None,
-    tags: Mapping[str, str] | None = None,
-) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
-    """A versioned, private, TLS-only bucket with the storage tier's lifecycle, in ``naming.region``.
-
-    The same guard rails as infra/components/storage.py; ``acl_grants_for_elasticache`` opens
-    exactly the ACL grants ElastiCache export and seeding need (and nothing public).
-    """
-    bucket_name = naming.bucket(role, account_id)
-    region = {"region": naming.region}
-    bucket = aws.s3.Bucket(
-        name,
-        bucket=bucket_name,
-        tags={"Name": bucket_name, "role": role, **(tags or {})},
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
-        **region,
-    )
-    child = pulumi.ResourceOptions(parent=bucket)
-    versioning = aws.s3.BucketVersioning(
-        f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child, **region
-    )
-    aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{name}-sse", bucket=bucket.id, rules=[dict(sse)], opts=child, **region
-    )
-    ownership = aws.s3.BucketOwnershipControls(
-        f"{name}-ownership",
-        bucket=bucket.id,
-        rule={"object_ownership": "BucketOwnerPreferred" if acl_grants_for_elasticache else "BucketOwnerEnforced"},
-        opts=child,
-        **region,
-    )
-    block = aws.s3.BucketPublicAccessBlock(
-        f"{name}-public-access-block",
-        bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-        opts=child,
-        **region,
-    )
-    aws.s3.BucketPolicy(
-        f"{name}-policy",
-        bucket=bucket.id,
-        policy=json.dumps(bucket_policy(role, bucket_name, account_id, naming.region)),
-        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]),
-        **region,
-    )
-    rules = lifecycle_rules(role, storage)
-    if expire_days is not None:
-        rules.append(
-            {"id": "expire", "status": "Enabled", "filter": {"prefix": ""}, "expiration": {"days": expire_days}}
-        )
-    aws.s3.BucketLifecycleConfiguration(
-        f"{name}-lifecycle",
-        bucket=bucket.id,
-        rules=rules,
-        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
-        **region,
-    )
-    if acl_grants_for_elasticache:
-        owner = aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=bucket)).id
-        aws.s3.BucketAcl(
-            f"{name}-acl",
-            bucket=bucket.id,
-            access_control_policy=owner.apply(lambda owner_id: elasticache_acl(owner_id)),
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[ownership, block]),
-            **region,
-        )
-    return bucket, versioning
-
-
-def elasticache_acl(owner_id: str) -> dict[str, Any]:
-    """Owner keeps FULL_CONTROL; ElastiCache's canonical user gets list, write and read-ACL on the bucket."""
-    grants = [{"grantee": {"type": "CanonicalUser", "id": owner_id}, "permission": "FULL_CONTROL"}]
-    grants += [
-        {"grantee": {"type": "CanonicalUser", "id": ELASTICACHE_CANONICAL_ID}, "permission": permission}
-        for permission in ELASTICACHE_BUCKET_PERMISSIONS
-    ]
-    return {"owner": {"id": owner_id}, "grants": grants}

@@ -34,107 +34,62 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import shlex
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import jinja2
 import pulumi
 import pulumi_aws as aws
 
-from infra.catalog.artifacts import Catalog, load_catalog, missing_or_modified
+from infra.catalog.artifacts import Catalog, load_catalog
+from infra.components.cache import Cache
+from infra.components.foundation import Built, Foundation
+from infra.components.kafka import Kafka
 from infra.components.network import service_trust
+from infra.components.observability import spark_alarms
+from infra.components.spark_package import (
+    JobPackage,
+    artifact_key,
+    build_job_package,
+    certificates_uri,
+    preflight_real_run,
+    render_bootstrap,
+)
 from infra.components.storage import EMR_LOG_PREFIX, Storage
 from infra.config.pair import serves_traffic
 from infra.config.schema import SparkConfig, Tier
 from infra.naming import Naming
 from infra.paths import BUILD as BUILD_DIR
 from infra.paths import JOB_SOURCE
-from infra.paths import TEMPLATES as TEMPLATES_DIR
-
-if TYPE_CHECKING:
-    from infra.program import Platform
-
-JOB_PACKAGE = "streaming_job"
-# spark-submit's primary file must be a .py; the package's __main__ imports it absolutely.
-JOB_ENTRY_SOURCE = "__main__.py"
-JOB_ENTRY_NAME = "streaming_job_main.py"
+from infra.planning.emr import (
+    JOB_NAME,
+    CacheAccess,
+    JobLocations,
+    KafkaAccess,
+    core_fleet,
+    fleets_summary,
+    group_id_prefix,
+    job_step,
+    managed_scaling_limits,
+    primary_fleet,
+    render_configurations,
+    security_configuration,
+    task_fleet,
+)
 
 # AmazonEMRServicePolicy_v2 acts only on resources carrying this tag ("Amazon EMR managed
 # policies: tagging resources to use managed policies", Amazon EMR Management Guide, checked 2026-11-26).
 EMR_MANAGED_TAG = {"for-use-with-amazon-emr-managed-policies": "true"}
 SERVICE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"
 APPLICATIONS = ("Hadoop", "Spark")
-# The job needs Python 3.11 (jobs/README.md); EMR 7.x nodes (Amazon Linux 2023) carry
-# /usr/bin/python3.11 beside the default python3 (3.9), selected through spark-env
-# (Amazon EMR release guide, EMR 7.x application versions; checked 2026-11-26; confirm on the
-# first real cluster: `python3.11 --version` on a node).
-NODE_PYTHON = "/usr/bin/python3.11"
-SITE_DIR = "/usr/local/lib/streaming-job/python"
-DRIVER_ATTEMPTS = 4
-# A stateful query keeps the shuffle partition count of its first run in its checkpoint
-# (Spark Structured Streaming guide, "Recovery semantics"): fixed here, changed only with a
-# new job generation (a new checkpoint).
-SHUFFLE_PARTITIONS = 48
-PRIMARY_EBS_GIB = 64
-SPOT_TIMEOUT_MINUTES = 10
-# A fleet needs TargetSpotCapacity or TargetOnDemandCapacity above 0 (EMR API reference,
-# "InstanceFleetConfig", checked 2026-11-26): the task fleet starts at one spot unit.
-TASK_SPOT_INITIAL = 1
-COMMAND_RUNNER = "command-runner.jar"
-TLS_CERTIFICATES_KEY = "tls/emr-in-transit-certs.zip"
-JOB_NAME = "streaming-job"
 # Buckets EMR nodes read (bootstrap libraries, package repos, app metadata) and write (EMR's
 # own log collection) from a private subnet ("Minimum Amazon S3 policy for private subnet",
 # Amazon EMR Management Guide, https://docs.aws.amazon.com/emr/latest/ManagementGuide/private-subnet-iampolicy.html,
 # checked 2026-11-26).
 EMR_READ_BUCKETS = ("{region}.elasticmapreduce", "repo.{region}.emr.amazonaws.com", "prod.{region}.appinfo.src")
 EMR_WRITE_BUCKETS = ("aws157-logs-prod-{region}",)
-
-
-@dataclass(frozen=True)
-class KafkaAccess:
-    """What the job needs from MSK: brokers, and the ARNs its IAM policy is scoped to."""
-
-    bootstrap_brokers: pulumi.Input[str]
-    cluster_arn: pulumi.Input[str]
-    topic_arn: pulumi.Input[str]
-    group_arn: pulumi.Input[str]
-    """ARN pattern of the job's consumer groups (its group-id prefix followed by ``*``)."""
-
-
-@dataclass(frozen=True)
-class CacheAccess:
-    """What the job needs from the cache: its endpoint and the IAM user it connects as."""
-
-    endpoint: pulumi.Input[str]
-    port: int
-    replication_group_id: str
-    replication_group_arn: pulumi.Input[str]
-    user_id: str
-    user_arn: pulumi.Input[str]
-
-
-@dataclass(frozen=True)
-class JobPackage:
-    """The job's code as uploaded: a deterministic zip named by its content hash, and the entry file."""
-
-    version: str
-    zip_path: Path
-    entry_path: Path
-
-    @property
-    def zip_key(self) -> str:
-        return f"jobs/{JOB_PACKAGE}/{self.version}/{JOB_PACKAGE}.zip"
-
-    @property
-    def entry_key(self) -> str:
-        return f"jobs/{JOB_PACKAGE}/{self.version}/{JOB_ENTRY_NAME}"
 
 
 @dataclass(frozen=True)
@@ -151,7 +106,7 @@ class SparkArgs:
     topic: str
     catalog: Catalog
     job: JobPackage
-    kafka: KafkaAccess | None
+    kafka: KafkaAccess
     cache: CacheAccess | None
     build_dir: Path = BUILD_DIR
 
@@ -248,9 +203,9 @@ class Spark(pulumi.ComponentResource):
         kafka, cache = args.kafka, args.cache
         document = pulumi.Output.all(
             key_arn=args.kms_key_arn,
-            kafka=[kafka.cluster_arn, kafka.topic_arn, kafka.group_arn] if kafka else [],
+            kafka=[kafka.cluster_arn, kafka.topic_arn, kafka.group_arn],
             cache=[cache.replication_group_arn, cache.user_arn] if cache else [],
-        ).apply(lambda v: json.dumps(instance_policy(scope, v["key_arn"], v["kafka"] or None, v["cache"] or None)))
+        ).apply(lambda v: json.dumps(instance_policy(scope, v["key_arn"], v["kafka"], v["cache"] or None)))
         policy = aws.iam.RolePolicy(
             f"{name}-instance-policy",
             name="streaming-job",
@@ -324,10 +279,10 @@ class Spark(pulumi.ComponentResource):
         }
 
     def _job_step(self, args: SparkArgs) -> pulumi.Output[dict[str, Any]] | None:
-        """The job's EMR step (None until MSK and the cache exist): submitted at creation when spark.runJob."""
+        """The job's EMR step (None without the cache's IAM user): submitted at creation when spark.runJob."""
         kafka, cache = args.kafka, args.cache
-        if kafka is None or cache is None:
-            pulumi.log.warn(f"{self.cluster_name}: no job step: the Kafka and cache tiers must exist first")
+        if cache is None:
+            pulumi.log.warn(f"{self.cluster_name}: no job step: the job connects to the cache as its IAM user")
             return None
         storage, cfg = args.storage, args.config
         jars = [args.storage.uri("artifacts", f"jars/{jar.file}") for jar in args.catalog.jars]
@@ -424,59 +379,40 @@ class InstanceScope:
     certificates_uri: str | None
 
 
-@dataclass(frozen=True)
-class JobLocations:
-    """S3 locations the step passes: code, jars, checkpoint, lake and dead letters."""
-
-    entry: str
-    package: str
-    jars: tuple[str, ...]
-    checkpoint_root: str
-    lake: str
-    dead_letter: str
-
-
-def add_to(platform: Platform) -> Spark:
-    """Build the processing tier with whatever MSK and cache exist, and publish its outputs."""
-    if platform.storage is None:
-        raise RuntimeError("the Spark tier needs the storage tier: call storage.add_to first")
-    config, naming, net = platform.config, platform.naming, platform.network
+def build(foundation: Foundation, storage: Storage, kafka: Kafka, cache: Cache) -> Built[Spark]:
+    """Build the processing tier: the job reads MSK, writes the lake in storage and the cache."""
+    config, naming, net = foundation.config, foundation.naming, foundation.network
     # The job runs only where dr.activeRegion points: a standby starts it at failover (infra/components/dr.py).
     spark_config = config.spark.model_copy(update={"run_job": config.spark.run_job and serves_traffic(config)})
     catalog = load_catalog()
     job = build_job_package(JOB_SOURCE, BUILD_DIR / "job")
-    if not _under_mocks():
-        preflight(catalog, BUILD_DIR)
-        if config.spark.in_transit_encryption:
-            preflight_certificates(certificates_uri(config.spark, platform.storage), _s3_client(config.region))
+    preflight_real_run(catalog, BUILD_DIR, config.spark, config.region, storage)
     spark = Spark(
         "spark",
         SparkArgs(
             config=spark_config,
             tier=config.tier,
             naming=naming,
-            account_id=platform.account_id,
-            kms_key_arn=platform.key.key.arn,
+            account_id=foundation.account_id,
+            kms_key_arn=foundation.key.key.arn,
             vpc_id=net.vpc.id,
             subnet_ids=[s.id for s in net.subnets["private-app"]],
             processing_security_group_id=net.security_groups["processing"].id,
-            storage=platform.storage,
+            storage=storage,
             topic=config.workload.topics[0],
             catalog=catalog,
             job=job,
-            kafka=kafka_access(platform.kafka, config.workload.topics[0], group_id_prefix(naming)),
-            cache=cache_access(platform.cache),
+            kafka=kafka_access(kafka, config.workload.topics[0], group_id_prefix(naming)),
+            cache=cache_access(cache),
         ),
-        platform.opts(),
+        foundation.opts(),
     )
-    platform.outputs.update(stack_outputs(spark, spark_config, job))
-    return spark
+    alarms = spark_alarms(spark.cluster.id, config.observability)
+    return Built(spark, stack_outputs(spark, spark_config, job), tuple(alarms))
 
 
-def kafka_access(kafka: Any, topic: str, group_prefix: str) -> KafkaAccess | None:
-    """The MSK contract (infra/components/kafka.py) as the job sees it; None when the stack has no MSK yet."""
-    if kafka is None:
-        return None
+def kafka_access(kafka: Kafka, topic: str, group_prefix: str) -> KafkaAccess:
+    """The MSK contract (infra/components/kafka.py) as the job sees it."""
     return KafkaAccess(
         bootstrap_brokers=kafka.bootstrap_brokers,
         cluster_arn=kafka.cluster_arn,
@@ -485,9 +421,9 @@ def kafka_access(kafka: Any, topic: str, group_prefix: str) -> KafkaAccess | Non
     )
 
 
-def cache_access(cache: Any) -> CacheAccess | None:
-    """The cache contract (infra/components/cache.py); None without a cache or without its IAM user."""
-    if cache is None or cache.iam_user_id is None:
+def cache_access(cache: Cache) -> CacheAccess | None:
+    """The cache contract (infra/components/cache.py); None without its IAM user (auth other than iam)."""
+    if cache.iam_user_id is None or cache.iam_user is None:
         return None
     return CacheAccess(
         endpoint=cache.configuration_endpoint,
@@ -529,118 +465,7 @@ def stack_outputs(spark: Spark, cfg: SparkConfig, job: JobPackage) -> dict[str, 
     }
 
 
-# --- pure functions: fleets, scaling, policies, step, templates, packaging -------------------------------
-
-
-def _type_configs(types: Sequence[str], ebs_gib: int, spot: bool) -> list[dict[str, Any]]:
-    """One entry per instance type, each with a gp3 volume; spot bids capped at the on-demand price."""
-    configs = []
-    for instance_type in types:
-        config: dict[str, Any] = {
-            "instance_type": instance_type,
-            "weighted_capacity": 1,
-            "ebs_configs": [{"size": ebs_gib, "type": "gp3", "volumes_per_instance": 1}],
-        }
-        if spot:
-            config["bid_price_as_percentage_of_on_demand_price"] = 100
-        configs.append(config)
-    return configs
-
-
-def primary_fleet(cfg: SparkConfig) -> dict[str, Any]:
-    return {
-        "name": "primary",
-        "target_on_demand_capacity": cfg.primary_count,
-        "instance_type_configs": _type_configs([cfg.primary_instance_type], PRIMARY_EBS_GIB, spot=False),
-    }
-
-
-def core_fleet(cfg: SparkConfig) -> dict[str, Any]:
-    """On-demand only: core nodes hold HDFS and the YARN application masters (the driver)."""
-    return {
-        "name": "core",
-        "target_on_demand_capacity": cfg.core_capacity,
-        "target_spot_capacity": 0,
-        "instance_type_configs": _type_configs(cfg.core_instance_types, cfg.ebs_volume_gib, spot=False),
-        "launch_specifications": {"on_demand_specifications": [{"allocation_strategy": "lowest-price"}]},
-    }
-
-
-def task_fleet(cfg: SparkConfig) -> dict[str, Any]:
-    """Spot executors only, started at one unit: managed scaling owns the size from then on; spot
-    shortage falls back to on-demand."""
-    return {
-        "target_on_demand_capacity": 0,
-        "target_spot_capacity": TASK_SPOT_INITIAL,
-        "instance_type_configs": _type_configs(cfg.task_instance_types, cfg.ebs_volume_gib, spot=True),
-        "launch_specifications": {
-            "spot_specifications": [
-                {
-                    "allocation_strategy": "price-capacity-optimized",
-                    "timeout_action": "SWITCH_TO_ON_DEMAND",
-                    "timeout_duration_minutes": SPOT_TIMEOUT_MINUTES,
-                }
-            ],
-            "on_demand_specifications": [{"allocation_strategy": "lowest-price"}],
-        },
-    }
-
-
-def managed_scaling_limits(cfg: SparkConfig) -> dict[str, Any]:
-    """Core stays at its on-demand size; everything above it is spot task capacity."""
-    return {
-        "unit_type": "InstanceFleetUnits",
-        "minimum_capacity_units": cfg.core_capacity,
-        "maximum_capacity_units": cfg.managed_scaling_max,
-        "maximum_ondemand_capacity_units": cfg.core_capacity,
-        "maximum_core_capacity_units": cfg.core_capacity,
-    }
-
-
-def fleets_summary(cfg: SparkConfig) -> dict[str, Any]:
-    """What `blueprint plan` shows about the fleets (and what the cost model prices)."""
-    return {
-        "primary": {"instanceTypes": [cfg.primary_instance_type], "onDemand": cfg.primary_count},
-        "core": {
-            "instanceTypes": list(cfg.core_instance_types),
-            "onDemand": cfg.core_capacity,
-            "ebsGib": cfg.ebs_volume_gib,
-        },
-        "task": {
-            "instanceTypes": list(cfg.task_instance_types),
-            "spotInitial": TASK_SPOT_INITIAL,
-            "spotMax": cfg.task_max_capacity,
-            "allocationStrategy": "price-capacity-optimized",
-            "onSpotTimeout": "SWITCH_TO_ON_DEMAND",
-        },
-    }
-
-
-def security_configuration(key_arn: str, in_transit: bool, certificates_uri: str) -> dict[str, Any]:
-    """EMR security configuration JSON ("Create a security configuration", Amazon EMR Management Guide)."""
-    encryption: dict[str, Any] = {
-        "EnableAtRestEncryption": True,
-        "EnableInTransitEncryption": in_transit,
-        "AtRestEncryptionConfiguration": {
-            "S3EncryptionConfiguration": {"EncryptionMode": "SSE-KMS", "AwsKmsKey": key_arn},
-            "LocalDiskEncryptionConfiguration": {
-                "EncryptionKeyProviderType": "AwsKms",
-                "AwsKmsKey": key_arn,
-                "EnableEbsEncryption": True,
-            },
-        },
-    }
-    if in_transit:
-        encryption["InTransitEncryptionConfiguration"] = {
-            "TLSCertificateConfiguration": {"CertificateProviderType": "PEM", "S3Object": certificates_uri}
-        }
-    return {
-        "EncryptionConfiguration": encryption,
-        "InstanceMetadataServiceConfiguration": {
-            "MinimumInstanceMetadataServiceVersion": 2,
-            "HttpPutResponseHopLimit": 2,
-        },
-    }
+# --- IAM policies of the cluster's roles (pure) -------------------------------------------------------
 
 
 def emr_service_trust(region: str, account_id: str) -> dict[str, Any]:
@@ -786,212 +611,3 @@ def instance_policy(
             {"Sid": "ConnectToTheCache", "Effect": "Allow", "Action": "elasticache:Connect", "Resource": list(cache)}
         )
     return {"Version": "2012-10-17", "Statement": statements}
-
-
-def group_id_prefix(naming: Naming) -> str:
-    """Prefix of the job's Kafka consumer groups: the IAM policy grants exactly ``<prefix>*``."""
-    return naming(JOB_NAME)
-
-
-def job_step(
-    cfg: SparkConfig,
-    locations: JobLocations,
-    *,
-    bootstrap_brokers: str,
-    topic: str,
-    region: str,
-    group_id_prefix: str,
-    cache_host: str,
-    cache: CacheAccess,
-) -> dict[str, Any]:
-    """The EMR step running the job (cluster deploy mode: YARN restarts a failed driver); see jobs/README.md for the arguments."""
-    starting = (
-        ["--starting-timestamp", cfg.starting_timestamp]
-        if cfg.starting_timestamp
-        else ["--starting-offsets", cfg.starting_offsets]
-    )
-    job_args = [
-        "--bootstrap-servers",
-        bootstrap_brokers,
-        "--topic",
-        topic,
-        *starting,
-        "--generation",
-        str(cfg.job_generation),
-        "--checkpoint-root",
-        locations.checkpoint_root,
-        "--lake-path",
-        locations.lake,
-        "--dead-letter-path",
-        locations.dead_letter,
-        "--region",
-        region,
-        "--group-id-prefix",
-        group_id_prefix,
-        "--cache-host",
-        cache_host,
-        "--cache-port",
-        str(cache.port),
-        "--cache-tls",
-        "--cache-auth",
-        "iam",
-        "--cache-user-id",
-        cache.user_id,
-        "--cache-name",
-        cache.replication_group_id,
-        "--cache-cluster-mode",
-    ]
-    submit = [
-        "spark-submit",
-        "--deploy-mode",
-        "cluster",
-        "--master",
-        "yarn",
-        "--name",
-        f"{JOB_NAME}-g{cfg.job_generation}",
-        "--jars",
-        ",".join(locations.jars),
-        "--py-files",
-        locations.package,
-        locations.entry,
-    ]
-    return {
-        "name": f"{JOB_NAME} generation {cfg.job_generation}",
-        "actionOnFailure": "CONTINUE",
-        "jar": COMMAND_RUNNER,
-        "args": [*submit, *job_args],
-    }
-
-
-def artifact_key(relative_name: str) -> str:
-    """S3 key of a build/ artifact: jars/x.jar stays jars/x.jar, wheels/y.whl becomes python/y.whl."""
-    directory, file = relative_name.split("/", 1)
-    return f"{'python' if directory == 'wheels' else directory}/{file}"
-
-
-def _templates() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    environment.filters["quote_shell"] = shlex.quote
-    return environment
-
-
-def render_bootstrap(cluster_name: str, region: str, bucket: str, catalog: Catalog) -> str:
-    wheels = [{"key": artifact_key(f"{w.local_dir}/{w.file}"), "sha256": w.sha256} for w in catalog.wheels]
-    return (
-        _templates()
-        .get_template("emr/bootstrap.sh.j2")
-        .render(
-            cluster_name=cluster_name,
-            region=region,
-            bucket=bucket,
-            wheels=wheels,
-            site_dir=SITE_DIR,
-            python=NODE_PYTHON,
-        )
-    )
-
-
-def render_configurations() -> str:
-    """EMR configurations (spark-defaults, spark-env, yarn-site) as compact, key-sorted JSON."""
-    text = (
-        _templates()
-        .get_template("emr/configurations.json.j2")
-        .render(
-            python=NODE_PYTHON,
-            site_dir=SITE_DIR,
-            driver_attempts=DRIVER_ATTEMPTS,
-            shuffle_partitions=SHUFFLE_PARTITIONS,
-        )
-    )
-    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
-
-
-def job_package_bytes(source: Path) -> bytes:
-    """A reproducible zip of the package (fixed timestamps and order): same code, same bytes, same version."""
-    files = sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
-            info = zipfile.ZipInfo(
-                f"{source.name}/{path.relative_to(source).as_posix()}", date_time=(1980, 1, 1, 0, 0, 0)
-            )
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
-    return buffer.getvalue()
-
-
-def build_job_package(source: Path, out_dir: Path) -> JobPackage:
-    """Zip the job into out_dir under a content-hash version (written once; rebuilt only when the code changes)."""
-    if not (source / JOB_ENTRY_SOURCE).is_file():
-        raise pulumi.RunError(f"the streaming job is missing: {source / JOB_ENTRY_SOURCE} not found")
-    body = job_package_bytes(source)
-    version = hashlib.sha256(body).hexdigest()[:12]
-    zip_path = out_dir / version / f"{JOB_PACKAGE}.zip"
-    if not zip_path.is_file() or zip_path.read_bytes() != body:
-        zip_path.parent.mkdir(parents=True, exist_ok=True)
-        temp = zip_path.with_suffix(".zip.tmp")
-        temp.write_bytes(body)
-        temp.replace(zip_path)
-    return JobPackage(version=version, zip_path=zip_path, entry_path=source / JOB_ENTRY_SOURCE)
-
-
-def preflight(catalog: Catalog, build_dir: Path) -> None:
-    """Stop a real preview/up before any resource when build/ lacks a verified jar or wheel."""
-    missing = missing_or_modified(catalog, build_dir)
-    if missing:
-        raise pulumi.RunError(
-            f"{len(missing)} job artifact(s) missing or not verified in {build_dir}: {', '.join(missing)}. "
-            "Run `blueprint artifacts fetch` first (it downloads and verifies the pinned jars and wheels)."
-        )
-
-
-def certificates_uri(cfg: SparkConfig, storage: Storage) -> str:
-    """Where EMR fetches the in-transit PEM zip: the configured URI, else a fixed key in the artifacts bucket."""
-    return cfg.tls_certificates_s3_uri or storage.uri("artifacts", TLS_CERTIFICATES_KEY)
-
-
-def preflight_certificates(uri: str, s3: Any) -> None:
-    """Stop a real preview/up when the in-transit certificates are missing (EMR would fail only after minutes).
-
-    Only a definite "not there" stops the run; anything else (no permission to look) is a warning.
-    """
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    try:
-        s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code not in ("404", "NoSuchKey", "NoSuchBucket"):
-            pulumi.log.warn(
-                f"could not check the in-transit certificates at {uri} ({code}); EMR fails at launch if they are missing"
-            )
-            return
-        raise pulumi.RunError(
-            f"in-transit encryption needs a zip of PEM files (privateKey.pem, certificateChain.pem, "
-            f"trustedCertificates.pem; e.g. issued by AWS Private CA) at {uri}, and there is none. Upload it "
-            f"(`aws s3 cp certs.zip {uri}`; on a new stack create the artifacts bucket first with "
-            "`pulumi up --target <its URN>`), or point spark.tlsCertificatesS3Uri at an existing zip."
-        ) from None
-    except BotoCoreError as exc:
-        pulumi.log.warn(f"could not check the in-transit certificates at {uri}: {exc}")
-
-
-def _s3_client(region: str) -> Any:
-    import boto3
-
-    return boto3.client("s3", region_name=region)
-
-
-def _under_mocks() -> bool:
-    """True in the offline plan and tests, where build/ need not be filled."""
-    from pulumi.runtime.mocks import MockMonitor
-    from pulumi.runtime.settings import get_monitor
-
-    return isinstance(get_monitor(), MockMonitor)

@@ -8,7 +8,8 @@ S3 default encryption is set per bucket, not per prefix ("Enable access logs for
 Application Load Balancer", Elastic Load Balancing user guide,
 https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html,
 checked 2026-11-26). Names are deterministic (``sp-<stack>-<role>-<account>-<region>``) so
-the DR peer can derive them; prod buckets are protected.
+the DR peer can derive them; prod buckets are protected. ``private_bucket`` is the one
+recipe for every bucket of the platform, the DR copies and cache exports included.
 """
 
 from __future__ import annotations
@@ -16,16 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from infra.components.foundation import Built, Foundation
 from infra.config.schema import StorageConfig, Tier
 from infra.naming import Naming
-
-if TYPE_CHECKING:
-    from infra.program import Platform
 
 KMS_BUCKETS = ("artifacts", "checkpoints", "lake", "logs")
 LB_LOGS = "lb-logs"
@@ -87,60 +86,23 @@ class Storage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("streaming:storage:Storage", name, None, opts)
-        naming, region, account = args.naming, args.naming.region, args.account_id
+        naming, account = args.naming, args.account_id
         protect = args.tier == "prod"
         self.names = {role: naming.bucket(role, account) for role in BUCKET_ROLES}
         self.buckets, self.versioning, self.policies = {}, {}, {}
         for role in BUCKET_ROLES:
-            bucket_name = self.names[role]
-            bucket = aws.s3.Bucket(
+            made = private_bucket(
+                self,
                 f"{name}-{role}",
-                bucket=bucket_name,
+                naming,
+                role,
+                account,
+                sse=encryption_rule(role, args.kms_key_arn),
+                storage=args.config,
+                protect=protect,
                 force_destroy=args.tier == "dev",
-                tags={"Name": bucket_name, "role": role},
-                opts=pulumi.ResourceOptions(parent=self, protect=protect),
             )
-            child = pulumi.ResourceOptions(parent=bucket)
-            self.versioning[role] = aws.s3.BucketVersioning(
-                f"{name}-{role}-versioning",
-                bucket=bucket.id,
-                versioning_configuration={"status": "Enabled"},
-                opts=child,
-            )
-            aws.s3.BucketServerSideEncryptionConfiguration(
-                f"{name}-{role}-sse", bucket=bucket.id, rules=[encryption_rule(role, args.kms_key_arn)], opts=child
-            )
-            aws.s3.BucketOwnershipControls(
-                f"{name}-{role}-ownership",
-                bucket=bucket.id,
-                rule={"object_ownership": "BucketOwnerEnforced"},
-                opts=child,
-            )
-            block = aws.s3.BucketPublicAccessBlock(
-                f"{name}-{role}-public-access-block",
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-                opts=child,
-            )
-            # S3 rejects concurrent PutBucketPolicy/PutPublicAccessBlock ("conflicting conditional
-            # operation"): the policy waits for the block.
-            self.policies[role] = aws.s3.BucketPolicy(
-                f"{name}-{role}-policy",
-                bucket=bucket.id,
-                policy=json.dumps(bucket_policy(role, bucket_name, account, region)),
-                opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]),
-            )
-            # Lifecycle rules on a versioned bucket must follow versioning (S3 validates noncurrent rules).
-            aws.s3.BucketLifecycleConfiguration(
-                f"{name}-{role}-lifecycle",
-                bucket=bucket.id,
-                rules=lifecycle_rules(role, args.config),
-                opts=pulumi.ResourceOptions(parent=bucket, depends_on=[self.versioning[role]]),
-            )
-            self.buckets[role] = bucket
+            self.buckets[role], self.versioning[role], self.policies[role] = made.bucket, made.versioning, made.policy
         self.register_outputs(
             {f"{OUTPUT_KEYS[role]}": {"name": b.bucket, "arn": b.arn} for role, b in self.buckets.items()}
         )
@@ -154,31 +116,37 @@ class Storage(pulumi.ComponentResource):
         return "/".join((f"s3://{self.names[role]}", *parts))
 
 
-def add_to(platform: Platform) -> Storage:
-    """Create the stack's buckets and publish their names and ARNs as stack outputs."""
+def build(foundation: Foundation) -> Built[Storage]:
+    """Create the stack's buckets; their names and ARNs are stack outputs."""
+    config = foundation.config
     storage = Storage(
         "storage",
         StorageArgs(
-            config=platform.config.storage,
-            tier=platform.config.tier,
-            naming=platform.naming,
-            account_id=platform.account_id,
-            kms_key_arn=platform.key.key.arn,
+            config=config.storage,
+            tier=config.tier,
+            naming=foundation.naming,
+            account_id=foundation.account_id,
+            kms_key_arn=foundation.key.key.arn,
         ),
-        platform.opts(),
+        foundation.opts(),
     )
-    platform.outputs.update(
-        {OUTPUT_KEYS[role]: {"name": bucket.bucket, "arn": bucket.arn} for role, bucket in storage.buckets.items()}
-    )
-    return storage
+    outputs = {
+        OUTPUT_KEYS[role]: {"name": bucket.bucket, "arn": bucket.arn} for role, bucket in storage.buckets.items()
+    }
+    return Built(storage, outputs)
+
+
+SSE_S3 = {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
 
 
 def encryption_rule(role: str, kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
     """SSE-KMS with the stack key and a Bucket Key; SSE-S3 for the ALB access-log bucket (its only option)."""
-    if role == LB_LOGS:
-        return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
+    return dict(SSE_S3) if role == LB_LOGS else kms_encryption(kms_key_arn)
+
+
+def kms_encryption(key_arn: pulumi.Input[str]) -> dict[str, Any]:
     return {
-        "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
+        "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key_arn},
         "bucket_key_enabled": True,
     }
 
@@ -287,3 +255,120 @@ def _alb_log_delivery(arn: str, account_id: str, region: str) -> dict[str, Any]:
         "Action": "s3:PutObject",
         "Resource": f"{arn}/{ALB_LOG_PREFIX}/AWSLogs/{account_id}/*",
     }
+
+
+# ElastiCache exports to, and seeds from, S3 with its own service identity: the bucket grants it
+# READ, WRITE and READ_ACP through the bucket ACL, the canonical ID of every Region enabled by default
+# ("Exporting a backup", step 2, Amazon ElastiCache user guide, checked 2026-11-26). That is why the
+# export buckets allow ACLs (BucketOwnerPreferred) and use SSE-S3: the service cannot use our key.
+ELASTICACHE_CANONICAL_ID = "540804c33a284a299d2547575ce1010f2312ef3da9b3a053c8bc45bf233e4353"
+ELASTICACHE_BUCKET_PERMISSIONS = ("READ", "WRITE", "READ_ACP")
+
+
+@dataclass(frozen=True)
+class PrivateBucket:
+    bucket: aws.s3.Bucket
+    versioning: aws.s3.BucketVersioning
+    """Lifecycle rules and replication configurations wait for it."""
+    policy: aws.s3.BucketPolicy
+    """Log delivery checks its grants when the delivering resource is created."""
+
+
+def private_bucket(
+    parent: pulumi.Resource,
+    name: str,
+    naming: Naming,
+    role: str,
+    account_id: str,
+    *,
+    sse: Mapping[str, Any],
+    storage: StorageConfig,
+    protect: bool,
+    region: str | None = None,
+    force_destroy: bool | None = None,
+    acl_grants_for_elasticache: bool = False,
+    expire_days: int | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> PrivateBucket:
+    """A versioned, private, TLS-only bucket with the storage tier's lifecycle: the one recipe for every bucket.
+
+    ``region`` places it outside the provider's region (the DR copies); ``acl_grants_for_elasticache``
+    opens exactly the ACL grants ElastiCache export and seeding need (and nothing public).
+    Children are named ``<name>-versioning``, ``<name>-sse``, ... under the bucket.
+    """
+    bucket_name = naming.bucket(role, account_id)
+    placed = {"region": region} if region is not None else {}
+    bucket = aws.s3.Bucket(
+        name,
+        bucket=bucket_name,
+        tags={"Name": bucket_name, "role": role, **(tags or {})},
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        **({"force_destroy": force_destroy} if force_destroy is not None else {}),
+        **placed,
+    )
+    child = pulumi.ResourceOptions(parent=bucket)
+    versioning = aws.s3.BucketVersioning(
+        f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child, **placed
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{name}-sse", bucket=bucket.id, rules=[dict(sse)], opts=child, **placed
+    )
+    ownership = aws.s3.BucketOwnershipControls(
+        f"{name}-ownership",
+        bucket=bucket.id,
+        rule={"object_ownership": "BucketOwnerPreferred" if acl_grants_for_elasticache else "BucketOwnerEnforced"},
+        opts=child,
+        **placed,
+    )
+    block = aws.s3.BucketPublicAccessBlock(
+        f"{name}-public-access-block",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=child,
+        **placed,
+    )
+    # S3 rejects concurrent PutBucketPolicy/PutPublicAccessBlock ("conflicting conditional
+    # operation"): the policy waits for the block.
+    policy = aws.s3.BucketPolicy(
+        f"{name}-policy",
+        bucket=bucket.id,
+        policy=json.dumps(bucket_policy(role, bucket_name, account_id, naming.region)),
+        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]),
+        **placed,
+    )
+    rules = lifecycle_rules(role, storage)
+    if expire_days is not None:
+        rules.append(
+            {"id": "expire", "status": "Enabled", "filter": {"prefix": ""}, "expiration": {"days": expire_days}}
+        )
+    # Lifecycle rules on a versioned bucket must follow versioning (S3 validates noncurrent rules).
+    aws.s3.BucketLifecycleConfiguration(
+        f"{name}-lifecycle",
+        bucket=bucket.id,
+        rules=rules,
+        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
+        **placed,
+    )
+    if acl_grants_for_elasticache:
+        owner = aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=bucket)).id
+        aws.s3.BucketAcl(
+            f"{name}-acl",
+            bucket=bucket.id,
+            access_control_policy=owner.apply(lambda owner_id: elasticache_acl(owner_id)),
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[ownership, block]),
+            **placed,
+        )
+    return PrivateBucket(bucket, versioning, policy)
+
+
+def elasticache_acl(owner_id: str) -> dict[str, Any]:
+    """Owner keeps FULL_CONTROL; ElastiCache's canonical user gets list, write and read-ACL on the bucket."""
+    grants = [{"grantee": {"type": "CanonicalUser", "id": owner_id}, "permission": "FULL_CONTROL"}]
+    grants += [
+        {"grantee": {"type": "CanonicalUser", "id": ELASTICACHE_CANONICAL_ID}, "permission": permission}
+        for permission in ELASTICACHE_BUCKET_PERMISSIONS
+    ]
+    return {"owner": {"id": owner_id}, "grants": grants}

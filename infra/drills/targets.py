@@ -78,7 +78,7 @@ TIER_TARGETS: Mapping[str, Mapping[str, DrillTarget]] = {
 }
 
 
-# drTargets (infra/components/dr.py) names failure scopes and stores its own way.
+# drTargets (infra/planning/dr.py) names failure scopes and stores its own way.
 DR_SCOPE = {
     "az-outage": "az-loss",
     "broker-reboot": "az-loss",
