@@ -13,7 +13,7 @@ import pytest
 
 from infra.cli import runbooks as runbooks_cli
 from infra.offline.record import StackPlan
-from infra.runbooks import RUNBOOKS, RUNBOOKS_DIR, output_references, render_stack, view_of
+from infra.runbooks import RUNBOOKS, RUNBOOKS_DIR, mock_values, output_references, render_stack, view_of
 from tests.conftest import STACKS
 
 # Template syntax, Python's None, or an empty value in inline code (`` `[]` ``, `` `` ``).
@@ -23,6 +23,13 @@ LEFTOVERS = re.compile(r"\{\{|\{%|\bNone\b|Undefined|`\[\]`|`\{\}`|(?<!`)``(?!`)
 def _render(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
     peer = "prod-dr" if stack == "prod" else None
     return render_stack(view_of(plans[stack]), view_of(plans[peer]) if peer else None)
+
+
+def _render_real(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
+    """Rendered as from `pulumi stack output --json` files (the plan's outputs standing in for real ones)."""
+    peer = "prod-dr" if stack == "prod" else None
+    views = [view_of(plans[s], plans[s].outputs, "2026-12-02") for s in (stack, peer) if s]
+    return render_stack(views[0], views[1] if peer else None)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -81,9 +88,13 @@ def test_a_missing_output_fails_the_render_instead_of_leaving_a_blank(plans: dic
         render_stack(view_of(plans["staging"], outputs))
 
 
-def test_commands_carry_the_real_names_and_arns(plans: dict[str, StackPlan]) -> None:
+def test_rendered_from_real_outputs_commands_carry_them_and_say_when_they_were_taken(
+    plans: dict[str, StackPlan],
+) -> None:
     prod, dr = plans["prod"].outputs, plans["prod-dr"].outputs
-    files = _render(plans, "prod")
+    files = _render_real(plans, "prod")
+    assert all("Rendered from real outputs" in text and "taken 2026-12-02" in text for text in files.values())
+    assert not any("Resolve identifiers" in text or "${PROD" in text for text in files.values())
     assert (
         f"aws kafka reboot-broker --region us-east-1 --cluster-arn {prod['kafkaClusterArn']} --broker-ids <BROKER_ID>"
         in files["msk-broker.md"]
@@ -115,8 +126,8 @@ def test_commands_carry_the_real_names_and_arns(plans: dict[str, StackPlan]) -> 
 
 
 def test_the_rewound_job_step_json_is_valid_and_bumps_the_generation(plans: dict[str, StackPlan]) -> None:
-    text = _render(plans, "prod")["spark-restart.md"]
-    blocks = re.findall(r"cat > job-step\.json <<'?JSON'?\n(.*?)\nJSON", text, re.S)
+    text = _render_real(plans, "prod")["spark-restart.md"]
+    blocks = re.findall(r"cat > job-step\.json <<JSON\n(.*?)\nJSON", text, re.S)
     restart, reprocess = (json.loads(block) for block in blocks)
     assert restart[0]["Args"] == plans["prod"].outputs["emrJobStep"]["args"]
     args = reprocess[0]["Args"]
@@ -156,3 +167,42 @@ def test_cli_rejects_bad_outputs(
     assert _cli("staging", "--outputs", str(broken), "--out", str(tmp_path)) == 2
     assert "emrJobStep" in capsys.readouterr().err
     assert _cli("nope") == 2
+
+
+def _committed() -> dict[str, str]:
+    return {f"{p.parent.name}/{p.name}": p.read_text() for p in sorted(RUNBOOKS_DIR.glob("*/*.md"))}
+
+
+def test_no_committed_runbook_shows_an_identifier_only_the_mock_invented(plans: dict[str, StackPlan]) -> None:
+    invented = set().union(*(mock_values(plan) for plan in plans.values()))
+    # The set is derived from the plans, not hard-coded: it must hold what the old runbooks printed.
+    assert {plans["prod"].outputs["accountId"], plans["prod-dr"].outputs["emrClusterId"]} <= invented
+    assert set(plans["prod"].outputs["healthCheckIds"].values()) <= invented
+    assert plans["prod"].outputs["cacheGlobalDatastoreId"] in invented
+    committed = _committed()
+    assert len(committed) >= len(STACKS) * 5
+    for name, text in committed.items():
+        shown = sorted(value for value in invented if value in text)
+        assert not shown, f"{name} shows mock-only values: {shown[:5]}"
+
+
+_ASSIGNED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=", re.M)
+
+
+def test_every_shell_variable_a_runbook_uses_is_set_in_it() -> None:
+    for name, text in _committed().items():
+        used = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)) - {"NAME"}
+        assert used <= set(_ASSIGNED.findall(text)), f"{name}: {sorted(used - set(_ASSIGNED.findall(text)))} never set"
+
+
+def test_every_json_document_to_paste_parses() -> None:
+    documents = 0
+    for name, text in _committed().items():
+        for block in re.findall(r"```json\n(.*?)```|<<'?JSON'?\n(.*?)\nJSON\n", text, re.S):
+            document = block[0] or block[1]
+            try:
+                json.loads(document)
+            except json.JSONDecodeError as error:
+                raise AssertionError(f"{name}: {error}\n{document}") from None
+            documents += 1
+    assert documents >= 4

@@ -1,7 +1,8 @@
 """`blueprint runbooks STACK [--outputs FILE] [--peer-outputs FILE] [--out DIR] [--check]`: render the stack's runbooks.
 
-Outputs come from FILE (`pulumi stack output --json -s STACK > FILE`) or, without it, from the
-offline plan. A warm-standby primary's failover runbooks also need its peer's outputs.
+Outputs come from FILE (`pulumi stack output --json -s STACK > FILE`; the runbooks print its
+identifiers and the file's date) or, without it, from the offline plan (the runbooks then read
+identifiers from the stack outputs when they run). A warm-standby primary's failover runbooks also need its peer's outputs.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR", help="write under DIR/<stack>/ (default: runbooks/)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files on disk differ")
     parser.set_defaults(func=run)
+
+
+def taken_on(path: Path) -> str:
+    """The date an outputs file was written: the runbooks say how old the identifiers they print are."""
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).date().isoformat()
 
 
 def read_outputs(path: Path, stack: str) -> dict[str, Any]:
@@ -76,9 +83,15 @@ def run(args: argparse.Namespace) -> int:
     plans = plan_or_report([args.stack, peer] if peer and peer in list_stacks() else [args.stack])
     if plans is None:
         return INVALID_CONFIG
-    peer_view = view_of(plans[peer], peer_outputs) if peer and peer in plans else None
+    peer_view = (
+        view_of(plans[peer], peer_outputs, taken_on(args.peer_outputs) if args.peer_outputs else None)
+        if peer and peer in plans
+        else None
+    )
     try:
-        files = render_stack(view_of(plans[args.stack], outputs), peer_view)
+        files = render_stack(
+            view_of(plans[args.stack], outputs, taken_on(args.outputs) if args.outputs else None), peer_view
+        )
     except jinja2.UndefinedError as error:
         print(
             f"cannot render {args.stack}'s runbooks: {error} (is the outputs file from an older deployment?)",
