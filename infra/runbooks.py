@@ -124,12 +124,14 @@ def mock_values(plan: StackPlan) -> set[str]:
     A value the program gave the resource (an alarm's id is its name), short values, status words
     (``PENDING_VALIDATION``) and region names carry no invented identity and are kept out.
     """
-    regions = {plan.region, str(plan.config["dr"].get("region") or "")}
     found = {str(plan.outputs["accountId"])}
     for resource in plan.custom_resources():
         invented = {*_strings(resource.outputs), resource.resource_id or ""} - set(_strings(resource.inputs))
-        found.update(v for v in invented if len(v) >= 8 and not v.isupper() and v not in regions)
+        found.update(v for v in invented if len(v) >= 8 and not v.isupper() and not _REGION.fullmatch(v))
     return found
+
+
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 
 
 def _strings(value: Any) -> list[str]:
@@ -162,12 +164,21 @@ def _deferred(value: Any, path: str, prefix: str, mocks: set[str], variables: di
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def view_of(plan: StackPlan, outputs: Mapping[str, Any] | None = None, taken: str | None = None) -> StackView:
-    """A stack as templates see it; ``outputs`` (a real deployment's, taken on date ``taken``) replace the plan's."""
+def view_of(
+    plan: StackPlan,
+    outputs: Mapping[str, Any] | None = None,
+    taken: str | None = None,
+    invented: set[str] | None = None,
+) -> StackView:
+    """A stack as templates see it; ``outputs`` (a real deployment's, taken on date ``taken``) replace the plan's.
+
+    ``invented``: the mock values to keep out (default: the plan's own; pass its peer's too, since a
+    standby re-exports what it reads from its primary's stack).
+    """
     variables: dict[str, str] = {}
     if outputs is None:
         prefix = re.sub(r"\W", "_", plan.stack)
-        outputs = _deferred(plan.outputs, "", prefix, mock_values(plan), variables)
+        outputs = _deferred(plan.outputs, "", prefix, mock_values(plan) if invented is None else invented, variables)
     return StackView(
         stack=plan.stack,
         region=plan.region,

@@ -572,3 +572,14 @@ def test_a_standby_region_pays_no_consumer_traffic(plans: dict[str, StackPlan]) 
 
     groups = active.config["workload"]["consumer_groups"]
     assert cross_az(standby) * (1 + groups) == pytest.approx(cross_az(active))
+
+
+def test_the_prod_pair_pays_for_one_arc_cluster_every_hour(plans: dict[str, StackPlan]) -> None:
+    """Routing controls are on by default in prod: the primary's cluster bills by the hour; the standby joins it."""
+    book = load_price_book()
+    arc = "aws:route53recoverycontrol/cluster:Cluster"
+    prod = [r for r in estimate_cost(plans["prod"], book).resources if r.type == arc]
+    assert len(prod) == 1
+    rate = book.rate("us-east-1", "arc_cluster_hour")
+    assert rate and prod[0].monthly == pytest.approx(rate * book.hours_per_month)
+    assert not [r for r in estimate_cost(plans["prod-dr"], book).resources if r.type == arc]

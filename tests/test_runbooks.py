@@ -21,8 +21,11 @@ LEFTOVERS = re.compile(r"\{\{|\{%|\bNone\b|Undefined|`\[\]`|`\{\}`|(?<!`)``(?!`)
 
 
 def _render(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
-    peer = "prod-dr" if stack == "prod" else None
-    return render_stack(view_of(plans[stack]), view_of(plans[peer]) if peer else None)
+    """As `blueprint runbooks STACK` does: the mock values of the stack and of its DR peer are kept out."""
+    peer = {"prod": "prod-dr", "prod-dr": "prod"}.get(stack)
+    invented = set().union(*(mock_values(plans[s]) for s in (stack, peer) if s))
+    views = {s: view_of(plans[s], invented=invented) for s in (stack, peer) if s}
+    return render_stack(views[stack], views["prod-dr"] if stack == "prod" else None)
 
 
 def _render_real(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
@@ -101,7 +104,7 @@ def test_rendered_from_real_outputs_commands_carry_them_and_say_when_they_were_t
     )
     failover = files["region-failover.md"]
     assert (
-        f"aws elasticache failover-global-replication-group --region us-west-2 --global-replication-group-id {prod['cacheGlobalDatastoreId']}"
+        f"aws elasticache failover-global-replication-group --region us-west-2 --global-replication-group-id {dr['cacheGlobalDatastoreId']}"
         in failover
     )
     assert f"--primary-region us-west-2 --primary-replication-group-id {dr['cacheReplicationGroupId']}" in failover
@@ -110,8 +113,10 @@ def test_rendered_from_real_outputs_commands_carry_them_and_say_when_they_were_t
         in failover
     )
     assert "pulumi config set --path dr.activeRegion us-west-2 --stack prod-dr" in failover
-    for hc in prod["healthCheckIds"].values():
-        assert f"aws route53 update-health-check --health-check-id {hc} --inverted" in failover
+    controls = dr["drRoutingControlArns"]
+    assert f"RoutingControlArn={controls['us-east-1']},RoutingControlState=Off" in failover
+    assert f"RoutingControlArn={controls['us-west-2']},RoutingControlState=On" in failover
+    assert "aws route53 " not in failover
     restore = files["restore.md"]
     assert (
         f"--iam-role-arn {prod['backupRoleArn']}" in restore
@@ -193,6 +198,13 @@ def test_every_shell_variable_a_runbook_uses_is_set_in_it() -> None:
     for name, text in _committed().items():
         used = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)) - {"NAME"}
         assert used <= set(_ASSIGNED.findall(text)), f"{name}: {sorted(used - set(_ASSIGNED.findall(text)))} never set"
+
+
+def test_a_failover_runbook_reads_identifiers_only_from_the_standby_stack() -> None:
+    """With the primary region gone, so may be what only the primary's stack knows."""
+    text = _committed()["prod/region-failover.md"]
+    assert "pulumi stack output --json --stack prod-dr" in text
+    assert "--stack prod)" not in text and "${PROD_" not in text.replace("${PROD_DR_", "")
 
 
 def test_every_json_document_to_paste_parses() -> None:

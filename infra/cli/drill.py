@@ -201,7 +201,12 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
 
     clock = SystemClock()
     session = boto3.session.Session()
-    clients = Clients(lambda service, region: session.client(service, region_name=region), clock)
+    clients = Clients(
+        lambda service, region, endpoint_url=None: session.client(
+            service, region_name=region, endpoint_url=endpoint_url
+        ),
+        clock,
+    )
     state = None
     if args.resume or args.rollback:
         try:
@@ -233,7 +238,12 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
     ctx.canaries = {
         store: c for store, c in build_canaries(args.scenario, ctx).items() if store in scenario.canary_stores
     }
-    stops = {ctx.region: list((outputs.get("drillAlarms") or {}).get("stop") or [])}
+    # A failover watches only the standby's alarms: the primary's are why it runs, and its region may not answer.
+    stops = (
+        {}
+        if args.scenario == "region-failover"
+        else {ctx.region: list((outputs.get("drillAlarms") or {}).get("stop") or [])}
+    )
     if peer is not None:
         stops[peer.region] = list((peer.outputs.get("drillAlarms") or {}).get("stop") or [])
     state_path = args.report_dir / f"{drill_id}.state.json"

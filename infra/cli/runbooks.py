@@ -78,20 +78,20 @@ def run(args: argparse.Namespace) -> int:
 
     import jinja2
 
-    from infra.runbooks import RUNBOOKS_DIR, render_stack, view_of, write_stack
+    from infra.runbooks import RUNBOOKS_DIR, mock_values, render_stack, view_of, write_stack
 
     plans = plan_or_report([args.stack, peer] if peer and peer in list_stacks() else [args.stack])
     if plans is None:
         return INVALID_CONFIG
+    invented = set().union(*(mock_values(plan) for plan in plans.values()))
     peer_view = (
-        view_of(plans[peer], peer_outputs, taken_on(args.peer_outputs) if args.peer_outputs else None)
+        view_of(plans[peer], peer_outputs, taken_on(args.peer_outputs) if args.peer_outputs else None, invented)
         if peer and peer in plans
         else None
     )
     try:
-        files = render_stack(
-            view_of(plans[args.stack], outputs, taken_on(args.outputs) if args.outputs else None), peer_view
-        )
+        own = view_of(plans[args.stack], outputs, taken_on(args.outputs) if args.outputs else None, invented)
+        files = render_stack(own, peer_view)
     except jinja2.UndefinedError as error:
         print(
             f"cannot render {args.stack}'s runbooks: {error} (is the outputs file from an older deployment?)",
