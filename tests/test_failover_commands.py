@@ -11,6 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from infra.drills.calls import operation_name
+from infra.drills.clock import SystemClock
+from infra.drills.guard import StopWatch, TagGuard
+from infra.drills.model import DrillContext, Peer
+from infra.drills.rehearsal import offline_clients
+from infra.drills.runner import DrillRunner
+from infra.drills.scenarios import SCENARIOS
+from infra.offline.record import StackPlan
 from infra.runbooks import RUNBOOKS_DIR
 
 ALLOWLIST = Path(__file__).resolve().parents[1] / "infra" / "data" / "failover_apis.yaml"
@@ -97,3 +105,50 @@ def test_failover_runbooks_call_only_surviving_regions_and_allowed_apis() -> Non
 )
 def test_the_check_catches_what_the_old_runbook_did(markdown: str, message: str) -> None:
     assert any(message in p for p in problems(aws_commands("sample", markdown), "us-east-1"))
+
+
+def allowed_operations() -> set[tuple[str, str]]:
+    """(service, API operation) of every allowlisted command, as a drill's calls name them."""
+    found = set()
+    for api, entry in allowlist().items():
+        service, command = api.split()
+        found.add((service, entry.get("operation") or operation_name(command.replace("-", "_"))))
+    return found
+
+
+# A planned call, rollback or skipped read of a rehearsal: `service.method(params)  [region ...]`.
+_DRILL_CALL = re.compile(r"(?:would call|read SKIPPED:) ([a-z0-9:-]+)\.(\w+)\(.*\)  \[([a-z0-9-]+)")
+
+
+def test_the_failover_drill_calls_only_surviving_regions_and_allowed_apis(plans: dict[str, StackPlan]) -> None:
+    """Every call the drill plans, its rollbacks and the first read of each step (the rehearsal shows them all).
+
+    No canaries here: the CLI's S3 canary writes to the primary's lake on purpose, before the fault, to
+    measure what the failover loses; with the primary region gone it has nothing to measure.
+    """
+    prod, dr = plans["prod"], plans["prod-dr"]
+    clients = offline_clients(SystemClock())
+    ctx = DrillContext(
+        scenario="region-failover",
+        stack="prod",
+        region=prod.region,
+        outputs=prod.outputs,
+        clients=clients,
+        clock=SystemClock(),
+        drill_id="region-failover-prod-test",
+        execute=False,
+        peer=Peer("prod-dr", dr.region, dr.outputs),
+    )
+    runner = DrillRunner(
+        SCENARIOS["region-failover"],
+        ctx,
+        stop_watch=StopWatch(clients, {dr.region: dr.outputs["drillAlarms"]["stop"]}),
+        guard=TagGuard(clients),
+    )
+    lines = runner.rehearse().lines
+    calls = [match.groups() for line in lines if (match := _DRILL_CALL.search(line))]
+    assert ("route53-recovery-cluster", "update_routing_control_states", "us-west-2") in calls
+    allowed = allowed_operations()
+    for service, method, region in calls:
+        assert region != prod.region, f"{service}.{method} goes to the failed region"
+        assert (service, operation_name(method)) in allowed, f"{service}.{method} is not in {ALLOWLIST.name}"
