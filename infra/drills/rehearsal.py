@@ -15,6 +15,7 @@ from typing import Any
 
 import botocore.session
 from botocore.credentials import create_credential_resolver
+from botocore.exceptions import BotoCoreError
 
 from infra.drills.calls import Call, Clients
 from infra.drills.clock import Clock
@@ -26,10 +27,13 @@ NETWORK_PROVIDERS = ("iam-role", "container-role")
 def has_credentials() -> bool:
     """True when botocore finds credentials in the environment, the shared files or a configured profile."""
     session = botocore.session.get_session()
-    resolver = create_credential_resolver(session)
-    for name in NETWORK_PROVIDERS:
-        resolver.remove(name)
-    return resolver.load_credentials() is not None
+    try:
+        resolver = create_credential_resolver(session)
+        for name in NETWORK_PROVIDERS:
+            resolver.remove(name)
+        return resolver.load_credentials() is not None
+    except BotoCoreError:  # e.g. AWS_PROFILE names no profile: no usable credentials either
+        return False
 
 
 class ReadSkippedError(RuntimeError):

@@ -45,6 +45,9 @@ def _run(*argv: str) -> int:
 
 def test_credentials_are_detected_without_the_network(no_credentials: None, monkeypatch: pytest.MonkeyPatch) -> None:
     assert has_credentials() is False
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    assert has_credentials() is False
+    monkeypatch.delenv("AWS_PROFILE")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     assert has_credentials() is True
