@@ -305,7 +305,12 @@ def _lag(active: str) -> Any:
         """Replication lag at the cut-over, from the metrics AWS publishes for each mechanism."""
         side = _side(ctx, active)
         now = ctx.clock.now()
-        replicator = Arn.parse(ctx.recorded("preflight", "facts", "replicatorArn")).resource.split("/")[1]
+        # The forward replicator is the standby's, named in its outputs; the reverse one is found by preflight.
+        if active == "primary":
+            replicator, replicator_region = _o(ctx, side["to"], "kafkaReplicatorName"), side["to"]["region"]
+        else:
+            replicator = Arn.parse(ctx.recorded("preflight", "facts", "replicatorArn")).resource.split("/")[1]
+            replicator_region = ctx.recorded("preflight", "facts", "replicatorRegion")
 
         def latest(region: str, namespace: str, metric: str, dims: dict[str, str], stat: str) -> float | None:
             points = ctx.clients("cloudwatch", region).get_metric_statistics(
@@ -319,7 +324,6 @@ def _lag(active: str) -> Any:
             )["Datapoints"]
             return float(max(points, key=lambda p: p["Timestamp"])[stat]) if points else None
 
-        replicator_region = ctx.recorded("preflight", "facts", "replicatorRegion")
         members = _o(ctx, side["to"], "cacheMemberClusters")
         cache_lags = [
             lag
