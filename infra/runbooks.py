@@ -3,8 +3,12 @@
 Templates live in templates/runbooks/ and are rendered with StrictUndefined: a runbook that
 names an output the stack does not export fails to render instead of printing a blank
 where an ARN should be. Outputs come from `pulumi stack output --json` (a real
-deployment) or from the offline plan; alarm names always come from the plan, where they
-are deterministic (``sp-<stack>-<key>``), because the stack exports alarm counts, not names.
+deployment, labelled with the date it was taken) or from the offline plan. The offline
+plan's ids, ARNs and endpoints are the mock's inventions, so a runbook rendered from it
+never prints them: each such output becomes a shell variable (``${PROD_DR_EMR_CLUSTER_ID}``)
+that the runbook's "Resolve identifiers" block reads from `pulumi stack output` when it
+runs. Alarm names always come from the plan, where they are deterministic
+(``sp-<stack>-<key>``), because the stack exports alarm counts, not names.
 The rendered runbooks are committed under runbooks/<stack>/; a test re-renders them from
 the offline plan and fails when they differ, so nobody edits them by hand.
 """
@@ -14,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +46,10 @@ class StackView:
     outputs: Mapping[str, Any]
     alarms: Mapping[str, str]
     """Observability alarm key -> alarm name."""
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """Offline plan only: shell variable -> jq path of the output it is read from at run time."""
+    taken: str | None = None
+    """Real outputs only: the date they were taken (`pulumi stack output --json`)."""
 
 
 @dataclass(frozen=True)
@@ -108,16 +116,90 @@ def alarm_names(plan: StackPlan) -> dict[str, str]:
     }
 
 
-def view_of(plan: StackPlan, outputs: Mapping[str, Any] | None = None) -> StackView:
-    """A stack as templates see it; ``outputs`` (a real deployment's) replace the plan's when given."""
+def mock_values(plan: StackPlan) -> set[str]:
+    """Identifiers only the mock knows: every id and computed output of the plan's resources, and its account id.
+
+    A value the program gave the resource (an alarm's id is its name), short values, status words
+    (``PENDING_VALIDATION``) and region names carry no invented identity and are kept out.
+    """
+    found = {str(plan.outputs["accountId"])}
+    for resource in plan.custom_resources():
+        invented = {*_strings(resource.outputs), resource.resource_id or ""} - set(_strings(resource.inputs))
+        found.update(v for v in invented if len(v) >= 8 and not v.isupper() and not _REGION.fullmatch(v))
+    return found
+
+
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def _deferred(value: Any, path: str, prefix: str, mocks: set[str], variables: dict[str, str]) -> Any:
+    """``value`` with every leaf that holds a mock identifier replaced by a shell variable read from ``path``."""
+    if isinstance(value, Mapping):
+        return {
+            key: _deferred(
+                item, f"{path}.{key}" if _PLAIN_KEY.fullmatch(key) else f'{path}["{key}"]', prefix, mocks, variables
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_deferred(item, f"{path}[{index}]", prefix, mocks, variables) for index, item in enumerate(value)]
+    if isinstance(value, str) and any(mock in value for mock in mocks):
+        words = re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", path)
+        name = "_".join([prefix, *words]).upper()
+        variables[name] = path
+        return f"${{{name}}}"
+    return value
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def view_of(
+    plan: StackPlan,
+    outputs: Mapping[str, Any] | None = None,
+    taken: str | None = None,
+    invented: set[str] | None = None,
+) -> StackView:
+    """A stack as templates see it; ``outputs`` (a real deployment's, taken on date ``taken``) replace the plan's.
+
+    ``invented``: the mock values to keep out (default: the plan's own; pass its peer's too, since a
+    standby re-exports what it reads from its primary's stack).
+    """
+    variables: dict[str, str] = {}
+    if outputs is None:
+        prefix = re.sub(r"\W", "_", plan.stack)
+        outputs = _deferred(plan.outputs, "", prefix, mock_values(plan) if invented is None else invented, variables)
     return StackView(
         stack=plan.stack,
         region=plan.region,
         tier=str(plan.config["tier"]),
         config=plan.config,
-        outputs=plan.outputs if outputs is None else outputs,
+        outputs=outputs,
         alarms=alarm_names(plan),
+        variables=variables,
+        taken=taken,
     )
+
+
+_VARIABLE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+
+
+def resolve_block(text: str, views: list[StackView]) -> list[tuple[StackView, list[tuple[str, str]]]]:
+    """Per stack, the (variable, jq path) pairs a rendered runbook uses: what its "Resolve identifiers" block sets."""
+    used = set(_VARIABLE.findall(text))
+    return [
+        (view, [(name, path) for name, path in view.variables.items() if name in used])
+        for view in views
+        if used & set(view.variables)
+    ]
 
 
 def _environment() -> jinja2.Environment:
@@ -162,6 +244,7 @@ def render_stack(view: StackView, peer: StackView | None = None) -> dict[str, st
     from infra.drills.targets import target_for
 
     environment = _environment()
+    views = [view] if peer is None else [view, peer]
     targets = {name: target_for(name, view.tier, view.outputs) for name in SCENARIOS}
     drillable = {name: targets[name] for name, scenario in SCENARIOS.items() if scenario.applies(view.outputs) is None}
     context = {
@@ -179,15 +262,23 @@ def render_stack(view: StackView, peer: StackView | None = None) -> dict[str, st
         if reason is not None:
             skipped[runbook.name] = reason
             continue
-        files[runbook.filename] = environment.get_template(runbook.template).render(**context, runbook=runbook)
-    index = environment.get_template(f"{TEMPLATE_DIR}/README.md.j2").render(
-        **context,
+        files[runbook.filename] = _render(environment.get_template(runbook.template), views, context, runbook=runbook)
+    index = _render(
+        environment.get_template(f"{TEMPLATE_DIR}/README.md.j2"),
+        views,
+        context,
         rendered=[r for r in RUNBOOKS if r.filename in files],
         skipped=skipped,
         drillable=drillable,
         titles={r.name: r.title for r in RUNBOOKS},
     )
     return {"README.md": index, **files}
+
+
+def _render(template: jinja2.Template, views: list[StackView], context: Mapping[str, Any], **extra: Any) -> str:
+    """Twice: the first pass finds the shell variables the text uses, the second prints the block that sets them."""
+    first = template.render(**context, **extra, resolve=[])
+    return template.render(**context, **extra, resolve=resolve_block(first, views))
 
 
 def write_stack(stack: str, files: Mapping[str, str], directory: Path | None = None) -> list[Path]:

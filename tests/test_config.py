@@ -159,7 +159,7 @@ def test_kms_deletion_window_bounds() -> None:
 
 class TestDisasterRecoveryRules:
     def test_prod_needs_warm_standby(self) -> None:
-        [message] = config_errors("prod", {"dr": {"strategy": "backup-restore"}})
+        [message] = config_errors("prod", {"dr": {"strategy": "backup-restore", "routingControls": False}})
         assert "dr.strategy = 'backup-restore'" in message and "warm-standby" in message
 
     def test_staging_needs_at_least_backup_restore(self) -> None:

@@ -578,3 +578,14 @@ def test_a_standby_region_pays_no_consumer_traffic(plans: dict[str, StackPlan]) 
 def test_an_unchanged_bill_reads_as_no_change_despite_float_noise() -> None:
     same = CostDelta(896.67, 896.67 - 1e-9, (), (), (), ("2025-01-01", "2025-01-01"))
     assert format_cost_delta(same)[0] == "Monthly cost: $896.67 -> $896.67 (+$0.00)"
+
+
+def test_the_prod_pair_pays_for_one_arc_cluster_every_hour(plans: dict[str, StackPlan]) -> None:
+    """Routing controls are on by default in prod: the primary's cluster bills by the hour; the standby joins it."""
+    book = load_price_book()
+    arc = "aws:route53recoverycontrol/cluster:Cluster"
+    prod = [r for r in estimate_cost(plans["prod"], book).resources if r.type == arc]
+    assert len(prod) == 1
+    rate = book.rate("us-east-1", "arc_cluster_hour")
+    assert rate and prod[0].monthly == pytest.approx(rate * book.hours_per_month)
+    assert not [r for r in estimate_cost(plans["prod-dr"], book).resources if r.type == arc]

@@ -500,9 +500,10 @@ def test_failover_records_follow_the_active_region(plans: dict[str, StackPlan], 
     alb = records["dr-dns-alb-record"]
     assert alb.inputs["name"] == "ingest.streaming.example.com" and alb.inputs["setIdentifier"] == plan.region
     assert alb.inputs["failoverRoutingPolicies"] == [{"type": role}]
-    assert alb.inputs["healthCheckId"] == checks["dr-dns-alb-health"].outputs["id"]
+    # prod's default: ARC routing controls decide (an operator, through ARC's data plane); the endpoint checks stay.
+    assert alb.inputs["healthCheckId"] == checks["dr-dns-routing-control-health"].outputs["id"]
     [alias] = alb.inputs["aliases"]
-    assert alias["evaluateTargetHealth"] is True and alias["name"] == plan.outputs["albDnsName"]
+    assert alias["evaluateTargetHealth"] is False and alias["name"] == plan.outputs["albDnsName"]
     check = checks["dr-dns-alb-health"].inputs
     assert (check["type"], check["port"], check["resourcePath"]) == ("HTTPS", 443, failover.EDGE_HEALTH_PATH)
     assert check["fqdn"] == plan.outputs["albDnsName"]
@@ -510,7 +511,10 @@ def test_failover_records_follow_the_active_region(plans: dict[str, StackPlan], 
     assert rule.inputs["actions"][0]["fixedResponse"]["statusCode"] == "200"
     assert rule.inputs["conditions"][0]["pathPattern"]["values"] == [failover.EDGE_HEALTH_PATH]
     assert checks["dr-dns-nlb-health"].inputs["type"] == "TCP"
-    assert not any(plan.of_type(token) for token in ARC_TYPES)  # routing controls are opt-in
+    assert any(plan.of_type(token) for token in ARC_TYPES) is (stack == "prod")  # the primary owns the cluster
+    # The standby re-exports what its failover needs, so nothing is read from the failed region's stack.
+    assert plan.outputs["arcClusterEndpoints"] == plans["prod"].outputs["arcClusterEndpoints"]
+    assert set(plan.outputs["drRoutingControlArns"]) == {"us-east-1", "us-west-2"}
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging"])

@@ -14,7 +14,7 @@ import pytest
 from infra import paths
 from infra.cli import runbooks as runbooks_cli
 from infra.offline.record import StackPlan
-from infra.runbooks import RUNBOOKS, output_references, render_stack, view_of
+from infra.runbooks import RUNBOOKS, mock_values, output_references, render_stack, view_of
 from tests.conftest import STACKS
 
 # Template syntax, Python's None, or an empty value in inline code (`` `[]` ``, `` `` ``).
@@ -22,8 +22,18 @@ LEFTOVERS = re.compile(r"\{\{|\{%|\bNone\b|Undefined|`\[\]`|`\{\}`|(?<!`)``(?!`)
 
 
 def _render(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
+    """As `blueprint runbooks STACK` does: the mock values of the stack and of its DR peer are kept out."""
+    peer = {"prod": "prod-dr", "prod-dr": "prod"}.get(stack)
+    invented = set().union(*(mock_values(plans[s]) for s in (stack, peer) if s))
+    views = {s: view_of(plans[s], invented=invented) for s in (stack, peer) if s}
+    return render_stack(views[stack], views["prod-dr"] if stack == "prod" else None)
+
+
+def _render_real(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
+    """Rendered as from `pulumi stack output --json` files (the plan's outputs standing in for real ones)."""
     peer = "prod-dr" if stack == "prod" else None
-    return render_stack(view_of(plans[stack]), view_of(plans[peer]) if peer else None)
+    views = [view_of(plans[s], plans[s].outputs, "2026-12-02") for s in (stack, peer) if s]
+    return render_stack(views[0], views[1] if peer else None)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -82,16 +92,20 @@ def test_a_missing_output_fails_the_render_instead_of_leaving_a_blank(plans: dic
         render_stack(view_of(plans["staging"], outputs))
 
 
-def test_commands_carry_the_real_names_and_arns(plans: dict[str, StackPlan]) -> None:
+def test_rendered_from_real_outputs_commands_carry_them_and_say_when_they_were_taken(
+    plans: dict[str, StackPlan],
+) -> None:
     prod, dr = plans["prod"].outputs, plans["prod-dr"].outputs
-    files = _render(plans, "prod")
+    files = _render_real(plans, "prod")
+    assert all("Rendered from real outputs" in text and "taken 2026-12-02" in text for text in files.values())
+    assert not any("Resolve identifiers" in text or "${PROD" in text for text in files.values())
     assert (
         f"aws kafka reboot-broker --region us-east-1 --cluster-arn {prod['kafkaClusterArn']} --broker-ids <BROKER_ID>"
         in files["msk-broker.md"]
     )
     failover = files["region-failover.md"]
     assert (
-        f"aws elasticache failover-global-replication-group --region us-west-2 --global-replication-group-id {prod['cacheGlobalDatastoreId']}"
+        f"aws elasticache failover-global-replication-group --region us-west-2 --global-replication-group-id {dr['cacheGlobalDatastoreId']}"
         in failover
     )
     assert f"--primary-region us-west-2 --primary-replication-group-id {dr['cacheReplicationGroupId']}" in failover
@@ -100,8 +114,10 @@ def test_commands_carry_the_real_names_and_arns(plans: dict[str, StackPlan]) -> 
         in failover
     )
     assert "pulumi config set --path dr.activeRegion us-west-2 --stack prod-dr" in failover
-    for hc in prod["healthCheckIds"].values():
-        assert f"aws route53 update-health-check --health-check-id {hc} --inverted" in failover
+    controls = dr["drRoutingControlArns"]
+    assert f"RoutingControlArn={controls['us-east-1']},RoutingControlState=Off" in failover
+    assert f"RoutingControlArn={controls['us-west-2']},RoutingControlState=On" in failover
+    assert "aws route53 " not in failover
     restore = files["restore.md"]
     assert (
         f"--iam-role-arn {prod['backupRoleArn']}" in restore
@@ -116,8 +132,8 @@ def test_commands_carry_the_real_names_and_arns(plans: dict[str, StackPlan]) -> 
 
 
 def test_the_rewound_job_step_json_is_valid_and_bumps_the_generation(plans: dict[str, StackPlan]) -> None:
-    text = _render(plans, "prod")["spark-restart.md"]
-    blocks = re.findall(r"cat > job-step\.json <<'?JSON'?\n(.*?)\nJSON", text, re.S)
+    text = _render_real(plans, "prod")["spark-restart.md"]
+    blocks = re.findall(r"cat > job-step\.json <<JSON\n(.*?)\nJSON", text, re.S)
     restart, reprocess = (json.loads(block) for block in blocks)
     assert restart[0]["Args"] == plans["prod"].outputs["emrJobStep"]["args"]
     args = reprocess[0]["Args"]
@@ -157,3 +173,49 @@ def test_cli_rejects_bad_outputs(
     assert _cli("staging", "--outputs", str(broken), "--out", str(tmp_path)) == 2
     assert "emrJobStep" in capsys.readouterr().err
     assert _cli("nope") == 2
+
+
+def _committed() -> dict[str, str]:
+    return {f"{p.parent.name}/{p.name}": p.read_text() for p in sorted(paths.RUNBOOKS.glob("*/*.md"))}
+
+
+def test_no_committed_runbook_shows_an_identifier_only_the_mock_invented(plans: dict[str, StackPlan]) -> None:
+    invented = set().union(*(mock_values(plan) for plan in plans.values()))
+    # The set is derived from the plans, not hard-coded: it must hold what the old runbooks printed.
+    assert {plans["prod"].outputs["accountId"], plans["prod-dr"].outputs["emrClusterId"]} <= invented
+    assert set(plans["prod"].outputs["healthCheckIds"].values()) <= invented
+    assert plans["prod"].outputs["cacheGlobalDatastoreId"] in invented
+    committed = _committed()
+    assert len(committed) >= len(STACKS) * 5
+    for name, text in committed.items():
+        shown = sorted(value for value in invented if value in text)
+        assert not shown, f"{name} shows mock-only values: {shown[:5]}"
+
+
+_ASSIGNED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=", re.M)
+
+
+def test_every_shell_variable_a_runbook_uses_is_set_in_it() -> None:
+    for name, text in _committed().items():
+        used = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)) - {"NAME"}
+        assert used <= set(_ASSIGNED.findall(text)), f"{name}: {sorted(used - set(_ASSIGNED.findall(text)))} never set"
+
+
+def test_a_failover_runbook_reads_identifiers_only_from_the_standby_stack() -> None:
+    """With the primary region gone, so may be what only the primary's stack knows."""
+    text = _committed()["prod/region-failover.md"]
+    assert "pulumi stack output --json --stack prod-dr" in text
+    assert "--stack prod)" not in text and "${PROD_" not in text.replace("${PROD_DR_", "")
+
+
+def test_every_json_document_to_paste_parses() -> None:
+    documents = 0
+    for name, text in _committed().items():
+        for block in re.findall(r"```json\n(.*?)```|<<'?JSON'?\n(.*?)\nJSON\n", text, re.S):
+            document = block[0] or block[1]
+            try:
+                json.loads(document)
+            except json.JSONDecodeError as error:
+                raise AssertionError(f"{name}: {error}\n{document}") from None
+            documents += 1
+    assert documents >= 4

@@ -1,6 +1,7 @@
 """`blueprint drill SCENARIO --stack STACK`: run a DR drill; a dry run unless `--execute --confirm STACK`.
 
     blueprint drill az-outage --stack prod                       # dry run: read-only checks + the plan of calls
+                                                                 # (no credentials: a rehearsal from the plan, no reads)
     blueprint drill az-outage --stack prod --outputs prod.json --execute --confirm prod
     blueprint drill region-failover --stack prod --outputs prod.json --peer-outputs prod-dr.json --execute --confirm prod
     blueprint drill failback --stack prod --since 2026-11-26T09:30:00Z --outputs prod.json --peer-outputs prod-dr.json ...
@@ -99,10 +100,28 @@ def _run(args: argparse.Namespace) -> int:
     reason = scenario.applies(outputs)
     if reason is not None:
         raise UsageError(f"{args.scenario} does not apply to stack {args.stack}: {reason}")
+    check_options(args, outputs)
     try:
         return _drill(args, scenario, outputs, peer, since)
     except MissingOutputError as error:
         raise UsageError(f"{error}: deploy the current program, or pass newer --outputs") from None
+
+
+def check_options(args: argparse.Namespace, outputs: dict[str, Any]) -> None:
+    """--broker, --az and --shard against what the stack has (its outputs), before any AWS call."""
+    stack = args.stack
+    if args.broker is not None:
+        count = int((outputs.get("kafkaSizing") or {}).get("brokers") or 0)
+        if not 1 <= args.broker <= count:
+            raise UsageError(f"--broker {args.broker}: stack {stack}'s MSK cluster has brokers 1..{count}")
+    if args.az is not None:
+        zones = sorted(outputs.get("fisExperimentTemplateIds") or outputs.get("availabilityZones") or [])
+        if args.az not in zones:
+            raise UsageError(f"--az {args.az}: stack {stack} has FIS templates for {', '.join(zones) or 'no AZ'}")
+    if args.shard is not None:
+        shards = [f"{n:04d}" for n in range(1, int(outputs.get("cacheShards") or 0) + 1)]
+        if args.shard not in shards:
+            raise UsageError(f"--shard {args.shard}: stack {stack}'s cache has node groups {', '.join(shards)}")
 
 
 def _since(args: argparse.Namespace) -> str | None:
@@ -199,14 +218,25 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
     from infra.drills.clock import SystemClock, iso
     from infra.drills.guard import StopWatch, TagGuard
     from infra.drills.model import DrillContext
+    from infra.drills.rehearsal import has_credentials, offline_clients
     from infra.drills.report import build_report, write_report
     from infra.drills.runner import DrillRunner, new_drill_id
     from infra.drills.state import DrillState, StateError
     from infra.drills.targets import target_for
 
     clock = SystemClock()
-    session = boto3.session.Session()
-    clients = Clients(lambda service, region: session.client(service, region_name=region), clock)
+    # Without credentials a dry run rehearses the drill from the plan instead of failing on its first read.
+    rehearsal = not (args.execute or args.resume or args.rollback) and not has_credentials()
+    if rehearsal:
+        clients = offline_clients(clock)
+    else:
+        session = boto3.session.Session()
+        clients = Clients(
+            lambda service, region, endpoint_url=None: session.client(
+                service, region_name=region, endpoint_url=endpoint_url
+            ),
+            clock,
+        )
     state = None
     if args.resume or args.rollback:
         try:
@@ -238,7 +268,12 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
     ctx.canaries = {
         store: c for store, c in build_canaries(args.scenario, ctx).items() if store in scenario.canary_stores
     }
-    stops = {ctx.region: list((outputs.get("drillAlarms") or {}).get("stop") or [])}
+    # A failover watches only the standby's alarms: the primary's are why it runs, and its region may not answer.
+    stops = (
+        {}
+        if args.scenario == "region-failover"
+        else {ctx.region: list((outputs.get("drillAlarms") or {}).get("stop") or [])}
+    )
     if peer is not None:
         stops[peer.region] = list((peer.outputs.get("drillAlarms") or {}).get("stop") or [])
     state_path = args.report_dir / f"{drill_id}.state.json"
@@ -247,7 +282,7 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
     )
     try:
         if not ctx.execute:
-            result = runner.dry_run()
+            result = runner.rehearse() if rehearsal else runner.dry_run()
             print("\n".join(result.lines))
             for problem in result.problems:
                 print(f"PROBLEM: {problem}", file=sys.stderr)

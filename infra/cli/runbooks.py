@@ -1,7 +1,8 @@
 """`blueprint runbooks STACK [--outputs FILE] [--peer-outputs FILE] [--out DIR] [--check]`: render the stack's runbooks.
 
-Outputs come from FILE (`pulumi stack output --json -s STACK > FILE`) or, without it, from the
-offline plan. A warm-standby primary's failover runbooks also need its peer's outputs.
+Outputs come from FILE (`pulumi stack output --json -s STACK > FILE`; the runbooks print its
+identifiers and the file's date) or, without it, from the offline plan (the runbooks then read
+identifiers from the stack outputs when they run). A warm-standby primary's failover runbooks also need its peer's outputs.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,11 @@ def register(subparsers: Any) -> None:
         USAGE="bad arguments or input (unknown stack, missing or mismatched --outputs)",
     )
     parser.set_defaults(func=run)
+
+
+def taken_on(path: Path) -> str:
+    """The date an outputs file was written: the runbooks say how old the identifiers they print are."""
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).date().isoformat()
 
 
 def read_outputs(path: Path, stack: str) -> dict[str, Any]:
@@ -77,14 +84,20 @@ def run(args: argparse.Namespace) -> int:
     import jinja2
 
     from infra.paths import RUNBOOKS
-    from infra.runbooks import render_stack, view_of, write_stack
+    from infra.runbooks import mock_values, render_stack, view_of, write_stack
 
     plans = plan_or_report([args.stack, peer] if peer and peer in list_stacks() else [args.stack])
     if plans is None:
         return ExitCode.FAILED
-    peer_view = view_of(plans[peer], peer_outputs) if peer and peer in plans else None
+    invented = set().union(*(mock_values(plan) for plan in plans.values()))
+    peer_view = (
+        view_of(plans[peer], peer_outputs, taken_on(args.peer_outputs) if args.peer_outputs else None, invented)
+        if peer and peer in plans
+        else None
+    )
     try:
-        files = render_stack(view_of(plans[args.stack], outputs), peer_view)
+        own = view_of(plans[args.stack], outputs, taken_on(args.outputs) if args.outputs else None, invented)
+        files = render_stack(own, peer_view)
     except jinja2.UndefinedError as error:
         print(
             f"cannot render {args.stack}'s runbooks: {error} (is the outputs file from an older deployment?)",

@@ -16,15 +16,21 @@ adds the backends (no healthy ingest task = unhealthy). The gateway's own /ping 
 service port, which clients (and Route 53) can never reach. Stacks without a failover pair
 get plain alias records when they have a domain and a hosted zone.
 
-ARC readiness checks are closed to new customers: not used. Routing controls cost about
-2.5 USD per cluster-hour, so they are opt-in.
+ARC readiness checks are closed to new customers: not used. Routing controls are on by default
+in prod (about 2.5 USD per cluster-hour, priced in the cost model): Route 53's own control plane
+(UpdateHealthCheck, ChangeResourceRecordSets) is served from us-east-1, so inverting health
+checks cannot be the way out of a us-east-1 event ("Creating Disaster Recovery Mechanisms Using
+Amazon Route 53", AWS Networking & Content Delivery blog,
+https://aws.amazon.com/blogs/networking-and-content-delivery/creating-disaster-recovery-mechanisms-using-amazon-route-53/,
+checked 2026-12-02). The standby re-exports the primary's control ARNs and cluster endpoints, so a
+failover reads everything it needs from the surviving region's stack.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -70,6 +76,8 @@ class RoutingControls:
     create: bool
     regions: Sequence[str]
     peer_control_arns: pulumi.Output[Mapping[str, str]] | None = None
+    peer_cluster_endpoints: pulumi.Output[Any] | None = None
+    """The primary's ARC cluster endpoints, which the standby re-exports for its failover runbook."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class Failover(pulumi.ComponentResource):
     records: dict[str, aws.route53.Record]
     health_checks: dict[str, aws.route53.HealthCheck]
     routing_control_arns: pulumi.Output[Mapping[str, str]] | None
+    cluster_endpoints: pulumi.Output[Any] | None
     arc_cluster: aws.route53recoverycontrol.Cluster | None
     control_panel: aws.route53recoverycontrol.ControlPanel | None
 
@@ -95,7 +104,7 @@ class Failover(pulumi.ComponentResource):
         self._name, self._args = name, args
         self.records, self.health_checks = {}, {}
         self.role: pulumi.Input[str] | None = args.role if args.mode == "failover" else None
-        self.routing_control_arns = None
+        self.routing_control_arns = self.cluster_endpoints = None
         self.arc_cluster = self.control_panel = None
         routing_check = self._routing_controls(args.routing_controls) if args.routing_controls else None
         for endpoint in args.endpoints:
@@ -199,10 +208,12 @@ class Failover(pulumi.ComponentResource):
             self.routing_control_arns = pulumi.Output.all(
                 **{region: control.arn for region, control in controls.items()}
             ).apply(lambda arns: dict(arns))
+            self.cluster_endpoints = self.arc_cluster.cluster_endpoints
         else:
             if spec.peer_control_arns is None:
                 raise ValueError("a standby joins routing controls by the ARNs its primary publishes")
             self.routing_control_arns = spec.peer_control_arns
+            self.cluster_endpoints = spec.peer_cluster_endpoints
         region = naming.region
         own_control = self.routing_control_arns.apply(lambda arns: own_routing_control(arns, region))
         check = aws.route53.HealthCheck(

@@ -64,6 +64,7 @@ def traffic(
             create=config.dr.role == "primary",
             regions=regions,
             peer_control_arns=reference.get_output("drRoutingControlArns") if reference is not None else None,
+            peer_cluster_endpoints=reference.get_output("arcClusterEndpoints") if reference is not None else None,
         )
     return Failover(
         name,
@@ -113,6 +114,6 @@ def failover_outputs(component: Failover | None) -> dict[str, Any]:
         "healthCheckIds": {key: check.id for key, check in component.health_checks.items()},
         "drRoutingControlArns": component.routing_control_arns,
         "arcClusterArn": component.arc_cluster.arn if component.arc_cluster else None,
-        "arcClusterEndpoints": component.arc_cluster.cluster_endpoints if component.arc_cluster else None,
+        "arcClusterEndpoints": component.cluster_endpoints,
         "arcControlPanelArn": component.control_panel.arn if component.control_panel else None,
     }

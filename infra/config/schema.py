@@ -350,12 +350,16 @@ class DrConfig(Section):
     active_region: str | None = Field(
         default=None,
         description=(
-            "Region serving traffic now (default: the primary's region). Flip it in both stack files to fail over: "
+            "Region serving traffic now (default: the primary's region). Reconciled in both stack files after a "
+            "failover (the runbook's last, separate step); a failover itself needs no `pulumi up`. "
             "Route 53 PRIMARY/SECONDARY records, the cache export schedule and the EMR job step follow it."
         ),
     )
     vault_lock: bool = Field(default=False, description="AWS Backup vault lock (compliance).")
-    routing_controls: bool = Field(default=False, description="ARC routing controls for failover.")
+    routing_controls: bool = Field(
+        default=False,
+        description="ARC routing controls for failover: data-plane calls to any of five regional endpoints (on in prod).",
+    )
     backup_schedule: str = Field(
         default="cron(0 5 ? * * *)", description="AWS Backup daily snapshot rule schedule (UTC cron expression)."
     )

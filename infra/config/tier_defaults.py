@@ -185,6 +185,9 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "dr": {
             "strategy": "warm-standby",
             "vaultLock": True,
+            # Failover by ARC routing controls: data-plane calls to any of the cluster's five
+            # regional endpoints, nothing in the failed region (infra/components/failover.py).
+            "routingControls": True,
             "backupRetentionDays": 35,
             "continuousBackupDays": 35,
             "cacheExportRetentionDays": 35,

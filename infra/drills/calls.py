@@ -20,8 +20,11 @@ from infra.drills.clock import Clock, iso
 
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "Search", "Lookup", "BatchGet")
 
-ClientFactory = Callable[[str, str], Any]
-"""(service, region) -> a boto3 client; tests pass moto or Stubber-backed clients."""
+ClientFactory = Callable[..., Any]
+"""(service, region[, endpoint_url]) -> a boto3 client; tests pass moto or Stubber-backed clients.
+
+The endpoint is passed only for services answered by per-resource endpoints (ARC's cluster).
+"""
 
 
 def operation_name(method: str) -> str:
@@ -49,19 +52,18 @@ class Call:
     params: Mapping[str, Any] = field(default_factory=dict)
     key: str | None = None
     """Name under which the step's record keeps the response."""
+    endpoint_url: str | None = None
+    """For ARC routing-control states: one of the cluster's regional endpoints (``region`` is its region)."""
 
     @property
     def mutating(self) -> bool:
         return is_mutating(self.method)
 
     def render(self) -> str:
-        args = ", ".join(f"{name}={_short(value)}" for name, value in self.params.items())
-        return f"{self.service}.{self.method}({args})  [{self.region}]"
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 160 else text[:157] + "..."
+        """The exact call, every parameter in full: a dry run is the rehearsal of what an execution sends."""
+        args = ", ".join(f"{name}={json.dumps(value, default=str)}" for name, value in self.params.items())
+        via = f" via {self.endpoint_url}" if self.endpoint_url else ""
+        return f"{self.service}.{self.method}({args})  [{self.region}{via}]"
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,16 @@ class Clients:
     def __init__(self, factory: ClientFactory, clock: Clock) -> None:
         self._factory = factory
         self._clock = clock
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, ...], Any] = {}
         self.allow_mutations = False
         self.log: list[CallRecord] = []
 
-    def __call__(self, service: str, region: str) -> Any:
-        key = (service, region)
+    def __call__(self, service: str, region: str, endpoint_url: str | None = None) -> Any:
+        key = (service, region) if endpoint_url is None else (service, region, endpoint_url)
         if key not in self._clients:
-            client = self._factory(service, region)
+            client = (
+                self._factory(service, region) if endpoint_url is None else self._factory(service, region, endpoint_url)
+            )
             client.meta.events.register_first("before-call.*.*", self._before_call(service, region))
             self._clients[key] = client
         return self._clients[key]
@@ -102,7 +106,7 @@ class Clients:
 
     def execute(self, call: Call) -> dict[str, Any]:
         """Send a planned call; the response without ResponseMetadata, made JSON-safe."""
-        response = getattr(self(call.service, call.region), call.method)(**call.params)
+        response = getattr(self(call.service, call.region, call.endpoint_url), call.method)(**call.params)
         return json_safe({k: v for k, v in response.items() if k != "ResponseMetadata"})
 
     def mutating_calls(self) -> list[CallRecord]:

@@ -24,6 +24,38 @@ Facts = dict[str, Any]
 Record = dict[str, Any]
 
 
+class Unread(str):
+    """A value only an AWS read would give: prints as where it comes from; looking inside it stays unread.
+
+    A dry run shows these where an earlier step's read would fill in the value (and a rehearsal without
+    credentials, where no read happens at all).
+    """
+
+    path: str
+
+    def __new__(cls, path: str) -> Unread:
+        value = super().__new__(cls, f"<{path}: read at run time>")
+        value.path = path
+        return value
+
+    def __getitem__(self, key: Any) -> Unread:  # type: ignore[override]
+        return Unread(f"{self.path}.{key}")
+
+    def get(self, key: Any, _default: Any = None) -> Unread:
+        return self[key]
+
+
+class UnreadFacts(dict[str, Any]):
+    """A step's facts when its reads were skipped: every key is Unread."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__()
+        self.step = step
+
+    def __missing__(self, key: str) -> Unread:
+        return Unread(f"{self.step}.{key}")
+
+
 class MissingOutputError(LookupError):
     """A stack output the scenario needs is not in the outputs given (older stack, or not deployed)."""
 
@@ -92,7 +124,7 @@ class DrillContext:
         for part in path:
             if not isinstance(value, Mapping) or part not in value:
                 if not self.execute:
-                    return f"<{'.'.join(path)} from step '{step}'>"
+                    return Unread(f"{step}.{'.'.join(path)}")
                 raise StepFailedError(f"step '{step}' recorded no {'.'.join(path)} (did it run?)")
             value = value[part]
         return value

@@ -15,7 +15,9 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -24,13 +26,16 @@ from infra.drills.clock import iso, parse_iso, seconds_between
 from infra.drills.guard import StopConditionError, StopWatch, TagGuard, TargetRefusedError
 from infra.drills.model import (
     DrillContext,
+    Facts,
     MissingOutputError,
     PreconditionError,
     Record,
     Scenario,
     Step,
     StepFailedError,
+    UnreadFacts,
 )
+from infra.drills.rehearsal import ReadSkippedError
 from infra.drills.state import DrillState, DrillStatus, StepState
 
 # What stops a drill and rolls it back (anything else is a bug and propagates).
@@ -122,6 +127,55 @@ class DrillRunner:
                 result.lines.append(f"      then poll every {step.poll_seconds:g} s, up to {step.timeout_seconds:g} s")
         mutating = self.ctx.clients.mutating_calls()
         result.lines.append(f"mutating calls made: {len(mutating)}")
+        return result
+
+    def rehearse(self) -> DryRunResult:
+        """The dry run without AWS credentials: every step from the plan, the reads it would make marked skipped.
+
+        The runner's clients must be offline ones (infra/drills/rehearsal.py): each step's preparation runs
+        until its first read, which is reported; what the reads would have found stays Unread in the calls.
+        """
+        result = DryRunResult()
+        lines = result.lines
+        lines.append(f"REHEARSAL {self.scenario.name} on {self.ctx.stack}: {self.scenario.summary}")
+        lines.append("no AWS credentials: nothing is read or sent; <...: read at run time> marks what a read fills in")
+        for region, names in self.stop_watch.alarms.items():
+            lines.append(f"stop conditions in {region} (read before each step and at every poll): {', '.join(names)}")
+        if not self.stop_watch.alarms:
+            lines.append("stop conditions: none")
+        for number, step in enumerate(self.steps, 1):
+            lines.append(
+                f"{number:2d}. [{step.phase}] {step.name}: {step.summary} (expect ~{step.expected_seconds:.0f} s)"
+            )
+            facts: Facts
+            try:
+                facts = step.prepare(self.ctx)
+            except ReadSkippedError as skipped:
+                lines.append(f"      read SKIPPED: {skipped.call.render()} (and the reads after it)")
+                facts = UnreadFacts(step.name)
+            except (PreconditionError, MissingOutputError) as error:
+                result.problems.append(f"{step.name}: {error}")
+                lines.append(f"      CANNOT PREPARE: {error}")
+                break
+            except (ValueError, TypeError, LookupError, AttributeError) as error:
+                lines.append(
+                    f"      reads: depend on an earlier step's skipped reads ({type(error).__name__}: {error})"
+                )
+                facts = UnreadFacts(step.name)
+            targets = _planned(partial(step.targets, self.ctx, facts), lines, "tag check")
+            lines += [f"      tag check SKIPPED: {t.arn} [{t.region}] must be tagged stack={t.stack}" for t in targets]
+            calls = _planned(partial(step.calls, self.ctx, facts), lines, "calls")
+            self.ctx.records[step.name] = {"facts": facts, "calls": [c.render() for c in calls], "results": {}}
+            lines += [f"      would call {call.render()}" for call in calls]
+            if step.verify is not None:
+                check = (step.verify.__doc__ or step.summary).strip().splitlines()[0]
+                lines.append(
+                    f"      check: {check} (poll every {step.poll_seconds:g} s, up to {step.timeout_seconds:g} s)"
+                )
+            record = {"calls": [c.render() for c in calls], "results": {}}
+            undo = _planned(partial(step.rollback, self.ctx, record), lines, "rollback")
+            lines += [f"      rollback would call {call.render()}" for call in undo]
+        lines.append("mutating calls made: 0 (rehearsal)")
         return result
 
     # --- execution ----------------------------------------------------------------------------
@@ -293,3 +347,18 @@ class DrillRunner:
     def _save(self, state: DrillState) -> None:
         if self.state_path is not None:
             state.save(self.state_path)
+
+
+T = TypeVar("T")
+
+
+def _planned(plan: Callable[[], Sequence[T]], lines: list[str], what: str) -> list[T]:
+    """A step's planned targets, calls or rollback; when they hinge on a skipped read, say so instead."""
+    try:
+        return list(plan())
+    except ReadSkippedError as skipped:
+        lines.append(f"      {what}: after a read SKIPPED: {skipped.call.render()}")
+        return []
+    except (ValueError, TypeError, LookupError, AttributeError) as error:
+        lines.append(f"      {what}: depend on the skipped reads ({type(error).__name__}: {error})")
+        return []

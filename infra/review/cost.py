@@ -477,6 +477,11 @@ def _msk_replicator(resource: PlannedResource, context: _Context) -> list[Charge
     ]
 
 
+def _arc_cluster(resource: PlannedResource, context: _Context) -> list[Charge]:
+    """An ARC cluster bills every hour it exists, whether or not a routing control ever flips."""
+    return [Charge("cluster hours", context.hours, "h", context.rate(resource.region, "arc_cluster_hour"))]
+
+
 def _elasticache_replication_group(resource: PlannedResource, context: _Context) -> list[Charge]:
     inputs, outputs = resource.inputs, resource.outputs
     secondary = bool(inputs.get("globalReplicationGroupId"))
@@ -837,6 +842,7 @@ def _health_check(resource: PlannedResource, context: _Context) -> list[Charge]:
 _RULES: Mapping[str, Rule] = {
     "aws:msk/cluster:Cluster": _msk_cluster,
     "aws:msk/replicator:Replicator": _msk_replicator,
+    "aws:route53recoverycontrol/cluster:Cluster": _arc_cluster,
     "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache_replication_group,
     "aws:emr/cluster:Cluster": _emr_cluster,
     "aws:emr/instanceFleet:InstanceFleet": _emr_instance_fleet,

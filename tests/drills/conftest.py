@@ -54,16 +54,16 @@ class Factory:
         self.stubbed = stubbed
         self.stubbers: dict[tuple[str, str], Stubber] = {}
 
-    def __call__(self, service: str, region: str) -> Any:
-        client = boto3.client(service, region_name=region)
+    def __call__(self, service: str, region: str, endpoint_url: str | None = None) -> Any:
+        client = boto3.client(service, region_name=region, endpoint_url=endpoint_url)
         if service in self.stubbed:
             stubber = Stubber(client)
             stubber.activate()
             self.stubbers[(service, region)] = stubber
         return client
 
-    def stub(self, service: str, region: str, clients: Clients) -> Stubber:
-        clients(service, region)
+    def stub(self, service: str, region: str, clients: Clients, endpoint_url: str | None = None) -> Stubber:
+        clients(service, region, endpoint_url)
         return self.stubbers[(service, region)]
 
 

@@ -1,5 +1,5 @@
-"""region-failover (prod -> prod-dr): Global Datastore, MSK Replicator, EMR scaling/steps and Route 53 through Stubber;
-ECS, Application Auto Scaling, CloudWatch and S3 in moto."""
+"""region-failover (prod -> prod-dr): Global Datastore, MSK Replicator, EMR scaling/steps and ARC routing controls
+through Stubber; ECS, Application Auto Scaling, CloudWatch and S3 in moto. A failover sends nothing to us-east-1."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from tests.drills.conftest import START, Kit, create_alarms, kit, set_alarm
 
 SCENARIO = SCENARIOS["region-failover"]
 EAST, WEST = "us-east-1", "us-west-2"
+ARC = "route53-recovery-cluster"
 JOB_STEP = {
     "Id": "s-PRIMARY1",
     "Name": "streaming-job generation 0",
@@ -92,7 +93,7 @@ def _setup(pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.Monk
     _moto_side(dr, WEST, "prod-dr", desired=3, minimum=3, maximum=6)
     create_alarms(EAST, prod["drillAlarms"]["stop"])
     create_alarms(WEST, dr["drillAlarms"]["stop"])
-    k = kit(stubbed=("elasticache", "kafka", "emr", "route53"))
+    k = kit(stubbed=("elasticache", "kafka", "emr", ARC))
     stubs = {
         f"{s}-{r}": k.factory.stub(s, r, k.clients)
         for s, r in (
@@ -101,9 +102,9 @@ def _setup(pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.Monk
             ("kafka", WEST),
             ("emr", EAST),
             ("emr", WEST),
-            ("route53", EAST),
         )
     }
+    stubs["arc"] = k.factory.stub(ARC, WEST, k.clients, _endpoint(dr))
     gds = {"GlobalReplicationGroupId": prod["cacheGlobalDatastoreId"], "ShowMemberInfo": True}
     stubs["elasticache-us-west-2"].add_response("describe_global_replication_groups", _gds(prod, dr, EAST), gds)
     replicator = dr["kafkaReplicatorArn"]
@@ -121,24 +122,13 @@ def _setup(pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.Monk
     }
     stubs["emr-us-west-2"].add_response("describe_cluster", {"Cluster": dr_emr}, {"ClusterId": dr["emrClusterId"]})
     limits = {"UnitType": "InstanceFleetUnits", "MinimumCapacityUnits": 2, "MaximumCapacityUnits": 6}
-    stubs["emr-us-east-1"].add_response(
-        "get_managed_scaling_policy",
-        {"ManagedScalingPolicy": {"ComputeLimits": {**limits, "MaximumCapacityUnits": 20}}},
-        {"ClusterId": prod["emrClusterId"]},
-    )
     stubs["emr-us-west-2"].add_response(
         "get_managed_scaling_policy",
         {"ManagedScalingPolicy": {"ComputeLimits": limits}},
         {"ClusterId": dr["emrClusterId"]},
     )
     steps = {"StepStates": ["PENDING", "RUNNING"]}
-    stubs["emr-us-east-1"].add_response(
-        "list_steps", {"Steps": [JOB_STEP]}, {"ClusterId": prod["emrClusterId"], **steps}
-    )
     stubs["emr-us-west-2"].add_response("list_steps", {"Steps": []}, {"ClusterId": dr["emrClusterId"], **steps})
-    stubs["elasticache-us-east-1"].add_response(
-        "list_tags_for_resource", _tags("prod"), {"ResourceName": prod["cacheReplicationGroupArn"]}
-    )
     stubs["elasticache-us-west-2"].add_response(
         "list_tags_for_resource", _tags("prod-dr"), {"ResourceName": dr["cacheReplicationGroupArn"]}
     )
@@ -146,42 +136,33 @@ def _setup(pair: tuple[dict[str, Any], dict[str, Any]], monkeypatch: pytest.Monk
         "list_tags_for_resource", {"Tags": {"stack": "prod-dr"}}, {"ResourceArn": replicator}
     )
     stubs["emr-us-west-2"].add_response("describe_cluster", {"Cluster": dr_emr}, {"ClusterId": dr["emrClusterId"]})
-    prod_emr = {
-        "Id": prod["emrClusterId"],
-        "Name": "sp-prod-spark",
-        "Status": {"State": "RUNNING"},
-        "Tags": [{"Key": "stack", "Value": "prod"}],
-    }
-    stubs["emr-us-east-1"].add_response("describe_cluster", {"Cluster": prod_emr}, {"ClusterId": prod["emrClusterId"]})
-    for hc in sorted(prod["healthCheckIds"].values()):
-        tag_set = {"ResourceType": "healthcheck", "ResourceId": hc, "Tags": [{"Key": "stack", "Value": "prod"}]}
-        stubs["route53-us-east-1"].add_response(
-            "list_tags_for_resource", {"ResourceTagSet": tag_set}, {"ResourceType": "healthcheck", "ResourceId": hc}
-        )
-    for hc in sorted(prod["healthCheckIds"].values()):
-        stubs["route53-us-east-1"].add_response(
-            "update_health_check", {"HealthCheck": _health_check(hc)}, {"HealthCheckId": hc, "Inverted": True}
-        )
+    stubs["arc"].add_response(
+        "update_routing_control_states", {}, {"UpdateRoutingControlStateEntries": _states(dr, off=EAST, on=WEST)}
+    )
     return k, stubs
 
 
-def _health_check(hc: str) -> dict[str, Any]:
-    return {"Id": hc, "CallerReference": hc, "HealthCheckConfig": {"Type": "HTTPS"}, "HealthCheckVersion": 2}
+def _endpoint(dr: dict[str, Any]) -> str:
+    """The ARC endpoint the drill uses: the standby's region's, from the standby's outputs."""
+    return next(e["endpoint"] for e in dr["arcClusterEndpoints"] if e["region"] == WEST)
 
 
-def _health_status(k: Kit, prod: dict[str, Any], value: float) -> None:
-    cloudwatch = boto3.client("cloudwatch", region_name=EAST)
-    for hc in prod["healthCheckIds"].values():
-        cloudwatch.put_metric_data(
-            Namespace="AWS/Route53",
-            MetricData=[
-                {
-                    "MetricName": "HealthCheckStatus",
-                    "Dimensions": [{"Name": "HealthCheckId", "Value": hc}],
-                    "Value": value,
-                    "Timestamp": k.clock.now() - timedelta(seconds=30),
-                }
-            ],
+def _states(dr: dict[str, Any], off: str, on: str) -> list[dict[str, str]]:
+    controls = dr["drRoutingControlArns"]
+    return [
+        {"RoutingControlArn": controls[off], "RoutingControlState": "Off"},
+        {"RoutingControlArn": controls[on], "RoutingControlState": "On"},
+    ]
+
+
+def _control_state(stubs: dict[str, Any], dr: dict[str, Any], *states: str) -> None:
+    """ARC answers the detect polls for the primary's control with these states in turn."""
+    arn = dr["drRoutingControlArns"][EAST]
+    for state in states:
+        stubs["arc"].add_response(
+            "get_routing_control_state",
+            {"RoutingControlArn": arn, "RoutingControlState": state},
+            {"RoutingControlArn": arn},
         )
 
 
@@ -210,7 +191,7 @@ def test_failover_runs_in_order_and_measures_rpo_from_the_replicated_canaries(
     prod, dr = pair
     k, stubs = _setup(pair, monkeypatch)
     ctx = _context(k, prod, dr)
-    k.clock.after(20, lambda: _health_status(k, prod, 0.0))  # Route 53 sees the inverted checks: second detect poll
+    _control_state(stubs, dr, "On", "Off")  # ARC has the primary's control Off at the second detect poll
     boto3.client("cloudwatch", region_name=WEST).put_metric_data(
         Namespace="AWS/Kafka",
         MetricData=[
@@ -221,11 +202,6 @@ def test_failover_runs_in_order_and_measures_rpo_from_the_replicated_canaries(
                 "Timestamp": k.clock.now() + timedelta(seconds=20),
             }
         ],
-    )
-    stubs["emr-us-east-1"].add_response(
-        "cancel_steps",
-        {"CancelStepsInfoList": [{"StepId": "s-PRIMARY1", "Status": "SUBMITTED"}]},
-        {"ClusterId": prod["emrClusterId"], "StepIds": ["s-PRIMARY1"], "StepCancellationOption": "TERMINATE_PROCESS"},
     )
     stubs["elasticache-us-west-2"].add_response(
         "failover_global_replication_group",
@@ -270,16 +246,15 @@ def test_failover_runs_in_order_and_measures_rpo_from_the_replicated_canaries(
     )
     k.clock.after(60, lambda: _replicated(prod, dr, 4, ctx.drill_id))  # the 5th canary never makes it
 
-    state = k.runner(SCENARIO, ctx, {EAST: prod["drillAlarms"]["stop"], WEST: dr["drillAlarms"]["stop"]}).execute()
+    # As the CLI does for a failover: only the standby's stop alarms (the primary's are why it runs).
+    state = k.runner(SCENARIO, ctx, {WEST: dr["drillAlarms"]["stop"]}).execute()
 
     assert state.status == "completed", state.stop_reason
     for stub in stubs.values():
         stub.assert_no_pending_responses()
     assert [(r.service, r.operation, r.region) for r in k.clients.mutating_calls()] == [
         *[("s3", "PutObject", EAST)] * 5,
-        ("route53", "UpdateHealthCheck", EAST),
-        ("route53", "UpdateHealthCheck", EAST),
-        ("emr", "CancelSteps", EAST),
+        (ARC, "UpdateRoutingControlStates", WEST),
         ("elasticache", "FailoverGlobalReplicationGroup", WEST),
         ("application-autoscaling", "RegisterScalableTarget", WEST),
         ("ecs", "UpdateService", WEST),
@@ -289,11 +264,14 @@ def test_failover_runs_in_order_and_measures_rpo_from_the_replicated_canaries(
     service = boto3.client("ecs", region_name=WEST).describe_services(
         cluster=dr["ecsClusterName"], services=[dr["ingestServiceName"]]
     )["services"][0]
-    assert service["desiredCount"] == 5  # the primary's load, above the DR floor of 3
+    # The primary's floor: its current count is out of reach.
+    assert service["desiredCount"] == prod["ingestCapacity"]["minTasks"]
     target = boto3.client("application-autoscaling", region_name=WEST).describe_scalable_targets(
         ServiceNamespace="ecs"
     )["ScalableTargets"][0]
-    assert (target["MinCapacity"], target["MaxCapacity"]) == (5, prod["ingestCapacity"]["maxTasks"])
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (3, prod["ingestCapacity"]["maxTasks"])
+    # Only the canaries, which measure what the primary loses, write to us-east-1; nothing else is sent there.
+    assert [(r.service, r.operation) for r in k.clients.log if r.region == EAST] == [("s3", "PutObject")] * 5
     assert dr_step["HadoopJarStep"]["Args"][dr_step["HadoopJarStep"]["Args"].index("--checkpoint-root") + 1].startswith(
         f"s3://{dr['checkpointsBucket']['name']}/"
     )  # a NEW checkpoint (generation 1) under the DR region's own checkpoint root
@@ -311,8 +289,7 @@ def test_a_stop_condition_during_promotion_rolls_everything_back_newest_first(
 ) -> None:
     prod, dr = pair
     k, stubs = _setup(pair, monkeypatch)
-    _health_status(k, prod, 0.0)
-    stubs["emr-us-east-1"].add_response("cancel_steps", {"CancelStepsInfoList": []}, None)
+    _control_state(stubs, dr, "Off")
     stubs["elasticache-us-west-2"].add_response(
         "failover_global_replication_group", {"GlobalReplicationGroup": {"Status": "modifying"}}, None
     )
@@ -323,8 +300,8 @@ def test_a_stop_condition_during_promotion_rolls_everything_back_newest_first(
     stubs["elasticache-us-west-2"].add_response(
         "describe_global_replication_groups", _gds(prod, dr, EAST, "modifying"), gds
     )
-    # Rollback, newest first: the cache goes back to us-east-1, the primary job restarts, the health checks return.
-    stubs["elasticache-us-east-1"].add_response(
+    # Rollback, newest first, sent to us-west-2: the cache goes back to us-east-1, then the routing controls.
+    stubs["elasticache-us-west-2"].add_response(
         "failover_global_replication_group",
         {"GlobalReplicationGroup": {"Status": "modifying"}},
         {
@@ -333,36 +310,21 @@ def test_a_stop_condition_during_promotion_rolls_everything_back_newest_first(
             "PrimaryReplicationGroupId": prod["cacheReplicationGroupId"],
         },
     )
-    stubs["emr-us-east-1"].add_response(
-        "add_job_flow_steps",
-        {"StepIds": ["s-PRIMARY2"]},
-        {
-            "JobFlowId": prod["emrClusterId"],
-            "Steps": [{"Name": JOB_STEP["Name"], "ActionOnFailure": "CONTINUE", "HadoopJarStep": JOB_STEP["Config"]}],
-        },
+    stubs["arc"].add_response(
+        "update_routing_control_states", {}, {"UpdateRoutingControlStateEntries": _states(dr, off=WEST, on=EAST)}
     )
-    for hc in sorted(prod["healthCheckIds"].values()):
-        stubs["route53-us-east-1"].add_response(
-            "update_health_check", {"HealthCheck": _health_check(hc)}, {"HealthCheckId": hc, "Inverted": False}
-        )
     k.clock.after(20, lambda: set_alarm(WEST, dr["drillAlarms"]["stop"][0], "ALARM"))
 
-    state = k.runner(
-        SCENARIO, _context(k, prod, dr), {EAST: prod["drillAlarms"]["stop"], WEST: dr["drillAlarms"]["stop"]}
-    ).execute()
+    state = k.runner(SCENARIO, _context(k, prod, dr), {WEST: dr["drillAlarms"]["stop"]}).execute()
 
     assert state.status == "stopped" and dr["drillAlarms"]["stop"][0] in (state.stop_reason or "")
     assert state.rollback == "complete"
     for stub in stubs.values():
         stub.assert_no_pending_responses()
     operations = [(r.operation, r.region) for r in k.clients.mutating_calls() if r.service != "s3"]
-    assert operations[-4:] == [
-        ("FailoverGlobalReplicationGroup", EAST),
-        ("AddJobFlowSteps", EAST),
-        ("UpdateHealthCheck", EAST),
-        ("UpdateHealthCheck", EAST),
-    ]
-    assert [s.status for s in state.steps if s.status == "rolled-back"] == ["rolled-back"] * 3
+    assert operations[-2:] == [("FailoverGlobalReplicationGroup", WEST), ("UpdateRoutingControlStates", WEST)]
+    assert [s.status for s in state.steps if s.status == "rolled-back"] == ["rolled-back"] * 2
+    assert not [r for r in k.clients.log if r.region == EAST and r.service != "s3"]
 
 
 def test_pair_scenarios_run_against_the_primary_only(plans: dict[str, StackPlan]) -> None:
@@ -407,7 +369,7 @@ def _failback_preflight(
     _moto_side(dr, WEST, "prod-dr", desired=5, minimum=5, maximum=24)  # serving since the failover
     create_alarms(EAST, prod["drillAlarms"]["stop"])
     create_alarms(WEST, dr["drillAlarms"]["stop"])
-    k = kit(stubbed=("elasticache", "kafka", "emr", "route53"))
+    k = kit(stubbed=("elasticache", "kafka", "emr"))
     stubs = {
         f"{s}-{r}": k.factory.stub(s, r, k.clients)
         for s, r in (
@@ -417,7 +379,6 @@ def _failback_preflight(
             ("kafka", WEST),
             ("emr", EAST),
             ("emr", WEST),
-            ("route53", EAST),
         )
     }
     stubs["elasticache-us-east-1"].add_response(
@@ -439,7 +400,7 @@ def test_failback_dry_run_plans_the_mirror_image_through_the_reverse_replicator_
     reverse = _replicator_summary("sp-prod-kafka-failback", dr["kafkaClusterArn"], prod["kafkaClusterArn"], "RUNNING")
     k, stubs, ctx = _failback_preflight(pair, monkeypatch, [_forward_reference(prod, dr), reverse])
     east_cache, west_cache = stubs["elasticache-us-east-1"], stubs["elasticache-us-west-2"]
-    east_emr, west_emr, route53 = stubs["emr-us-east-1"], stubs["emr-us-west-2"], stubs["route53-us-east-1"]
+    east_emr, west_emr = stubs["emr-us-east-1"], stubs["emr-us-west-2"]
     prod_emr = {
         "Id": prod["emrClusterId"],
         "Name": "sp-prod-spark",
@@ -461,9 +422,6 @@ def test_failback_dry_run_plans_the_mirror_image_through_the_reverse_replicator_
         {"Cluster": {"Id": dr["emrClusterId"], "Tags": [{"Key": "stack", "Value": "prod-dr"}]}},
         None,
     )
-    for hc in sorted(prod["healthCheckIds"].values()):
-        tag_set = {"ResourceType": "healthcheck", "ResourceId": hc, "Tags": [{"Key": "stack", "Value": "prod"}]}
-        route53.add_response("list_tags_for_resource", {"ResourceTagSet": tag_set}, None)
     # Lag metrics of both replicators, each in its own region: the drill must read the reverse one's (us-east-1).
     for region, name, latency in ((EAST, "sp-prod-kafka-failback", 800.0), (WEST, dr["kafkaReplicatorName"], 1200.0)):
         boto3.client("cloudwatch", region_name=region).put_metric_data(
@@ -494,10 +452,9 @@ def test_failback_dry_run_plans_the_mirror_image_through_the_reverse_replicator_
     assert ctx.records["replication-lag"]["facts"]["replication_lag"]["kafkaReplicationLatencyMs"] == 800.0
     assert ctx.records["replication-lag"]["facts"]["replication_lag"]["kafkaMessageLag"] == 8.0
     planned = [line.split("would call ", 1)[1] for line in result.lines if "would call" in line]
-    services = [(line.split("(")[0], line.rsplit("[", 1)[1].rstrip("]")) for line in planned]
+    services = [(line.split("(")[0], line.rsplit("[", 1)[1].rstrip("]").split(" via ")[0]) for line in planned]
     assert services == [
-        ("route53.update_health_check", EAST),
-        ("route53.update_health_check", EAST),
+        (f"{ARC}.update_routing_control_states", EAST),
         ("emr.cancel_steps", WEST),
         ("elasticache.failover_global_replication_group", EAST),
         ("application-autoscaling.register_scalable_target", EAST),
@@ -508,12 +465,13 @@ def test_failback_dry_run_plans_the_mirror_image_through_the_reverse_replicator_
         ("ecs.update_service", WEST),
         ("emr.put_managed_scaling_policy", WEST),
     ]
-    assert all("Inverted=false" in line for line in planned[:2])
-    assert 'StepIds=["s-DR1"]' in planned[2]
-    assert f'PrimaryRegion="{EAST}", PrimaryReplicationGroupId="{prod["cacheReplicationGroupId"]}"' in planned[3]
-    assert "MinCapacity=5, MaxCapacity=24" in planned[4]  # the primary takes the DR's current load back
-    assert "desiredCount=5" in planned[5]
-    assert "MinCapacity=3, MaxCapacity=6" in planned[8]  # the standby returns to its own floor and ceiling
+    controls = prod["drRoutingControlArns"]
+    assert f'"RoutingControlArn": "{controls[WEST]}", "RoutingControlState": "Off"' in planned[0]
+    assert 'StepIds=["s-DR1"]' in planned[1]
+    assert f'PrimaryRegion="{EAST}", PrimaryReplicationGroupId="{prod["cacheReplicationGroupId"]}"' in planned[2]
+    assert "MinCapacity=5, MaxCapacity=24" in planned[3]  # the primary takes the DR's current load back
+    assert "desiredCount=5" in planned[4]
+    assert "MinCapacity=3, MaxCapacity=6" in planned[7]  # the standby returns to its own floor and ceiling
 
 
 def test_failback_job_rewinds_to_the_failover_time_not_to_the_failback_t0(

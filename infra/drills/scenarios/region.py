@@ -1,21 +1,24 @@
 """`region-failover` and `failback`: move the warm-standby pair's service to the other region and back.
 
 Run against the primary stack (prod); the peer (prod-dr) comes from ``dr.peerStack``.
-Failover, in the order AWS documents for MSK Replicator and Global Datastore (aws-facts.md,
-"Disaster recovery"): fence the primary's traffic (its Route 53 health check inverted, so the
-failover records answer with the DR region), see the fence take effect, measure replication
-lag at the cut-over, stop the primary's job (its cache becomes read-only next), promote the
-DR cache (FailoverGlobalReplicationGroup, called in the DR region: static stability), raise
-the DR ingest and EMR capacity to the primary's, then start the DR job with a NEW checkpoint
-from a timestamp rewind. Failback is the mirror image, with two differences. Kafka data must
+Failover works with the primary region gone: every call goes to a surviving region and reads
+identifiers from the DR stack's outputs. In the order AWS documents for MSK Replicator and Global
+Datastore: fence the primary's traffic with ARC routing controls (data plane: one of the
+cluster's regional endpoints outside the primary's region; Route 53's own control plane is
+served from us-east-1), see ARC report the primary's control Off, measure replication lag at the
+cut-over, promote the DR cache (FailoverGlobalReplicationGroup, sent to the DR region; the
+primary's job is not stopped: its cache turns read-only), raise the DR ingest and EMR capacity
+to the primary's configured capacity, then start the DR job with a NEW checkpoint from a
+timestamp rewind. Failback, with both regions up, is the mirror image, with three differences:
+it also stops the DR job and reads both sides' current capacity. Kafka data must
 flow DR -> primary, through the REVERSE replicator the program creates in the primary's region
 while the primary's dr.activeRegion names the DR region (runbooks/<stack>/failback.md). And the primary's
 job rewinds to the FAILOVER time (``since`` option, ``--since``), not to the failback's T0: what
 the DR region processed never reached the primary's lake (S3 replication runs primary -> DR only).
 Each step's rollback undoes it, so a stop condition midway returns the pair to where it started.
 
-After a real failover, make the IaC agree: `pulumi config set dr.activeRegion <region>` in
-both stacks and `pulumi up` (runbooks/<stack>/region-failover.md).
+After a real failover, and only once the primary region is back, make the IaC agree: `pulumi
+config set dr.activeRegion <region>` in both stacks and `pulumi up` (the runbook's last, separate step).
 """
 
 from __future__ import annotations
@@ -33,11 +36,11 @@ from infra.drills.scenarios.common import canary_verify_step, canary_write_step
 
 # Stack outputs these scenarios read (primary stack P, DR stack D).
 GLOBAL_DATASTORE = "cacheGlobalDatastoreId"  # P and D
-HEALTH_CHECKS = "healthCheckIds"  # P: {endpoint: Route 53 health check id} of the primary's failover records
-ROUTING_CONTROLS = "drRoutingControlArns"  # P: set when ARC routing controls, not health checks, steer traffic
+ROUTING_CONTROLS = "drRoutingControlArns"  # P and D: {region: ARC routing control ARN}
+CLUSTER_ENDPOINTS = "arcClusterEndpoints"  # P and D (re-exported): [{endpoint, region}] of the ARC cluster
 REPLICATOR = "kafkaReplicatorArn"  # D (the forward replicator lives in the target region)
 KAFKA_CLUSTER = "kafkaClusterArn"  # P and D: the reverse replicator copies D's cluster into P's
-ROUTE53_API_REGION = "us-east-1"  # Route 53 is global; its API endpoint lives in us-east-1
+ARC_DATA_PLANE = "route53-recovery-cluster"
 JOB_STATES = ["PENDING", "RUNNING"]
 
 
@@ -96,10 +99,25 @@ def _job_steps(ctx: DrillContext, side: Mapping[str, Any]) -> list[dict[str, Any
     ]
 
 
-def _members(ctx: DrillContext, region: str) -> dict[str, Any]:
-    """Global Datastore status and the role of each member replication group."""
-    found = ctx.clients("elasticache", region).describe_global_replication_groups(
-        GlobalReplicationGroupId=ctx.out(GLOBAL_DATASTORE), ShowMemberInfo=True
+def _arc(ctx: DrillContext, active: str) -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """The pair's routing controls and the ARC endpoint to flip them through: from the side taking over,
+    in its region when the cluster has an endpoint there, never in the region being left."""
+    side = _side(ctx, active)
+    new, old = side["to"], side["from"]
+    controls, endpoints = new["outputs"].get(ROUTING_CONTROLS), new["outputs"].get(CLUSTER_ENDPOINTS)
+    if not controls or not endpoints:
+        raise PreconditionError(
+            f"{new['stack']} exports no ARC routing controls ({ROUTING_CONTROLS}, {CLUSTER_ENDPOINTS}): the pair moves "
+            f"traffic without {old['region']} only through them; set dr.routingControls in both stacks and deploy"
+        )
+    usable = [e for e in endpoints if e["region"] != old["region"]]
+    return controls, next((e for e in usable if e["region"] == new["region"]), usable[0])
+
+
+def _members(ctx: DrillContext, side: Mapping[str, Any]) -> dict[str, Any]:
+    """Global Datastore status and the role of each member replication group, asked in ``side``'s region."""
+    found = ctx.clients("elasticache", side["region"]).describe_global_replication_groups(
+        GlobalReplicationGroupId=_o(ctx, side, GLOBAL_DATASTORE), ShowMemberInfo=True
     )["GlobalReplicationGroups"][0]
     return {"status": found["Status"], "roles": {m["ReplicationGroupId"]: m["Role"] for m in found.get("Members", [])}}
 
@@ -165,69 +183,70 @@ def _replicator(ctx: DrillContext, active: str) -> tuple[dict[str, Any], str]:
 
 def _preflight(active: str) -> Any:
     def prepare(ctx: DrillContext) -> Facts:
+        """Reads in the side taking over; on failback (both regions up) the serving side's state too."""
         side = _side(ctx, active)
         old, new = side["from"], side["to"]
         if active == "dr":
             _failover_time(ctx)
-        members = _members(ctx, new["region"])
+        _arc(ctx, active)
+        members = _members(ctx, new)
         if members["roles"].get(_o(ctx, old, "cacheReplicationGroupId")) != "PRIMARY":
             raise PreconditionError(f"the cache primary is not in {old['region']}: {members['roles']}")
         replicator, replicator_region = _replicator(ctx, active)
         cluster = ctx.clients("emr", new["region"]).describe_cluster(ClusterId=_o(ctx, new, "emrClusterId"))["Cluster"]
         if cluster["Status"]["State"] not in ("WAITING", "RUNNING"):
             raise PreconditionError(f"{new['stack']} EMR cluster is {cluster['Status']['State']}")
-        emr = {
-            side_name: ctx.clients("emr", side["region"]).get_managed_scaling_policy(
-                ClusterId=_o(ctx, side, "emrClusterId")
-            )
-            for side_name, side in (("old", old), ("new", new))
-        }
-        if ctx.outputs.get(ROUTING_CONTROLS):
-            raise PreconditionError(
-                "ARC routing controls steer this pair's traffic: flip them as region-failover.md says; "
-                "the drill's health-check fence would not move traffic"
-            )
-        return {
-            "healthCheckIds": sorted(ctx.out(HEALTH_CHECKS).values()),
-            "oldService": _service(ctx, old)["desiredCount"],
+        facts = {
             "newService": {key: _service(ctx, new)[key] for key in ("serviceArn", "desiredCount")},
             "newScaling": _scalable_target(ctx, new),
-            "oldScaling": _scalable_target(ctx, old),
-            "newEmrPolicy": emr["new"].get("ManagedScalingPolicy"),
-            "oldEmrPolicy": emr["old"].get("ManagedScalingPolicy"),
+            "newEmrPolicy": ctx.clients("emr", new["region"])
+            .get_managed_scaling_policy(ClusterId=_o(ctx, new, "emrClusterId"))
+            .get("ManagedScalingPolicy"),
             "newEmrArn": cluster["ClusterArn"],
-            "oldJobSteps": _job_steps(ctx, old),
             "newJobSteps": _job_steps(ctx, new),
             "replicatorArn": replicator["ReplicatorArn"],
             "replicatorRegion": replicator_region,
         }
+        if active == "dr":
+            facts.update(
+                {
+                    "oldService": _service(ctx, old)["desiredCount"],
+                    "oldScaling": _scalable_target(ctx, old),
+                    "oldEmrPolicy": ctx.clients("emr", old["region"])
+                    .get_managed_scaling_policy(ClusterId=_o(ctx, old, "emrClusterId"))
+                    .get("ManagedScalingPolicy"),
+                    "oldJobSteps": _job_steps(ctx, old),
+                }
+            )
+        return facts
 
     return prepare
 
 
 def _targets(active: str) -> Any:
     def targets(ctx: DrillContext, facts: Facts) -> list[TagTarget]:
+        """What the drill changes, tag-checked in its region; on failover nothing in the region being left."""
         side = _side(ctx, active)
         old, new = side["from"], side["to"]
         peer = ctx.require_peer()
-        account = Arn.parse(_o(ctx, old, "cacheReplicationGroupArn")).account
         # The forward replicator is the DR stack's; the reverse one is the primary stack's, found by its
         # clusters (both stack outputs) and only read, never changed.
         replicator = (
             [TagTarget(facts["replicatorArn"], facts["replicatorRegion"], peer.stack)] if active == "primary" else []
         )
-        return [
-            TagTarget(_o(ctx, old, "cacheReplicationGroupArn"), old["region"], old["stack"]),
+        found = [
             TagTarget(_o(ctx, new, "cacheReplicationGroupArn"), new["region"], new["stack"]),
             *replicator,
             TagTarget(facts["newService"]["serviceArn"], new["region"], new["stack"]),
             TagTarget(facts["newEmrArn"], new["region"], new["stack"]),
-            TagTarget(_emr_arn(ctx, old, account), old["region"], old["stack"]),
-            *(
-                TagTarget(f"arn:aws:route53:::healthcheck/{hc}", ROUTE53_API_REGION, ctx.stack)
-                for hc in facts["healthCheckIds"]
-            ),
         ]
+        if active == "dr":
+            account = Arn.parse(_o(ctx, old, "cacheReplicationGroupArn")).account
+            found += [
+                TagTarget(_o(ctx, old, "cacheReplicationGroupArn"), old["region"], old["stack"]),
+                TagTarget(_emr_arn(ctx, old, account), old["region"], old["stack"]),
+            ]
+        return found
 
     return targets
 
@@ -236,51 +255,47 @@ def _emr_arn(ctx: DrillContext, side: Mapping[str, Any], account: str) -> str:
     return f"arn:aws:elasticmapreduce:{side['region']}:{account}:cluster/{_o(ctx, side, 'emrClusterId')}"
 
 
-def _fence(inverted: bool) -> Any:
-    """Invert (or restore) the primary's health checks: Route 53 then answers the failover records with the other region."""
+def _fence(active: str) -> Any:
+    """Routing controls: the side taking over On, the side being left Off, in one call to ARC's data plane."""
 
-    def _calls(ctx: DrillContext, value: bool) -> list[Call]:
-        checks = ctx.recorded("preflight", "facts", "healthCheckIds")
+    def _calls(ctx: DrillContext, serve_new: bool) -> list[Call]:
+        side = _side(ctx, active)
+        controls, endpoint = _arc(ctx, active)
+        on, off = (side["to"], side["from"]) if serve_new else (side["from"], side["to"])
+        entries = [
+            {"RoutingControlArn": controls[off["region"]], "RoutingControlState": "Off"},
+            {"RoutingControlArn": controls[on["region"]], "RoutingControlState": "On"},
+        ]
         return [
-            Call("route53", "update_health_check", ROUTE53_API_REGION, {"HealthCheckId": hc, "Inverted": value})
-            for hc in checks
+            Call(
+                ARC_DATA_PLANE,
+                "update_routing_control_states",
+                endpoint["region"],
+                {"UpdateRoutingControlStateEntries": entries},
+                endpoint_url=endpoint["endpoint"],
+            )
         ]
 
     def calls(ctx: DrillContext, _: Facts) -> list[Call]:
-        return _calls(ctx, inverted)
+        return _calls(ctx, True)
 
     def rollback(ctx: DrillContext, _: Record) -> list[Call]:
-        return _calls(ctx, not inverted)
+        return _calls(ctx, False)
 
     return calls, rollback
 
 
-def _health(ctx: DrillContext) -> float | None:
-    """Lowest latest AWS/Route53 HealthCheckStatus over the primary's checks (1 healthy, 0 unhealthy; inversion applied)."""
-    now = ctx.clock.now()
-    latest: list[float] = []
-    for hc in ctx.recorded("preflight", "facts", "healthCheckIds"):
-        points = ctx.clients("cloudwatch", ROUTE53_API_REGION).get_metric_statistics(
-            Namespace="AWS/Route53",
-            MetricName="HealthCheckStatus",
-            Dimensions=[{"Name": "HealthCheckId", "Value": hc}],
-            StartTime=now - timedelta(minutes=5),
-            EndTime=now,
-            Period=60,
-            Statistics=["Minimum"],
-        )["Datapoints"]
-        if not points:
-            return None
-        latest.append(float(max(points, key=lambda p: p["Timestamp"])["Minimum"]))
-    return min(latest) if latest else None
-
-
-def _health_is(wanted: float) -> Any:
+def _fenced(active: str) -> Any:
     def verify(ctx: DrillContext, record: Record) -> Verdict:
-        status = _health(ctx)
-        if status == wanted:
-            record["detected"] = f"HealthCheckStatus {status:g} on the primary's health checks"
-        return Verdict(status == wanted, f"HealthCheckStatus {status}")
+        """ARC's data plane reports the left side's control Off: its RECOVERY_CONTROL health check fails, DNS moves."""
+        left = _side(ctx, active)["from"]["region"]
+        controls, endpoint = _arc(ctx, active)
+        state = ctx.clients(ARC_DATA_PLANE, endpoint["region"], endpoint["endpoint"]).get_routing_control_state(
+            RoutingControlArn=controls[left]
+        )["RoutingControlState"]
+        if state == "Off":
+            record["detected"] = f"ARC reports the {left} routing control Off"
+        return Verdict(state == "Off", f"{left} routing control {state}")
 
     return verify
 
@@ -290,7 +305,12 @@ def _lag(active: str) -> Any:
         """Replication lag at the cut-over, from the metrics AWS publishes for each mechanism."""
         side = _side(ctx, active)
         now = ctx.clock.now()
-        replicator = Arn.parse(ctx.recorded("preflight", "facts", "replicatorArn")).resource.split("/")[1]
+        # The forward replicator is the standby's, named in its outputs; the reverse one is found by preflight.
+        if active == "primary":
+            replicator, replicator_region = _o(ctx, side["to"], "kafkaReplicatorName"), side["to"]["region"]
+        else:
+            replicator = Arn.parse(ctx.recorded("preflight", "facts", "replicatorArn")).resource.split("/")[1]
+            replicator_region = ctx.recorded("preflight", "facts", "replicatorRegion")
 
         def latest(region: str, namespace: str, metric: str, dims: dict[str, str], stat: str) -> float | None:
             points = ctx.clients("cloudwatch", region).get_metric_statistics(
@@ -304,7 +324,6 @@ def _lag(active: str) -> Any:
             )["Datapoints"]
             return float(max(points, key=lambda p: p["Timestamp"])[stat]) if points else None
 
-        replicator_region = ctx.recorded("preflight", "facts", "replicatorRegion")
         members = _o(ctx, side["to"], "cacheMemberClusters")
         cache_lags = [
             lag
@@ -369,7 +388,7 @@ def _promote(active: str) -> Any:
     def calls(ctx: DrillContext, _: Facts) -> list[Call]:
         new = _side(ctx, active)["to"]
         params = {
-            "GlobalReplicationGroupId": ctx.out(GLOBAL_DATASTORE),
+            "GlobalReplicationGroupId": _o(ctx, new, GLOBAL_DATASTORE),
             "PrimaryRegion": new["region"],
             "PrimaryReplicationGroupId": _o(ctx, new, "cacheReplicationGroupId"),
         }
@@ -377,7 +396,7 @@ def _promote(active: str) -> Any:
 
     def verify(ctx: DrillContext, _: Record) -> Verdict:
         new = _side(ctx, active)["to"]
-        members = _members(ctx, new["region"])
+        members = _members(ctx, new)
         role = members["roles"].get(_o(ctx, new, "cacheReplicationGroupId"))
         return Verdict(
             role == "PRIMARY" and members["status"] == "available",
@@ -385,13 +404,15 @@ def _promote(active: str) -> Any:
         )
 
     def rollback(ctx: DrillContext, _: Record) -> list[Call]:
-        old = _side(ctx, active)["from"]
+        """Sent, like the promotion, to the region that took over: it answered then, the other may not now."""
+        side = _side(ctx, active)
+        old, new = side["from"], side["to"]
         params = {
-            "GlobalReplicationGroupId": ctx.out(GLOBAL_DATASTORE),
+            "GlobalReplicationGroupId": _o(ctx, new, GLOBAL_DATASTORE),
             "PrimaryRegion": old["region"],
             "PrimaryReplicationGroupId": _o(ctx, old, "cacheReplicationGroupId"),
         }
-        return [Call("elasticache", "failover_global_replication_group", old["region"], params)]
+        return [Call("elasticache", "failover_global_replication_group", new["region"], params)]
 
     return calls, verify, rollback
 
@@ -452,14 +473,16 @@ def _capacity_calls(
 def _primary_capacity(active: str) -> Any:
     """The taking-over side gets the primary stack's capacity: its ingest bounds and EMR limits (from its outputs).
 
-    Desired tasks start at the larger of the serving side's current count and the primary's floor, so the
-    new side can take the whole load at once; autoscaling takes over from there.
+    Desired tasks start at the primary's floor, or on failback at the DR side's current count when larger, so
+    the new side can take the load at once; autoscaling takes over from there.
     """
 
     def calls(ctx: DrillContext, _: Facts) -> list[Call]:
         new = _side(ctx, active)["to"]
         capacity = ctx.out("ingestCapacity")
-        desired = max(int(ctx.recorded("preflight", "facts", "oldService")), int(capacity["minTasks"]))
+        # On failover the primary's current count is out of reach: its configured floor, then autoscaling.
+        serving = ctx.recorded("preflight", "facts", "oldService") if active == "dr" else capacity["minTasks"]
+        desired = max(int(serving), int(capacity["minTasks"]))
         resource = ctx.recorded("preflight", "facts", "newScaling", "resource")
         scaling = {"resource": resource, "min": desired, "max": max(desired, int(capacity["maxTasks"]))}
         return _capacity_calls(ctx, new, scaling, desired, _emr_policy(ctx.out("emrManagedScaling")))
@@ -548,11 +571,11 @@ def _start_job(active: str) -> Any:
     return calls, verify, rollback
 
 
-def _steps(active: str, inverted: bool) -> Any:
-    """Failover starts from the primary (active) and inverts its health check; failback does the reverse."""
+def _steps(active: str) -> Any:
+    """Failover starts from the primary (active) and needs nothing of its region; failback does the reverse."""
 
     def steps(ctx: DrillContext) -> list[Step]:
-        fence_calls, fence_rollback = _fence(inverted)
+        fence_calls, fence_rollback = _fence(active)
         stop_calls, stop_rollback = _stop_jobs(active)
         promote_calls, promote_verify, promote_rollback = _promote(active)
         capacity_calls, capacity_verify, capacity_rollback = _primary_capacity(active)
@@ -574,7 +597,7 @@ def _steps(active: str, inverted: bool) -> Any:
             Step(
                 "fence-traffic",
                 "fault",
-                f"{'invert' if inverted else 'restore'} the primary's Route 53 health check: traffic goes to {to}",
+                f"ARC routing controls: {side['from']['region']} Off, {to} On (traffic goes to {to})",
                 10,
                 prepare=lambda c: {"t0": iso(c.clock.now())},
                 calls=fence_calls,
@@ -583,9 +606,9 @@ def _steps(active: str, inverted: bool) -> Any:
             Step(
                 "detect",
                 "detect",
-                "Route 53 sees the primary's health check change (HealthCheckStatus)",
-                90,
-                verify=_health_is(0.0 if inverted else 1.0),
+                f"ARC reports the {side['from']['region']} routing control Off (its RECOVERY_CONTROL health check fails)",
+                30,
+                verify=_fenced(active),
                 timeout_seconds=600,
                 poll_seconds=15,
                 on_timeout="continue",
@@ -597,13 +620,20 @@ def _steps(active: str, inverted: bool) -> Any:
                 10,
                 prepare=_lag(active),
             ),
-            Step(
-                "stop-serving-job",
-                "recover",
-                f"stop the streaming job in {side['from']['region']} before its cache turns read-only",
-                60,
-                calls=stop_calls,
-                rollback=stop_rollback,
+            *(
+                [
+                    Step(
+                        "stop-serving-job",
+                        "recover",
+                        f"stop the streaming job in {side['from']['region']} before its cache turns read-only",
+                        60,
+                        calls=stop_calls,
+                        rollback=stop_rollback,
+                    )
+                ]
+                # On failover the primary's region may be gone: its job fails on the read-only cache instead.
+                if active == "dr"
+                else []
             ),
             Step(
                 "promote-cache",
@@ -661,7 +691,7 @@ def _steps(active: str, inverted: bool) -> Any:
 FAILOVER = Scenario(
     "region-failover",
     "fail the warm-standby pair over to the DR region",
-    _steps("primary", inverted=True),
+    _steps("primary"),
     canary_stores=("kafka", "s3", "cache"),
     needs_peer=True,
     applies=applies,
@@ -669,7 +699,7 @@ FAILOVER = Scenario(
 FAILBACK = Scenario(
     "failback",
     "return the pair's service to the primary region after a failover",
-    _steps("dr", inverted=False),
+    _steps("dr"),
     canary_stores=("kafka", "s3", "cache"),
     needs_peer=True,
     applies=applies,
