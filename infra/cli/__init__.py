@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "runbooks",
     "drill",
     "docs",
+    "export",
 )
 
 
