@@ -37,6 +37,7 @@ MANAGED_GROUPS = {
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesAnonymousIpList",
 }
 EDGE_OUTPUTS = (
     "albDnsName",

@@ -47,6 +47,7 @@ from infra.components.replication import (
     ReplicationArgs,
     S3Replication,
 )
+from infra.components.storage import ACCESS_LOGS
 from infra.config.rules.dr import active_region, fails_back_from_standby, peer_stack_name, serves_traffic
 from infra.config.schema import DrConfig, StackConfig
 from infra.naming import Naming
@@ -450,6 +451,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                 if platform.cache is not None
                 else None,
                 log_retention_days=config.cache.log_retention_days,
+                access_logs_bucket=platform.storage.buckets[ACCESS_LOGS],
             ),
             child,
         )

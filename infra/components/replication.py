@@ -34,7 +34,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.network import service_trust
-from infra.components.storage import bucket_policy, lifecycle_rules
+from infra.components.storage import ACCESS_LOGS, bucket_policy, lifecycle_rules
 from infra.config.schema import StorageConfig, Tier
 from infra.naming import Naming
 
@@ -456,6 +456,16 @@ class Replication(pulumi.ComponentResource):
 
     def _copy_buckets(self, spec: CopyBuckets) -> list[pulumi.Resource]:
         ready: list[pulumi.Resource] = []
+        access_logs, _ = private_bucket(
+            self,
+            f"{self._name}-copy-{ACCESS_LOGS}",
+            spec.naming,
+            ACCESS_LOGS,
+            self._args.account_id,
+            sse=SSE_S3,
+            storage=spec.storage,
+            protect=self._args.tier == "prod",
+        )
         for role in spec.roles:
             bucket, versioning = private_bucket(
                 self,
@@ -468,6 +478,7 @@ class Replication(pulumi.ComponentResource):
                 protect=self._args.tier == "prod",
                 acl_grants_for_elasticache=role == CACHE_EXPORTS,
                 expire_days=spec.expire_days.get(role),
+                access_logs=access_logs,
             )
             self.copy_buckets[role] = bucket
             ready.append(versioning)
@@ -617,11 +628,13 @@ def private_bucket(
     acl_grants_for_elasticache: bool = False,
     expire_days: int | None = None,
     tags: Mapping[str, str] | None = None,
+    access_logs: aws.s3.Bucket | None = None,
 ) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
     """A versioned, private, TLS-only bucket with the storage tier's lifecycle, in ``naming.region``.
 
     The same guard rails as infra/components/storage.py; ``acl_grants_for_elasticache`` opens
     exactly the ACL grants ElastiCache export and seeding need (and nothing public).
+    ``access_logs``, the region's access-log bucket, receives the server access logs.
     """
     bucket_name = naming.bucket(role, account_id)
     region = {"region": naming.region}
@@ -675,6 +688,15 @@ def private_bucket(
         opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
         **region,
     )
+    if access_logs is not None:
+        aws.s3.BucketLogging(
+            f"{name}-access-logging",
+            bucket=bucket.id,
+            target_bucket=access_logs.id,
+            target_prefix=f"{bucket_name}/",
+            opts=child,
+            **region,
+        )
     if acl_grants_for_elasticache:
         owner = aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=bucket)).id
         aws.s3.BucketAcl(

@@ -1,7 +1,9 @@
 """The stack's S3 buckets: job artifacts, Spark checkpoints, the data lake, logs and load-balancer logs.
 
 Every bucket is versioned, private (public access blocked, ACLs disabled through
-BucketOwnerEnforced), TLS-only, and has lifecycle rules from ``storage.*`` config.
+BucketOwnerEnforced), TLS-only, and has lifecycle rules from ``storage.*`` config. Every
+bucket but one sends S3 server access logs to the stack's ``access-logs`` bucket (SSE-S3,
+the only encryption access-log delivery supports; it does not log itself).
 Four buckets use SSE-KMS with the stack key and S3 Bucket Keys (fewer KMS calls, lower
 cost). The fifth, ``lb-logs``, exists because ALB access logs support SSE-S3 only, and
 S3 default encryption is set per bucket, not per prefix ("Enable access logs for your
@@ -29,13 +31,17 @@ if TYPE_CHECKING:
 
 KMS_BUCKETS = ("artifacts", "checkpoints", "lake", "logs")
 LB_LOGS = "lb-logs"
-BUCKET_ROLES = (*KMS_BUCKETS, LB_LOGS)
+ACCESS_LOGS = "access-logs"
+SSE_S3_BUCKETS = (LB_LOGS, ACCESS_LOGS)
+BUCKET_ROLES = (ACCESS_LOGS, *KMS_BUCKETS, LB_LOGS)
+"""The access-log bucket first: every other bucket sends its server access logs to it."""
 OUTPUT_KEYS = {
     "artifacts": "artifactsBucket",
     "checkpoints": "checkpointsBucket",
     "lake": "lakeBucket",
     "logs": "logsBucket",
     LB_LOGS: "lbLogsBucket",
+    ACCESS_LOGS: "accessLogsBucket",
 }
 
 # Key prefixes writers use; the bucket policies grant log delivery on exactly these.
@@ -65,6 +71,11 @@ ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html
 # (checked 2026-11-26).
 LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
+# S3 server access logs: delivered by logging.s3.amazonaws.com to a bucket in the same region and
+# account, which may use SSE-S3 only and must not log to itself ("Enabling Amazon S3 server access
+# logging", Amazon S3 user guide,
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html, checked 2026-12-02).
+S3_LOGGING_SERVICE = "logging.s3.amazonaws.com"
 ABORT_MULTIPART_DAYS = 7
 
 
@@ -140,6 +151,14 @@ class Storage(pulumi.ComponentResource):
                 rules=lifecycle_rules(role, args.config),
                 opts=pulumi.ResourceOptions(parent=bucket, depends_on=[self.versioning[role]]),
             )
+            if role != ACCESS_LOGS:
+                aws.s3.BucketLogging(
+                    f"{name}-{role}-access-logging",
+                    bucket=bucket.id,
+                    target_bucket=self.buckets[ACCESS_LOGS].id,
+                    target_prefix=f"{bucket_name}/",
+                    opts=pulumi.ResourceOptions(parent=bucket, depends_on=[self.policies[ACCESS_LOGS]]),
+                )
             self.buckets[role] = bucket
         self.register_outputs(
             {f"{OUTPUT_KEYS[role]}": {"name": b.bucket, "arn": b.arn} for role, b in self.buckets.items()}
@@ -174,8 +193,8 @@ def add_to(platform: Platform) -> Storage:
 
 
 def encryption_rule(role: str, kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
-    """SSE-KMS with the stack key and a Bucket Key; SSE-S3 for the ALB access-log bucket (its only option)."""
-    if role == LB_LOGS:
+    """SSE-KMS with the stack key and a Bucket Key; SSE-S3 for the ALB and S3 access-log buckets (their only option)."""
+    if role in SSE_S3_BUCKETS:
         return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
     return {
         "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
@@ -194,7 +213,7 @@ def lifecycle_rules(role: str, config: StorageConfig) -> list[dict[str, Any]]:
         "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
     }
     rules = [housekeeping]
-    if role in ("logs", LB_LOGS):
+    if role in ("logs", *SSE_S3_BUCKETS):
         rules.append(
             {
                 "id": "expire-logs",
@@ -241,6 +260,8 @@ def bucket_policy(role: str, bucket: str, account_id: str, region: str) -> dict[
     ]
     if role == "logs":
         statements += _vended_log_delivery(arn, MSK_LOG_PREFIX, account_id, region, "MskBrokerLogs")
+    if role == ACCESS_LOGS:
+        statements.append(server_access_log_delivery(arn, account_id))
     if role == LB_LOGS:
         statements.append(_alb_log_delivery(arn, account_id, region))
         statements += _vended_log_delivery(arn, NLB_LOG_PREFIX, account_id, region, "NlbAccessLogs")
@@ -274,6 +295,18 @@ def _vended_log_delivery(arn: str, prefix: str, account_id: str, region: str, si
             },
         },
     ]
+
+
+def server_access_log_delivery(arn: str, account_id: str) -> dict[str, Any]:
+    """S3's logging service writes server access logs of this account's buckets only."""
+    return {
+        "Sid": "S3ServerAccessLogsWrite",
+        "Effect": "Allow",
+        "Principal": {"Service": S3_LOGGING_SERVICE},
+        "Action": "s3:PutObject",
+        "Resource": f"{arn}/*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    }
 
 
 def _alb_log_delivery(arn: str, account_id: str, region: str) -> dict[str, Any]:

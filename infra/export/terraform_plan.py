@@ -97,7 +97,7 @@ def convert_values(value: dict[str, Any], cls: type | None, tf_type: str) -> dic
             else:
                 converted[values.get(key, snake_case(key))] = _scalar(item)
         elif isinstance(item, dict):
-            converted[snake_case(key)] = [convert_values(item, typ if _types.is_input_type(typ) else None, tf_type)]
+            converted[snake_case(key)] = [convert_values(item, typ, tf_type)]
         else:
             converted[snake_case(key)] = _scalar(item)
     return converted

@@ -9,6 +9,9 @@ from infra.config.problems import Problem, error
 from infra.config.schema import INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, StackConfig
 from infra.planning.cidr import check_layout
 
+PROD_MIN_LOG_RETENTION_DAYS = 365
+"""A year of logs in prod: checkov CKV_AWS_338, and incidents are often found months later."""
+
 # Regions the blueprint is tested for. infra/data/prices.yaml prices only us-east-1, us-west-2
 # and eu-west-1: a stack elsewhere plans normally, its resources listed as not priced.
 SUPPORTED_REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1")
@@ -67,6 +70,8 @@ def check(config: StackConfig) -> Iterator[Problem]:
     for key, days in _retentions(config):
         if days not in LOG_RETENTION_DAYS:
             yield error(key, days, f"CloudWatch Logs allows only {', '.join(map(str, LOG_RETENTION_DAYS))}")
+        elif config.tier == "prod" and days < PROD_MIN_LOG_RETENTION_DAYS:
+            yield error(key, days, f"prod keeps logs at least {PROD_MIN_LOG_RETENTION_DAYS} days (incident forensics)")
 
 
 def _retentions(config: StackConfig) -> Iterator[tuple[str, int]]:
