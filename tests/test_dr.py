@@ -468,6 +468,40 @@ def test_only_the_active_region_exports_the_cache(plans: dict[str, StackPlan], s
     assert definition["States"]["ExportSnapshot"]["Parameters"]["TargetBucket"] == plan.outputs["cacheExportBucket"]
 
 
+@pytest.mark.parametrize("stack", ["staging", "prod", "prod-dr"])
+def test_export_is_traced_and_its_schedule_encrypted_with_the_stack_key(
+    plans: dict[str, StackPlan], stack: str
+) -> None:
+    plan = plans[stack]
+    [schedule] = plan.of_type(SCHEDULE)
+    [machine] = plan.of_type(STATE_MACHINE)
+    key = plan.outputs["kmsKeyArn"]
+    assert machine.inputs["tracingConfiguration"] == {"enabled": True}
+    assert schedule.inputs["kmsKeyArn"] == key
+    [scheduler_policy] = [r for r in plan.of_type(ROLE_POLICY) if r.name == "dr-backups-cache-export-scheduler-policy"]
+    grants = {s["Action"]: s["Resource"] for s in json.loads(scheduler_policy.inputs["policy"])["Statement"]}
+    assert grants == {"states:StartExecution": machine.outputs["arn"], "kms:Decrypt": key}
+
+
+def test_export_role_uses_star_only_for_actions_without_resource_scoping() -> None:
+    document = backup.export_role_policy("us-east-1", ACCOUNT_ID, "sp-prod-cache", "b")
+    star = {a for s in document["Statement"] if s["Resource"] == "*" for a in _actions(s)}
+    assert star == {
+        "s3:ListAllMyBuckets",
+        *_actions(statement(document, "ExecutionLogs")),
+        *_actions(statement(document, "XRayTraces")),
+    }
+    assert statement(document, "CopySnapshotChecksBucket")["Resource"] == "arn:aws:s3:::b"
+    assert (
+        statement(document, "DescribeSnapshots")["Resource"] == f"arn:aws:elasticache:us-east-1:{ACCOUNT_ID}:snapshot:*"
+    )
+
+
+def _actions(statement_: dict[str, Any]) -> list[str]:
+    action = statement_["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
 def test_export_state_machine_is_a_closed_loop() -> None:
     definition = backup.export_definition("sp-x-cache", "bucket")
     states = definition["States"]
