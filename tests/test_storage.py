@@ -68,7 +68,7 @@ def test_buckets_are_children_of_the_storage_component(stack_plan: StackPlan) ->
     for bucket in _buckets(stack_plan).values():
         assert bucket.parent == component.urn
         assert bucket.provider is not None and f"aws-{stack_plan.region}" in bucket.provider
-        kinds = {r.type for r in stack_plan.children_of(bucket.urn)}
+        kinds = {r.type for r in stack_plan.children_of(bucket.urn)} - {"aws:s3/bucketLogging:BucketLogging"}
         assert kinds == {
             "aws:s3/bucketVersioning:BucketVersioning",
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
