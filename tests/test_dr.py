@@ -25,6 +25,7 @@ from infra.components.replication import (
     BucketCopy,
     KeyRef,
 )
+from infra.components.storage import ACCESS_LOGS
 from infra.config import load_stack, parse
 from infra.config.rules.cache import GLOBAL_DATASTORE_TOO_SMALL, engine_catalog, supports_global_datastore
 from infra.config.rules.dr import active_region, peer_stack_name, serves_traffic
@@ -190,6 +191,7 @@ def test_staging_has_copies_but_no_standby(plans: dict[str, StackPlan]) -> None:
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         "aws:s3/bucketPolicy:BucketPolicy",
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketLogging:BucketLogging",
     }
     copy_vault = named(staging, VAULT, "dr-backups-copy-vault")
     copy_key = named(staging, KMS_KEY, "dr-copy-key")
@@ -197,7 +199,9 @@ def test_staging_has_copies_but_no_standby(plans: dict[str, StackPlan]) -> None:
     assert copy_vault.inputs["kmsKeyArn"] == copy_key.outputs["arn"]
     assert not staging.of_type(VAULT_LOCK)
     copies = {r.inputs["bucket"]: r.region for r in staging.of_type(BUCKET) if r.region == "us-west-2"}
-    assert copies == {Naming("staging", "us-west-2").bucket(role, ACCOUNT_ID): "us-west-2" for role in REPLICATED}
+    # plus the region's S3 access-log bucket, which the copies log to
+    roles = [*REPLICATED, ACCESS_LOGS]
+    assert copies == {Naming("staging", "us-west-2").bucket(role, ACCOUNT_ID): "us-west-2" for role in roles}
 
 
 def test_prod_pair_has_both_regions(plans: dict[str, StackPlan]) -> None:
