@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from infra.cli import export as export_command
+from infra.cli import main
 from infra.export.checkov_findings import (
     EXCEPTIONS_FILE,
     Accepted,
@@ -195,3 +198,23 @@ def test_findings_come_from_checkovs_failed_checks_by_file() -> None:
     }
     assert findings_from_report(report) == [Finding("prod-dr", "CKV_AWS_18", "aws_s3_bucket.a")]
     assert findings_from_report([report, {"results": {}}]) == [Finding("prod-dr", "CKV_AWS_18", "aws_s3_bucket.a")]
+
+
+# --- command line ----------------------------------------------------------------------------------
+
+
+def test_export_command_writes_one_file_per_stack(
+    plans: dict[str, StackPlan], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export_command, "plan_or_report", lambda stacks: {s: plans[s] for s in stacks})
+    assert main(["export", "dev", "prod", "-o", str(tmp_path)]) == 0
+    written = json.loads((tmp_path / "prod.tfplan.json").read_text())
+    assert written["planned_values"] == terraform_plan(plans["prod"])["planned_values"]
+    assert (tmp_path / "dev.tfplan.json").exists()
+    assert main(["export", "dev", "-o", str(tmp_path / "one.json")]) == 0
+    assert json.loads((tmp_path / "one.json").read_text())["format_version"]
+
+
+def test_export_command_refuses_unknown_stacks_and_several_stacks_without_a_directory() -> None:
+    assert main(["export", "nope"]) == 2
+    assert main(["export", "dev", "prod"]) == 2
