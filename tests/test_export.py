@@ -11,6 +11,7 @@ import pytest
 
 from infra.cli import export as export_command
 from infra.cli import main
+from infra.export import checkov_findings
 from infra.export.checkov_findings import (
     EXCEPTIONS_FILE,
     Accepted,
@@ -218,3 +219,20 @@ def test_export_command_writes_one_file_per_stack(
 def test_export_command_refuses_unknown_stacks_and_several_stacks_without_a_directory() -> None:
     assert main(["export", "nope"]) == 2
     assert main(["export", "dev", "prod"]) == 2
+
+
+def test_findings_command_fails_on_an_unlisted_finding_and_passes_when_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failed = {"check_id": "CKV_AWS_18", "resource": "aws_s3_bucket.storage-lake", "file_path": "/dev.tfplan.json"}
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"results": {"failed_checks": [failed]}}))
+    empty = _write(tmp_path, "exceptions: []\n")
+    assert checkov_findings.main([str(report), "--exceptions", str(empty)]) == 1
+    assert "unlisted finding: dev: CKV_AWS_18 aws_s3_bucket.storage-lake" in capsys.readouterr().out
+    listed = _write(
+        tmp_path,
+        f"exceptions:\n  - check: CKV_AWS_18\n    resources: [aws_s3_bucket.storage-*]\n    stacks: [dev]\n"
+        f"    reason: {REASON}\n",
+    )
+    assert checkov_findings.main([str(report), "--exceptions", str(listed)]) == 0
