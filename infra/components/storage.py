@@ -2,8 +2,8 @@
 
 Every bucket is versioned, private (public access blocked, ACLs disabled through
 BucketOwnerEnforced), TLS-only, and has lifecycle rules from ``storage.*`` config. Every
-bucket but one sends S3 server access logs to the stack's ``access-logs`` bucket (SSE-S3,
-the only encryption access-log delivery supports; it does not log itself).
+bucket but one sends S3 server access logs to the stack's ``access-logs`` bucket (SSE-S3, so
+S3's logging service writes without a grant on the stack key; it does not log itself).
 Four buckets use SSE-KMS with the stack key and S3 Bucket Keys (fewer KMS calls, lower
 cost). The fifth, ``lb-logs``, exists because ALB access logs support SSE-S3 only, and
 S3 default encryption is set per bucket, not per prefix ("Enable access logs for your
@@ -72,8 +72,8 @@ ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 # (checked 2026-11-26).
 LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 # S3 server access logs: delivered by logging.s3.amazonaws.com to a bucket in the same region and
-# account, which may use SSE-S3 only and must not log to itself ("Enabling Amazon S3 server access
-# logging", Amazon S3 user guide,
+# account, granted by bucket policy when ACLs are disabled; a bucket logging to itself loops
+# ("Enabling Amazon S3 server access logging", Amazon S3 user guide,
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html, checked 2026-12-02).
 S3_LOGGING_SERVICE = "logging.s3.amazonaws.com"
 ABORT_MULTIPART_DAYS = 7
@@ -193,7 +193,7 @@ def add_to(platform: Platform) -> Storage:
 
 
 def encryption_rule(role: str, kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
-    """SSE-KMS with the stack key and a Bucket Key; SSE-S3 for the ALB and S3 access-log buckets (their only option)."""
+    """SSE-KMS with the stack key and a Bucket Key; SSE-S3 for the ALB (its only option) and S3 access-log buckets."""
     if role in SSE_S3_BUCKETS:
         return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
     return {

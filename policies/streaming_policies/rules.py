@@ -795,9 +795,9 @@ def is_elasticache_export_bucket(props: Mapping[str, Any], context: RuleContext)
     return ELASTICACHE_EXPORT_BUCKET_WORDS.issubset(name_tokens(context.resource_name, dig(props, "bucket")))
 
 
-# S3 server access logs are delivered only to a bucket with SSE-S3 default encryption ("Enabling
-# Amazon S3 server access logging", Amazon S3 user guide, checked 2026-12-02): the access-log buckets
-# (named access-logs, infra/components/storage.py) use SSE-S3.
+# The S3 server access-log buckets (named access-logs, infra/components/storage.py) use SSE-S3, so
+# S3's logging service (logging.s3.amazonaws.com) delivers without a grant on the stack key; they
+# hold request records, not data.
 S3_ACCESS_LOG_BUCKET_WORDS = frozenset({"access", "logs"})
 
 
@@ -809,8 +809,9 @@ def is_s3_access_log_bucket(props: Mapping[str, Any], context: RuleContext) -> b
     "s3-sse-kms",
     {tokens.BUCKET_SSE},
     "S3 default encryption is SSE-KMS with a customer-managed key and S3 Bucket Keys "
-    "(SSE-S3 only on the load-balancer and S3 access-log buckets, the only encryption their log "
-    "delivery supports, and on the ElastiCache export buckets, which the service writes with its own identity).",
+    "(SSE-S3 only on the load-balancer access-log bucket, the one ALB supports, on the S3 access-log "
+    "buckets, written by S3's logging service without a key grant, and on the ElastiCache export buckets, "
+    "which the service writes with its own identity).",
     "high",
     S3_BUCKET_KEY_DOC,
 )
