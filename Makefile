@@ -3,7 +3,7 @@
 STACK ?= dev
 VENV := .venv/bin
 
-.PHONY: plan plan-all test lint typecheck bench setup setup-test
+.PHONY: plan plan-all test lint typecheck checkov bench setup setup-test
 
 plan: setup            ## offline plan of STACK (default dev): make plan STACK=prod
 	$(VENV)/blueprint plan $(STACK)
@@ -19,6 +19,9 @@ lint: setup            ## ruff, and the import contracts of pyproject.toml (one-
 
 typecheck: setup
 	$(VENV)/mypy infra policies/streaming_policies jobs/streaming_job
+
+checkov:               ## checkov (pinned, own venv, offline) over every stack's Terraform plan export
+	scripts/checkov.sh
 
 bench: setup           ## plan time per stack and import cost
 	$(VENV)/python bench/plan_benchmark.py

@@ -152,6 +152,14 @@ def test_log_retention_must_be_a_cloudwatch_value() -> None:
     assert "network.flowLogRetentionDays = 10" in message and "14" in message
 
 
+def test_prod_keeps_every_log_group_a_year() -> None:
+    [message] = config_errors("prod", {"cache": {"logRetentionDays": 180}})
+    assert "cache.logRetentionDays = 180" in message and "365" in message
+    assert config_errors("staging", {"cache": {"logRetentionDays": 180}}) == []
+    prod = load_stack("prod")[0]
+    assert min(prod.kafka.log_retention_days, prod.cache.log_retention_days, prod.ingest.log_retention_days) >= 365
+
+
 def test_kms_deletion_window_bounds() -> None:
     [message] = config_errors("dev", {"kms": {"deletionWindowDays": 3}})
     assert "kms.deletionWindowDays = 3" in message

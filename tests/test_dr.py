@@ -25,7 +25,7 @@ from infra.components.replication import (
     BucketCopy,
     KeyRef,
 )
-from infra.components.storage import ELASTICACHE_BUCKET_PERMISSIONS, ELASTICACHE_CANONICAL_ID
+from infra.components.storage import ACCESS_LOGS, ELASTICACHE_BUCKET_PERMISSIONS, ELASTICACHE_CANONICAL_ID
 from infra.config import load_stack, parse
 from infra.config.pair import active_region, peer_stack_name, serves_traffic
 from infra.naming import Naming
@@ -192,6 +192,7 @@ def test_staging_has_copies_but_no_standby(plans: dict[str, StackPlan]) -> None:
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         "aws:s3/bucketPolicy:BucketPolicy",
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketLogging:BucketLogging",
     }
     copy_vault = named(staging, VAULT, "dr-backups-copy-vault")
     copy_key = named(staging, KMS_KEY, "dr-copy-key")
@@ -199,7 +200,9 @@ def test_staging_has_copies_but_no_standby(plans: dict[str, StackPlan]) -> None:
     assert copy_vault.inputs["kmsKeyArn"] == copy_key.outputs["arn"]
     assert not staging.of_type(VAULT_LOCK)
     copies = {r.inputs["bucket"]: r.region for r in staging.of_type(BUCKET) if r.region == "us-west-2"}
-    assert copies == {Naming("staging", "us-west-2").bucket(role, ACCOUNT_ID): "us-west-2" for role in REPLICATED}
+    # plus the region's S3 access-log bucket, which the copies log to
+    roles = [*REPLICATED, ACCESS_LOGS]
+    assert copies == {Naming("staging", "us-west-2").bucket(role, ACCOUNT_ID): "us-west-2" for role in roles}
 
 
 def test_prod_pair_has_both_regions(plans: dict[str, StackPlan]) -> None:
@@ -468,6 +471,40 @@ def test_only_the_active_region_exports_the_cache(plans: dict[str, StackPlan], s
     rgid = plan.outputs["cacheReplicationGroupId"]
     assert definition["States"]["CreateSnapshot"]["Parameters"]["ReplicationGroupId"] == rgid
     assert definition["States"]["ExportSnapshot"]["Parameters"]["TargetBucket"] == plan.outputs["cacheExportBucket"]
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod", "prod-dr"])
+def test_export_is_traced_and_its_schedule_encrypted_with_the_stack_key(
+    plans: dict[str, StackPlan], stack: str
+) -> None:
+    plan = plans[stack]
+    [schedule] = plan.of_type(SCHEDULE)
+    [machine] = plan.of_type(STATE_MACHINE)
+    key = plan.outputs["kmsKeyArn"]
+    assert machine.inputs["tracingConfiguration"] == {"enabled": True}
+    assert schedule.inputs["kmsKeyArn"] == key
+    [scheduler_policy] = [r for r in plan.of_type(ROLE_POLICY) if r.name == "dr-backups-cache-export-scheduler-policy"]
+    grants = {s["Action"]: s["Resource"] for s in json.loads(scheduler_policy.inputs["policy"])["Statement"]}
+    assert grants == {"states:StartExecution": machine.outputs["arn"], "kms:Decrypt": key}
+
+
+def test_export_role_uses_star_only_for_actions_without_resource_scoping() -> None:
+    document = backup.export_role_policy("us-east-1", ACCOUNT_ID, "sp-prod-cache", "b")
+    star = {a for s in document["Statement"] if s["Resource"] == "*" for a in _actions(s)}
+    assert star == {
+        "s3:ListAllMyBuckets",
+        *_actions(statement(document, "ExecutionLogs")),
+        *_actions(statement(document, "XRayTraces")),
+    }
+    assert statement(document, "CopySnapshotChecksBucket")["Resource"] == "arn:aws:s3:::b"
+    assert (
+        statement(document, "DescribeSnapshots")["Resource"] == f"arn:aws:elasticache:us-east-1:{ACCOUNT_ID}:snapshot:*"
+    )
+
+
+def _actions(statement_: dict[str, Any]) -> list[str]:
+    action = statement_["Action"]
+    return [action] if isinstance(action, str) else list(action)
 
 
 def test_export_state_machine_is_a_closed_loop() -> None:

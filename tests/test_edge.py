@@ -37,6 +37,7 @@ MANAGED_GROUPS = {
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesAnonymousIpList",
 }
 EDGE_OUTPUTS = (
     "albDnsName",
@@ -178,6 +179,24 @@ def test_web_acl_is_regional_with_managed_groups_and_the_configured_rate_limit(s
     [rate] = [s["rateBasedStatement"] for s in statements if "rateBasedStatement" in s]
     assert rate["limit"] == _edge(stack_plan)["waf_rate_limit"] and rate["aggregateKeyType"] == "IP"
     assert rate["evaluationWindowSec"] == WAF_RATE_WINDOW_SECONDS
+
+
+def test_web_acl_logs_to_an_encrypted_waf_log_group_without_the_token(stack_plan: StackPlan) -> None:
+    acl = _named(stack_plan, "aws:wafv2/webAcl:WebAcl", "edge-waf")
+    logging = stack_plan.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+    group = _named(stack_plan, "aws:cloudwatch/logGroup:LogGroup", "edge-waf-logs")
+    assert logging.inputs["resourceArn"] == acl.outputs["arn"]
+    assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
+    assert logging.inputs["redactedFields"] == [{"singleHeader": {"name": "authorization"}}]
+    assert group.inputs["name"].startswith("aws-waf-logs-")  # WAF refuses any other log group name
+    assert group.inputs["kmsKeyId"] == stack_plan.outputs["kmsKeyArn"]
+    assert group.inputs["retentionInDays"] == stack_plan.config["ingest"]["log_retention_days"]
+
+
+def test_anonymous_ip_list_counts_hosting_providers_instead_of_blocking_producers() -> None:
+    [anonymous] = [r for r in waf_rules(100, "x") if r["name"] == "AWSManagedRulesAnonymousIpList"]
+    overrides = anonymous["statement"]["managed_rule_group_statement"]["rule_action_overrides"]
+    assert overrides == [{"name": "HostingProviderIPList", "action_to_use": {"count": {}}}]
 
 
 def test_web_acl_is_associated_with_the_alb(stack_plan: StackPlan) -> None:

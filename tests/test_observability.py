@@ -166,6 +166,9 @@ def test_alarm_topic_is_encrypted_with_the_stack_key(stack_plan: StackPlan) -> N
     assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": stack_plan.outputs["accountId"]}}
     assert statements["TlsOnly"]["Effect"] == "Deny"
     assert statements["TlsOnly"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    account = statements["AccountManagesTopic"]
+    assert account["Condition"] == {"StringEquals": {"aws:PrincipalAccount": stack_plan.outputs["accountId"]}}
+    assert all("Condition" in s for s in statements.values() if s["Effect"] == "Allow")  # none open to other accounts
 
 
 def test_email_subscription_only_where_an_address_is_configured(stack_plan: StackPlan) -> None:

@@ -1,4 +1,4 @@
-"""The storage tier: five private, versioned, encrypted, TLS-only buckets with lifecycle rules by tier."""
+"""The storage tier: six private, versioned, encrypted, TLS-only buckets with lifecycle rules by tier."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.components.storage import (
+    ACCESS_LOGS,
     ALB_LOG_PREFIX,
     BUCKET_ROLES,
     ELB_ACCOUNTS,
@@ -18,6 +19,8 @@ from infra.components.storage import (
     LOG_DELIVERY_SERVICE,
     MSK_LOG_PREFIX,
     NLB_LOG_PREFIX,
+    S3_LOGGING_SERVICE,
+    SSE_S3_BUCKETS,
     bucket_policy,
     lifecycle_rules,
 )
@@ -50,7 +53,7 @@ def _statement(policy: dict[str, Any], sid: str) -> dict[str, Any]:
     return matches[0]
 
 
-def test_every_stack_has_the_five_buckets_with_deterministic_names(stack_plan: StackPlan) -> None:
+def test_every_stack_has_the_six_buckets_with_deterministic_names(stack_plan: StackPlan) -> None:
     buckets = _buckets(stack_plan)
     assert set(buckets) == set(BUCKET_ROLES)
     account = stack_plan.outputs["accountId"]
@@ -65,7 +68,7 @@ def test_buckets_are_children_of_the_storage_component(stack_plan: StackPlan) ->
     for bucket in _buckets(stack_plan).values():
         assert bucket.parent == component.urn
         assert bucket.provider is not None and f"aws-{stack_plan.region}" in bucket.provider
-        kinds = {r.type for r in stack_plan.children_of(bucket.urn)}
+        kinds = {r.type for r in stack_plan.children_of(bucket.urn)} - {"aws:s3/bucketLogging:BucketLogging"}
         assert kinds == {
             "aws:s3/bucketVersioning:BucketVersioning",
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -87,8 +90,8 @@ def test_kms_buckets_use_the_stack_key_with_bucket_keys(stack_plan: StackPlan) -
         if role in KMS_BUCKETS:
             assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}
             assert rule["bucketKeyEnabled"] is True
-        else:  # ALB access logs support SSE-S3 only
-            assert role == LB_LOGS
+        else:  # ALB and S3 access-log delivery support SSE-S3 only
+            assert role in SSE_S3_BUCKETS
             assert default == {"sseAlgorithm": "AES256"}
 
 
@@ -175,7 +178,7 @@ def test_lifecycle_rules_follow_the_tier_config(stack_plan: StackPlan) -> None:
     assert rules("lake")["lake-to-standard-ia"]["transitions"] == [
         {"days": cfg["lake_ia_after_days"], "storageClass": "STANDARD_IA"}
     ]
-    for role in ("logs", LB_LOGS):
+    for role in ("logs", *SSE_S3_BUCKETS):
         assert rules(role)["expire-logs"]["expiration"] == {"days": cfg["logs_expire_days"]}
     assert "expire-logs" not in rules("lake") and "expire-logs" not in rules("checkpoints")
 
@@ -240,3 +243,29 @@ def test_alb_delivery_principal_by_region_age(region: str, role: str) -> None:
         assert alb["Principal"] == {"AWS": f"arn:aws:iam::{ELB_ACCOUNTS[region]}:root"}
     else:  # Regions opened in or after August 2022
         assert alb["Principal"] == {"Service": ELB_LOG_DELIVERY_SERVICE}
+
+
+# --- S3 server access logs ---------------------------------------------------------------------
+
+
+def test_every_bucket_logs_access_to_an_access_log_bucket_of_its_region(stack_plan: StackPlan) -> None:
+    """Each bucket but the access-log buckets sends server access logs to the access-log bucket of its region."""
+    buckets = stack_plan.of_type(BUCKET)
+    log_buckets = {b.region: b for b in buckets if b.inputs["tags"]["role"] == ACCESS_LOGS}
+    logging = {r.parent: r for r in stack_plan.of_type("aws:s3/bucketLogging:BucketLogging")}
+    for bucket in buckets:
+        if bucket.inputs["tags"]["role"] == ACCESS_LOGS:
+            assert bucket.urn not in logging  # never into itself: every delivery would log another
+            continue
+        target = log_buckets[bucket.region]
+        assert logging[bucket.urn].inputs["targetBucket"] == target.resource_id
+        assert logging[bucket.urn].inputs["targetPrefix"] == f"{bucket.inputs['bucket']}/"
+    assert len(logging) == len(buckets) - len(log_buckets)
+
+
+def test_access_log_bucket_lets_only_this_accounts_buckets_deliver() -> None:
+    policy = bucket_policy(ACCESS_LOGS, "logs-bucket", "123456789012", "us-east-1")
+    [grant] = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert grant["Principal"] == {"Service": S3_LOGGING_SERVICE}
+    assert grant["Action"] == "s3:PutObject" and grant["Resource"] == "arn:aws:s3:::logs-bucket/*"
+    assert grant["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}

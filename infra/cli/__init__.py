@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "runbooks",
     "drill",
     "docs",
+    "export",
 )
 
 

@@ -29,7 +29,7 @@ import pulumi_aws as aws
 
 from infra.components.network import service_trust
 from infra.components.replication import CACHE_EXPORTS, KeyRef
-from infra.components.storage import SSE_S3, private_bucket
+from infra.components.storage import SSE_S3, PrivateBucket, private_bucket
 from infra.config.schema import DrConfig, StorageConfig, Tier
 from infra.naming import Naming
 
@@ -102,6 +102,8 @@ class BackupsArgs:
     """Buckets to back up, by role (deterministic ARNs)."""
     cache: CacheExport | None
     log_retention_days: int
+    access_logs: PrivateBucket | None = None
+    """The region's S3 access-log bucket (the stack's), for the cache export bucket."""
 
 
 class Backups(pulumi.ComponentResource):
@@ -238,6 +240,7 @@ class Backups(pulumi.ComponentResource):
             acl_grants_for_elasticache=True,
             expire_days=args.config.cache_export_retention_days,
             tags=spec.export_bucket_tags,
+            access_logs=args.access_logs,
         )
         self.export_bucket, self.export_versioning = made.bucket, made.versioning
         bucket_name = naming.bucket(CACHE_EXPORTS, args.account_id)
@@ -274,6 +277,7 @@ class Backups(pulumi.ComponentResource):
                 "include_execution_data": True,
                 "log_destination": log_group.arn.apply(lambda arn: f"{arn}:*"),
             },
+            tracing_configuration={"enabled": True},  # X-Ray: where an export spends its time, per step
             opts=pulumi.ResourceOptions(parent=self, depends_on=[sfn_policy, made.versioning]),
         )
         scheduler_role = aws.iam.Role(
@@ -285,11 +289,14 @@ class Backups(pulumi.ComponentResource):
         start = aws.iam.RolePolicy(
             f"{name}-cache-export-scheduler-policy",
             role=scheduler_role.id,
-            policy=self.export_state_machine.arn.apply(
-                lambda arn: json.dumps(
+            policy=pulumi.Output.all(self.export_state_machine.arn, args.key.arn).apply(
+                lambda arns: json.dumps(
                     {
                         "Version": "2012-10-17",
-                        "Statement": [{"Effect": "Allow", "Action": "states:StartExecution", "Resource": arn}],
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "states:StartExecution", "Resource": arns[0]},
+                            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": arns[1]},
+                        ],
                     }
                 )
             ),
@@ -302,6 +309,9 @@ class Backups(pulumi.ComponentResource):
             schedule_expression=args.config.cache_export_schedule,
             schedule_expression_timezone="UTC",
             flexible_time_window={"mode": "OFF"},
+            # Scheduler encrypts the schedule's target input with our key; its role may decrypt it
+            # (https://docs.aws.amazon.com/scheduler/latest/UserGuide/encryption-rest.html, checked 2026-12-02).
+            kms_key_arn=args.key.arn,
             state="ENABLED" if spec.enabled else "DISABLED",
             target={
                 "arn": self.export_state_machine.arn,
@@ -471,8 +481,11 @@ def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
 def export_role_policy(region: str, account_id: str, replication_group_id: str, bucket: str) -> dict[str, Any]:
     """What the state machine calls: snapshot and export of one group, plus the S3 access CopySnapshot checks.
 
-    S3 actions per "Exporting a backup", step 3 (Amazon ElastiCache user guide, checked 2026-11-26);
-    log delivery actions per "Logging using CloudWatch Logs" (AWS Step Functions developer guide), which
+    S3 actions per "Exporting a backup", step 3 (Amazon ElastiCache user guide, checked 2026-11-26),
+    each scoped to the export bucket or this account's snapshots except ListAllMyBuckets; log delivery
+    actions per "Logging using CloudWatch Logs" and X-Ray actions per "IAM policies for using AWS
+    X-Ray" (AWS Step Functions developer guide,
+    https://docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html, checked 2026-12-02), which
     accept only "*".
     """
     elasticache = f"arn:aws:elasticache:{region}:{account_id}"
@@ -492,13 +505,19 @@ def export_role_policy(region: str, account_id: str, replication_group_id: str, 
                 "Action": ["elasticache:CopySnapshot", "elasticache:DeleteSnapshot"],
                 "Resource": snapshots,
             },
-            {"Sid": "DescribeSnapshots", "Effect": "Allow", "Action": "elasticache:DescribeSnapshots", "Resource": "*"},
             {
-                "Sid": "CopySnapshotChecksBuckets",
+                "Sid": "DescribeSnapshots",
                 "Effect": "Allow",
-                "Action": ["s3:GetBucketLocation", "s3:ListAllMyBuckets"],
-                "Resource": "*",
+                "Action": "elasticache:DescribeSnapshots",
+                "Resource": f"{elasticache}:snapshot:*",
             },
+            {
+                "Sid": "CopySnapshotChecksBucket",
+                "Effect": "Allow",
+                "Action": "s3:GetBucketLocation",
+                "Resource": f"arn:aws:s3:::{bucket}",
+            },
+            {"Sid": "CopySnapshotListsBuckets", "Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
             {
                 "Sid": "ExportBucket",
                 "Effect": "Allow",
@@ -517,6 +536,17 @@ def export_role_policy(region: str, account_id: str, replication_group_id: str, 
                     "logs:PutResourcePolicy",
                     "logs:DescribeResourcePolicies",
                     "logs:DescribeLogGroups",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "XRayTraces",
+                "Effect": "Allow",
+                "Action": [
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
                 ],
                 "Resource": "*",
             },

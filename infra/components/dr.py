@@ -184,6 +184,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                     export_bucket_tags=self._peer_tag() if warm and dr.role == "primary" else {},
                 ),
                 log_retention_days=config.cache.log_retention_days,
+                access_logs=args.storage.access_logs,
             ),
             child,
         )

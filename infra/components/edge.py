@@ -39,6 +39,10 @@ WAF_RATE_WINDOW_SECONDS = 300
 # managed rule group", rule SizeRestrictions_BODY, checked 2026-11-26). Event batches are larger
 # by design, so that one rule only counts; the gateway bounds message size (max_message_bytes).
 CRS_RULES_TO_COUNT = ("SizeRestrictions_BODY",)
+ANONYMOUS_RULES_TO_COUNT = ("HostingProviderIPList",)
+"""Producers run in clouds: hosting-provider addresses are counted, VPN, Tor and proxies blocked
+(https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-ip-rep.html, checked 2026-12-02)."""
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,10 @@ class EdgeArgs:
     nlb_log_prefix: str
     access_logs_ready: Sequence[pulumi.Resource]
     """What must exist before the LBs enable access logs (AWS test-writes the prefix at once)."""
+    kms_key_arn: pulumi.Input[str]
+    """Encrypts the web ACL's log group."""
+    log_retention_days: int
+    """Retention of the web ACL's log group (the ingest tier's)."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -191,6 +199,22 @@ class Edge(pulumi.ComponentResource):
             },
             tags={"Name": naming("waf")},
             opts=child,
+        )
+        # WAF logs only to a log group named aws-waf-logs-*; the token producers send is redacted
+        # (https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html, checked 2026-12-02).
+        waf_logs = aws.cloudwatch.LogGroup(
+            f"{name}-waf-logs",
+            name=f"{WAF_LOG_GROUP_PREFIX}{naming('waf')}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=pulumi.ResourceOptions(parent=self.web_acl),
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{name}-waf-logging",
+            resource_arn=self.web_acl.arn,
+            log_destination_configs=[waf_logs.arn],
+            redacted_fields=[{"single_header": {"name": "authorization"}}],
+            opts=pulumi.ResourceOptions(parent=self.web_acl),
         )
         aws.wafv2.WebAclAssociation(
             f"{name}-waf-alb",
@@ -432,6 +456,7 @@ def waf_rules(rate_limit: int, metric_prefix: str) -> list[dict[str, Any]]:
         },
         managed(2, "AWSManagedRulesCommonRuleSet", CRS_RULES_TO_COUNT),
         managed(3, "AWSManagedRulesKnownBadInputsRuleSet"),
+        managed(4, "AWSManagedRulesAnonymousIpList", ANONYMOUS_RULES_TO_COUNT),
     ]
 
 
@@ -455,6 +480,8 @@ def build(foundation: Foundation, storage: Storage) -> Built[Edge]:
             alb_log_prefix=ALB_LOG_PREFIX,
             nlb_log_prefix=NLB_LOG_PREFIX,
             access_logs_ready=[storage.policies[LB_LOGS]],
+            kms_key_arn=foundation.key.key.arn,
+            log_retention_days=config.ingest.log_retention_days,
         ),
         foundation.opts(),
     )

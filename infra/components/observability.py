@@ -577,7 +577,10 @@ class Observability(pulumi.ComponentResource):
 
 
 def topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
-    """The account manages the topic; AWS services of this account publish over TLS only."""
+    """The account manages the topic; AWS services of this account publish over TLS only.
+
+    Every Allow carries an account condition, so no statement is open to another account.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -596,6 +599,9 @@ def topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
                     "sns:Publish",
                 ],
                 "Resource": topic_arn,
+                # Redundant with the principal today; it keeps the statement to this account if the
+                # principal is ever widened. aws:SourceOwner would not do: IAM callers do not send it.
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id}},
             },
             {
                 "Sid": "ServicesOfThisAccountPublish",

@@ -34,7 +34,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.network import service_trust
-from infra.components.storage import SSE_S3, kms_encryption, private_bucket
+from infra.components.storage import ACCESS_LOGS, SSE_S3, kms_encryption, private_bucket
 from infra.config.schema import StorageConfig, Tier
 from infra.naming import Naming
 from infra.planning.dr import RTC_MINUTES
@@ -453,6 +453,17 @@ class Replication(pulumi.ComponentResource):
 
     def _copy_buckets(self, spec: CopyBuckets) -> list[pulumi.Resource]:
         ready: list[pulumi.Resource] = []
+        access_logs = private_bucket(
+            self,
+            f"{self._name}-copy-{ACCESS_LOGS}",
+            spec.naming,
+            ACCESS_LOGS,
+            self._args.account_id,
+            sse=SSE_S3,
+            storage=spec.storage,
+            protect=self._args.tier == "prod",
+            region=spec.naming.region,
+        )
         for role in spec.roles:
             made = private_bucket(
                 self,
@@ -466,6 +477,7 @@ class Replication(pulumi.ComponentResource):
                 region=spec.naming.region,
                 acl_grants_for_elasticache=role == CACHE_EXPORTS,
                 expire_days=spec.expire_days.get(role),
+                access_logs=access_logs,
             )
             self.copy_buckets[role] = made.bucket
             ready.append(made.versioning)

@@ -1,7 +1,9 @@
 """The stack's S3 buckets: job artifacts, Spark checkpoints, the data lake, logs and load-balancer logs.
 
 Every bucket is versioned, private (public access blocked, ACLs disabled through
-BucketOwnerEnforced), TLS-only, and has lifecycle rules from ``storage.*`` config.
+BucketOwnerEnforced), TLS-only, and has lifecycle rules from ``storage.*`` config. Every
+bucket but one sends S3 server access logs to the stack's ``access-logs`` bucket (SSE-S3, so
+S3's logging service writes without a grant on the stack key; it does not log itself).
 Four buckets use SSE-KMS with the stack key and S3 Bucket Keys (fewer KMS calls, lower
 cost). The fifth, ``lb-logs``, exists because ALB access logs support SSE-S3 only, and
 S3 default encryption is set per bucket, not per prefix ("Enable access logs for your
@@ -28,13 +30,17 @@ from infra.naming import Naming
 
 KMS_BUCKETS = ("artifacts", "checkpoints", "lake", "logs")
 LB_LOGS = "lb-logs"
-BUCKET_ROLES = (*KMS_BUCKETS, LB_LOGS)
+ACCESS_LOGS = "access-logs"
+SSE_S3_BUCKETS = (LB_LOGS, ACCESS_LOGS)
+BUCKET_ROLES = (ACCESS_LOGS, *KMS_BUCKETS, LB_LOGS)
+"""The access-log bucket first: every other bucket sends its server access logs to it."""
 OUTPUT_KEYS = {
     "artifacts": "artifactsBucket",
     "checkpoints": "checkpointsBucket",
     "lake": "lakeBucket",
     "logs": "logsBucket",
     LB_LOGS: "lbLogsBucket",
+    ACCESS_LOGS: "accessLogsBucket",
 }
 
 # Key prefixes writers use; the bucket policies grant log delivery on exactly these.
@@ -64,6 +70,11 @@ ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html
 # (checked 2026-11-26).
 LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
+# S3 server access logs: delivered by logging.s3.amazonaws.com to a bucket in the same region and
+# account, granted by bucket policy when ACLs are disabled; a bucket logging to itself loops
+# ("Enabling Amazon S3 server access logging", Amazon S3 user guide,
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html, checked 2026-12-02).
+S3_LOGGING_SERVICE = "logging.s3.amazonaws.com"
 ABORT_MULTIPART_DAYS = 7
 
 
@@ -83,6 +94,8 @@ class Storage(pulumi.ComponentResource):
     versioning: dict[str, aws.s3.BucketVersioning]
     policies: dict[str, aws.s3.BucketPolicy]
     names: dict[str, str]
+    access_logs: PrivateBucket
+    """The bucket every other bucket of the stack (and the region's cache exports) logs to."""
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("streaming:storage:Storage", name, None, opts)
@@ -101,7 +114,10 @@ class Storage(pulumi.ComponentResource):
                 storage=args.config,
                 protect=protect,
                 force_destroy=args.tier == "dev",
+                access_logs=None if role == ACCESS_LOGS else self.access_logs,
             )
+            if role == ACCESS_LOGS:
+                self.access_logs = made
             self.buckets[role], self.versioning[role], self.policies[role] = made.bucket, made.versioning, made.policy
         self.register_outputs(
             {f"{OUTPUT_KEYS[role]}": {"name": b.bucket, "arn": b.arn} for role, b in self.buckets.items()}
@@ -140,8 +156,8 @@ SSE_S3 = {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}
 
 
 def encryption_rule(role: str, kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
-    """SSE-KMS with the stack key and a Bucket Key; SSE-S3 for the ALB access-log bucket (its only option)."""
-    return dict(SSE_S3) if role == LB_LOGS else kms_encryption(kms_key_arn)
+    """SSE-KMS with the stack key and a Bucket Key; SSE-S3 for the ALB (its only option) and S3 access-log buckets."""
+    return dict(SSE_S3) if role in SSE_S3_BUCKETS else kms_encryption(kms_key_arn)
 
 
 def kms_encryption(key_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -162,7 +178,7 @@ def lifecycle_rules(role: str, config: StorageConfig) -> list[dict[str, Any]]:
         "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
     }
     rules = [housekeeping]
-    if role in ("logs", LB_LOGS):
+    if role in ("logs", *SSE_S3_BUCKETS):
         rules.append(
             {
                 "id": "expire-logs",
@@ -209,6 +225,8 @@ def bucket_policy(role: str, bucket: str, account_id: str, region: str) -> dict[
     ]
     if role == "logs":
         statements += _vended_log_delivery(arn, MSK_LOG_PREFIX, account_id, region, "MskBrokerLogs")
+    if role == ACCESS_LOGS:
+        statements.append(server_access_log_delivery(arn, account_id))
     if role == LB_LOGS:
         statements.append(_alb_log_delivery(arn, account_id, region))
         statements += _vended_log_delivery(arn, NLB_LOG_PREFIX, account_id, region, "NlbAccessLogs")
@@ -242,6 +260,18 @@ def _vended_log_delivery(arn: str, prefix: str, account_id: str, region: str, si
             },
         },
     ]
+
+
+def server_access_log_delivery(arn: str, account_id: str) -> dict[str, Any]:
+    """S3's logging service writes server access logs of this account's buckets only."""
+    return {
+        "Sid": "S3ServerAccessLogsWrite",
+        "Effect": "Allow",
+        "Principal": {"Service": S3_LOGGING_SERVICE},
+        "Action": "s3:PutObject",
+        "Resource": f"{arn}/*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    }
 
 
 def _alb_log_delivery(arn: str, account_id: str, region: str) -> dict[str, Any]:
@@ -289,11 +319,13 @@ def private_bucket(
     acl_grants_for_elasticache: bool = False,
     expire_days: int | None = None,
     tags: Mapping[str, str] | None = None,
+    access_logs: PrivateBucket | None = None,
 ) -> PrivateBucket:
     """A versioned, private, TLS-only bucket with the storage tier's lifecycle: the one recipe for every bucket.
 
     ``region`` places it outside the provider's region (the DR copies); ``acl_grants_for_elasticache``
     opens exactly the ACL grants ElastiCache export and seeding need (and nothing public).
+    ``access_logs``, the region's access-log bucket, receives the server access logs.
     Children are named ``<name>-versioning``, ``<name>-sse``, ... under the bucket.
     """
     bucket_name = naming.bucket(role, account_id)
@@ -352,6 +384,15 @@ def private_bucket(
         opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
         **placed,
     )
+    if access_logs is not None:
+        aws.s3.BucketLogging(
+            f"{name}-access-logging",
+            bucket=bucket.id,
+            target_bucket=access_logs.bucket.id,
+            target_prefix=f"{bucket_name}/",
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[access_logs.policy]),
+            **placed,
+        )
     if acl_grants_for_elasticache:
         owner = aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=bucket)).id
         aws.s3.BucketAcl(

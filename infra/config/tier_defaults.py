@@ -151,7 +151,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "kafkaVersion": "3.8.x",
             "sizing": "workload",
             "enhancedMonitoring": "PER_TOPIC_PER_BROKER",
-            "logRetentionDays": 90,
+            "logRetentionDays": 365,
         },
         "cache": {
             "engineVersion": "8.2",
@@ -159,7 +159,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "shards": 3,
             "replicasPerShard": 2,
             "snapshotRetentionDays": 14,
-            "logRetentionDays": 90,
+            "logRetentionDays": 365,
         },
         "ingest": {
             "image": "docker.redpanda.com/redpandadata/connect:4.38.0",
@@ -167,7 +167,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "memoryMib": 4096,
             "minTasks": 3,
             "maxTasks": 24,
-            "logRetentionDays": 90,
+            "logRetentionDays": 365,
         },
         "edge": {},
         "spark": {

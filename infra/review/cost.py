@@ -90,6 +90,7 @@ NO_CHARGE_TYPES: frozenset[str] = frozenset(
         "aws:msk/topic:Topic",
         "aws:route53/record:Record",
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketLogging:BucketLogging",
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
         "aws:s3/bucketPolicy:BucketPolicy",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",

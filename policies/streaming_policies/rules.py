@@ -795,12 +795,23 @@ def is_elasticache_export_bucket(props: Mapping[str, Any], context: RuleContext)
     return ELASTICACHE_EXPORT_BUCKET_WORDS.issubset(name_tokens(context.resource_name, dig(props, "bucket")))
 
 
+# The S3 server access-log buckets (named access-logs, infra/components/storage.py) use SSE-S3, so
+# S3's logging service (logging.s3.amazonaws.com) delivers without a grant on the stack key; they
+# hold request records, not data.
+S3_ACCESS_LOG_BUCKET_WORDS = frozenset({"access", "logs"})
+
+
+def is_s3_access_log_bucket(props: Mapping[str, Any], context: RuleContext) -> bool:
+    return S3_ACCESS_LOG_BUCKET_WORDS.issubset(name_tokens(context.resource_name, dig(props, "bucket")))
+
+
 @_rule(
     "s3-sse-kms",
     {tokens.BUCKET_SSE},
     "S3 default encryption is SSE-KMS with a customer-managed key and S3 Bucket Keys "
-    "(SSE-S3 only on the load-balancer access-log bucket, the one ALB supports, and on the "
-    "ElastiCache export buckets, which the service writes with its own identity).",
+    "(SSE-S3 only on the load-balancer access-log bucket, the one ALB supports, on the S3 access-log "
+    "buckets, written by S3's logging service without a key grant, and on the ElastiCache export buckets, "
+    "which the service writes with its own identity).",
     "high",
     S3_BUCKET_KEY_DOC,
 )
@@ -815,7 +826,8 @@ def s3_sse_kms(resource_type: str, props: Mapping[str, Any], context: RuleContex
     for index, entry in enumerate(entries):
         default = dig(entry, "applyServerSideEncryptionByDefault") or {}
         algorithm = dig(default, "sseAlgorithm")
-        if algorithm == "AES256" and (is_lb_log_bucket(props, context) or is_elasticache_export_bucket(props, context)):
+        exempt = (is_lb_log_bucket, is_s3_access_log_bucket, is_elasticache_export_bucket)
+        if algorithm == "AES256" and any(exempt_bucket(props, context) for exempt_bucket in exempt):
             continue
         if algorithm != "aws:kms" and not is_unknown(algorithm):
             problems.append(f"rules[{index}] sseAlgorithm is {algorithm!r}: use 'aws:kms'.")

@@ -65,6 +65,7 @@ IAM_ROLE = "aws:iam/role:Role"
 
 LAKE = "sp-prod-lake-123456789012-us-east-1"
 LB_LOGS = "sp-prod-lb-logs-123456789012-us-east-1"
+ACCESS_LOGS = "sp-prod-access-logs-123456789012-us-east-1"
 DR_LAKE_ARN = "arn:aws:s3:::sp-prod-dr-lake-123456789012-us-west-2"
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
@@ -194,6 +195,11 @@ PASSING = [
         "s3-sse-kms",
         SSE,
         {"bucket": LB_LOGS, "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]},
+    ),
+    Case(
+        "s3-sse-kms",
+        SSE,
+        {"bucket": ACCESS_LOGS, "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]},
     ),
     Case("s3-public-access-block", PAB, public_access_block_props(LAKE)),
     Case("s3-versioning", VERSIONING, versioning_props(LAKE)),

@@ -10,6 +10,8 @@ from infra.catalog.regions import SUPPORTED_REGIONS
 from infra.config.problems import Problem, error
 from infra.config.schema import INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, StackConfig
 
+PROD_MIN_LOG_RETENTION_DAYS = 365
+"""A year of logs in prod: checkov CKV_AWS_338, and incidents are often found months later."""
 REQUIRED_ENDPOINTS = ("sts", "kms", "logs", "secretsmanager", "ecr.api", "ecr.dkr")
 MIN_AZS = {"dev": 2, "staging": 3, "prod": 3}
 # Resource names embed the stack name (infra/naming.py). The longest, the bucket
@@ -65,6 +67,8 @@ def check(config: StackConfig) -> Iterator[Problem]:
     for key, days in _retentions(config):
         if days not in LOG_RETENTION_DAYS:
             yield error(key, days, f"CloudWatch Logs allows only {', '.join(map(str, LOG_RETENTION_DAYS))}")
+        elif config.tier == "prod" and days < PROD_MIN_LOG_RETENTION_DAYS:
+            yield error(key, days, f"prod keeps logs at least {PROD_MIN_LOG_RETENTION_DAYS} days (incident forensics)")
 
 
 def _retentions(config: StackConfig) -> Iterator[tuple[str, int]]:
