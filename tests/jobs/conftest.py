@@ -42,6 +42,16 @@ KafkaRecord = tuple[Any, int, dt.datetime]
 """(value: dict -> JSON, bytes, or None; offset; Kafka timestamp)."""
 
 
+SLOW_FIXTURES = frozenset({"spark", "redis_server", "redis_cluster"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that starts local Spark or a redis-server is a `job` test: `make test-fast` skips them."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.job)
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     """One session for the whole run: small, UI off, one shuffle partition, UTC."""
