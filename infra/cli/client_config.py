@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+
+from infra.cli.stacks import add_cache_option, cached_plans
 
 EXIT_OK, EXIT_INVALID = 0, 2
 DEFAULT_OUT = Path("out")
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("stack", help="Stack name, e.g. prod.")
     parser.add_argument("--outputs", type=Path, metavar="FILE", help="JSON from `pulumi stack output --json`.")
     parser.add_argument("--out", type=Path, metavar="DIR", help="Output directory (default: out/<stack>/).")
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             outputs = load_outputs_file(args.outputs)
             source = f"stack outputs file {args.outputs}"
         else:
-            outputs = _planned_outputs(args.stack)
+            outputs = cached_plans([args.stack], use_cache=not args.no_cache)[args.stack].outputs
             source = "the offline plan (placeholder brokers)"
             print(
                 "blueprint client-config: note: brokers come from the offline plan and are placeholders; "
@@ -62,12 +64,6 @@ def run(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return EXIT_OK
-
-
-def _planned_outputs(stack: str) -> dict[str, Any]:
-    from infra.offline.runtime import plan_stacks
-
-    return plan_stacks([stack])[stack].outputs
 
 
 def _fail(message: str) -> int:

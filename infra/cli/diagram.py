@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, add_cache_option, plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("diagram", help="architecture diagram of a stack (Mermaid)")
     parser.add_argument("stack", metavar="STACK")
     parser.add_argument("--markdown", action="store_true", help="wrap in a ```mermaid block")
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
         return UNKNOWN_STACK
     from infra.review.diagram import mermaid
 
-    plans = plan_or_report([args.stack])
+    plans = plan_or_report([args.stack], use_cache=not args.no_cache)
     if plans is None:
         return INVALID_CONFIG
     plan = plans[args.stack]

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, add_cache_option, plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -25,6 +25,7 @@ def register(subparsers: Any) -> None:
         "exit codes: 0 review written, 1 invalid stack config or the base revision cannot be planned, "
         "2 bad arguments (unknown stack, unwritable --output), 3 risky change with --fail-on-risk"
     )
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from infra.review.diff import diff_snapshots
     from infra.review.render import render_markdown
 
-    current = plan_or_report(stacks)
+    current = plan_or_report(stacks, use_cache=not args.no_cache)
     if current is None:
         return INVALID_CONFIG
     try:

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, add_cache_option, plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -16,6 +16,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--all", action="store_true", help="plan every stack in stacks/ in one process")
     parser.add_argument("--json", action="store_true", help="emit the full record as JSON")
     parser.epilog = "exit codes: 0 plan ok, 1 invalid stack config, 2 bad arguments, 3 mandatory policy violations"
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         return UNKNOWN_STACK
     from infra.offline.render import plan_to_json, policy_violations, render_plan
 
-    plans = plan_or_report(stacks)
+    plans = plan_or_report(stacks, use_cache=not args.no_cache)
     if plans is None:
         return INVALID_CONFIG
     if args.json:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, plan_or_report, unknown_stacks
+from infra.cli.stacks import INVALID_CONFIG, UNKNOWN_STACK, add_cache_option, plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -26,6 +26,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--out", type=Path, metavar="DIR", help="write under DIR/<stack>/ (default: runbooks/)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files on disk differ")
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -73,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
 
     from infra.runbooks import RUNBOOKS_DIR, render_stack, view_of, write_stack
 
-    plans = plan_or_report([args.stack, peer] if peer and peer in list_stacks() else [args.stack])
+    plans = plan_or_report(
+        [args.stack, peer] if peer and peer in list_stacks() else [args.stack], use_cache=not args.no_cache
+    )
     if plans is None:
         return INVALID_CONFIG
     peer_view = view_of(plans[peer], peer_outputs) if peer and peer in plans else None

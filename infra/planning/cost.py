@@ -283,7 +283,7 @@ def load_price_book(path: Path = PRICE_FILE) -> PriceBook:
         stat = path.stat()
         key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
         if key not in _BOOKS:
-            _BOOKS[key] = parse_price_book(yaml.safe_load(path.read_text(encoding="utf-8")))
+            _BOOKS[key] = parse_price_book(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
     except OSError as error:
         raise PriceFileError(f"cannot read price file {path}: {error.strerror}") from error
     except yaml.YAMLError as error:
