@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if current is None:
         return INVALID_CONFIG
     try:
-        base_plans = plans_at(args.base, stacks) if args.base else None
+        base_plans = plans_at(args.base, stacks, use_cache=not args.no_cache) if args.base else None
     except BaselineError as exc:
         print(str(exc), file=sys.stderr)
         return 1

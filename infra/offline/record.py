@@ -106,11 +106,8 @@ def plan_to_document(plan: StackPlan, root: Path | None = None) -> dict[str, Any
     Relative paths are what let a plan made in another checkout (a base revision under /tmp)
     compare with this one's: plan_from_document resolves them against the reader's root.
     """
-    resources = [
-        {f.name: _encode(getattr(resource, f.name), root) for f in fields(PlannedResource)}
-        for resource in plan.resources
-    ]
-    document = {f.name: getattr(plan, f.name) for f in fields(StackPlan) if f.name != "resources"}
+    resources = [{f.name: _encode(getattr(r, f.name), root) for f in fields(r)} for r in plan.resources]
+    document = {f.name: getattr(plan, f.name) for f in fields(plan) if f.name != "resources"}
     return {**_encode(document, root), "resources": resources}
 
 
