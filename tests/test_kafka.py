@@ -69,7 +69,6 @@ def plan_with(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StackPlan]:
     ) -> StackPlan:
         raw = raw_with(stack, changes)
         config, warnings = parse(raw, stack)
-        monkeypatch.setattr(runtime, "load_stack", lambda _stack: (config, warnings, raw))
         if extra_outputs is not None:
             original = kafka_component.add_to
 
@@ -79,7 +78,7 @@ def plan_with(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StackPlan]:
                 return component
 
             monkeypatch.setattr(kafka_component, "add_to", add_to)
-        return runtime.plan_stack(stack)
+        return runtime.plan_stack(stack, loaded=(config, warnings, raw))
 
     return plan
 
