@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pulumi
@@ -46,6 +47,15 @@ def test_a_cache_hit_returns_an_equal_plan_and_a_bad_file_is_a_miss(
     assert hit is not None and plan_to_document(hit) == plan_to_document(plans["dev"])
     cache.path("k").write_text("{not json")
     assert cache.get("k") is None
+
+
+def test_the_cache_keeps_only_the_newest_plans(plans: dict[str, StackPlan], tmp_path: Path) -> None:
+    cache = PlanCache(tmp_path, max_entries=2)
+    for index, key in enumerate(("a", "b", "c")):
+        cache.put(key, plans["dev"])
+        os.utime(cache.path(key), ns=(index * 10**9, index * 10**9))
+    cache.put("d", plans["dev"])
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["c", "d"]
 
 
 @pytest.fixture

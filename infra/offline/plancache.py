@@ -28,6 +28,7 @@ SOURCE_DIRS = ("infra", "templates", "jobs")
 SOURCE_FILES = ("Pulumi.yaml", "uv.lock")
 SKIPPED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
 
+MAX_ENTRIES = 64
 MEMO: dict[str, StackPlan] = {}
 """Plans of this process by key (filled by every plan_stacks call)."""
 
@@ -78,8 +79,9 @@ def _peer_name(stack_file: str) -> str | None:
 class PlanCache:
     """Plans as JSON files named by key; a file that cannot be read is a miss, never an error."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, max_entries: int = MAX_ENTRIES) -> None:
         self.directory = directory or Path(os.environ.get("BLUEPRINT_PLAN_CACHE", CACHE_DIR))
+        self.max_entries = max_entries
 
     def path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
@@ -98,5 +100,12 @@ class PlanCache:
             temp = path.with_suffix(f".{os.getpid()}.tmp")
             temp.write_text(json.dumps(plan_to_document(plan, root)), encoding="utf-8")
             temp.replace(path)
+            self._prune()
         except OSError:
             return
+
+    def _prune(self) -> None:
+        """Every edit makes new keys: keep the newest plans only (each is several hundred kB)."""
+        entries = sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for stale in entries[self.max_entries :]:
+            stale.unlink(missing_ok=True)
