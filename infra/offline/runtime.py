@@ -6,6 +6,9 @@ resource registrations and invokes with realistic outputs (fake_outputs.py), and
 records every registration (type, name, parent, provider, region, dependencies,
 options, inputs) into a StackPlan. A stack that reads another stack's outputs through
 a StackReference gets the outputs of that stack's plan from the same process.
+
+plan_stacks reuses a plan whose inputs did not change (plancache.py: this process's memo,
+and .cache/plans/ for the CLI); run_alone runs one component under the same mocks.
 """
 
 from __future__ import annotations
