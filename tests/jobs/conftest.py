@@ -64,6 +64,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
         .config("spark.sql.shuffle.partitions", "1")
         # Tiny inputs: adaptive planning would only add per-query overhead.
         .config("spark.sql.adaptive.enabled", "false")
+        # Each query runs once on a few rows: compiling generated code and JIT-optimizing costs more than it saves.
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.local.dir", str(scratch / "local"))
