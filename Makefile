@@ -3,7 +3,7 @@
 STACK ?= dev
 VENV := .venv/bin
 
-.PHONY: plan plan-all test lint typecheck checkov bench setup setup-test
+.PHONY: plan plan-all test test-fast lint typecheck checkov bench setup setup-test
 
 plan: setup            ## offline plan of STACK (default dev): make plan STACK=prod
 	$(VENV)/blueprint plan $(STACK)
@@ -13,6 +13,9 @@ plan-all: setup        ## every stack in one process
 
 test: setup-test       ## the whole test suite, offline
 	$(VENV)/python -m pytest
+
+test-fast: setup-test  ## everything but the Spark/Redis job tests (marker `job`)
+	$(VENV)/python -m pytest -m "not job"
 
 lint: setup            ## ruff, and the import contracts of pyproject.toml (one-way layers)
 	$(VENV)/ruff check . && $(VENV)/ruff format --check . && $(VENV)/lint-imports --no-cache

@@ -31,4 +31,7 @@ if [[ "${1:-}" == "--test" ]]; then
   fi
 fi
 # --inexact: a plain setup keeps what --test added (pyspark), so plan and test can share one .venv
-python3 -m uv sync --frozen --inexact --quiet "${groups[@]}"
+# --compile-bytecode: import pulumi_aws from .pyc even where PYTHONDONTWRITEBYTECODE is set (a cold plan 17.7 -> 10 s)
+python3 -m uv sync --frozen --inexact --compile-bytecode --quiet "${groups[@]}"
+# the project's own modules too (a module edited since is recompiled in memory, as without this)
+.venv/bin/python -m compileall -q -j0 infra policies/streaming_policies >/dev/null

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from typing import Any, get_args
 
 import pulumi
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from infra.catalog.cache_engines import engine_catalog
 from infra.components.cache import (
@@ -28,7 +23,6 @@ from infra.components.cache import (
     parameter_group_name,
 )
 from infra.config import parse
-from infra.config.problems import PROJECT
 from infra.config.rules.cache import (
     DAY_MINUTES,
     MAX_NODES,
@@ -41,7 +35,7 @@ from infra.config.schema import CacheConfig
 from infra.naming import Naming
 from infra.offline import runtime
 from infra.offline.record import PlannedResource, StackPlan
-from infra.offline.runtime import SECRET, PlatformMocks, RecordingMonitor
+from infra.offline.runtime import SECRET, run_alone
 from tests.helpers import config_errors, raw_with
 
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -481,16 +475,11 @@ TOKEN_MODE = {"cache": {"auth": "token"}, "spark": {"runJob": False}}
 
 
 @pytest.fixture(scope="module")
-def token_plan() -> Iterator[StackPlan]:
+def token_plan() -> StackPlan:
     """Staging planned with cache.auth: token and no streaming job (no stack does this; it is the escape hatch)."""
-    config, warnings = parse(raw_with("staging", TOKEN_MODE), "staging")
     raw = raw_with("staging", TOKEN_MODE)
-    original = runtime.load_stack
-    runtime.load_stack = lambda stack: (config, warnings, raw)  # type: ignore[assignment]
-    try:
-        yield runtime.plan_stack("staging")
-    finally:
-        runtime.load_stack = original  # type: ignore[assignment]
+    config, warnings = parse(raw, "staging")
+    return runtime.plan_stack("staging", loaded=(config, warnings, raw))
 
 
 def test_token_mode_keeps_a_generated_token_in_secrets_manager(token_plan: StackPlan) -> None:
@@ -507,16 +496,6 @@ def test_token_mode_keeps_a_generated_token_in_secrets_manager(token_plan: Stack
     assert not _in_cache(token_plan, USER) and not _in_cache(token_plan, USER_GROUP)
     assert token_plan.outputs["cacheAuthSecretArn"] == secret.outputs["arn"]
     assert token_plan.outputs["cacheIamUserId"] is None and token_plan.outputs["cacheConnectPolicyArn"] is None
-
-
-def _run_under_mocks(program: Callable[[], None], region: str = "us-west-2") -> list[PlannedResource]:
-    mocks = PlatformMocks(region, {})
-    monitor = RecordingMonitor(mocks)
-    settings.ROOT.set(None)
-    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack="prod-dr", preview=False, monitor=monitor)
-    settings.SETTINGS.rpc_manager.clear()
-    _sync_await(run_pulumi_func(program))
-    return monitor.records
 
 
 def test_cache_args_build_a_global_datastore_secondary() -> None:
@@ -536,7 +515,7 @@ def test_cache_args_build_a_global_datastore_secondary() -> None:
             ),
         )
 
-    records = _run_under_mocks(program)
+    records = run_alone(program, stack="prod-dr", region="us-west-2")
     (rg,) = [r for r in records if r.type == RG]
     assert rg.inputs["globalReplicationGroupId"] == "ldgnf-sp-prod-cache-global"
     assert [key for key in INHERITED if key in rg.inputs] == []

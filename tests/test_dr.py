@@ -8,7 +8,6 @@ have both regions, fed continuously, with the standby reading the primary's outp
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -738,7 +737,7 @@ def test_missing_routing_control_is_a_clear_error() -> None:
 
 
 @pytest.fixture(scope="module")
-def flipped(plans: dict[str, StackPlan], monkeypatch_module: pytest.MonkeyPatch) -> dict[str, StackPlan]:
+def flipped(plans: dict[str, StackPlan]) -> dict[str, StackPlan]:
     """prod and prod-dr after a failover (activeRegion us-west-2), with ARC routing controls on.
 
     A failing-back prod reads prod-dr (its reverse Replicator's source), and prod-dr reads prod:
@@ -752,16 +751,8 @@ def flipped(plans: dict[str, StackPlan], monkeypatch_module: pytest.MonkeyPatch)
         config, warnings = parse(raw, stack)
         return config, warnings, raw
 
-    monkeypatch_module.setattr(runtime, "load_stack", load)
-    prod = runtime.plan_stack("prod", {"prod-dr": plans["prod-dr"].outputs})
-    return {"prod": prod, "prod-dr": runtime.plan_stack("prod-dr", {"prod": prod.outputs})}
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
-    patch = pytest.MonkeyPatch()
-    yield patch
-    patch.undo()
+    prod = runtime.plan_stack("prod", {"prod-dr": plans["prod-dr"].outputs}, loaded=load("prod"))
+    return {"prod": prod, "prod-dr": runtime.plan_stack("prod-dr", {"prod": prod.outputs}, loaded=load("prod-dr"))}
 
 
 def test_flip_makes_the_standby_primary(flipped: dict[str, StackPlan]) -> None:
@@ -873,9 +864,7 @@ def test_routing_controls_decide_the_records(flipped: dict[str, StackPlan]) -> N
             assert record.inputs["aliases"][0]["evaluateTargetHealth"] is False  # an operator decides
 
 
-def test_a_standby_flipped_alone_serves_but_keeps_its_record_secondary(
-    plans: dict[str, StackPlan], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_standby_flipped_alone_serves_but_keeps_its_record_secondary(plans: dict[str, StackPlan]) -> None:
     """The primary region is down and only prod-dr is flipped: job and export move, the record waits for prod."""
 
     def load(stack: str) -> tuple[Any, list[Any], dict[str, Any]]:
@@ -883,8 +872,7 @@ def test_a_standby_flipped_alone_serves_but_keeps_its_record_secondary(
         config, warnings = parse(raw, stack)
         return config, warnings, raw
 
-    monkeypatch.setattr(runtime, "load_stack", load)
-    standby = runtime.plan_stack("prod-dr", {"prod": plans["prod"].outputs})
+    standby = runtime.plan_stack("prod-dr", {"prod": plans["prod"].outputs}, loaded=load("prod-dr"))
     records = [r for r in standby.of_type(RECORD) if r.name.startswith("dr-dns")]
     assert {r.inputs["failoverRoutingPolicies"][0]["type"] for r in records} == {"SECONDARY"}
     assert standby.one(SCHEDULE).inputs["state"] == "ENABLED"

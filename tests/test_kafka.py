@@ -72,7 +72,6 @@ def plan_with(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StackPlan]:
     ) -> StackPlan:
         raw = raw_with(stack, changes)
         config, warnings = parse(raw, stack)
-        monkeypatch.setattr(runtime, "load_stack", lambda _stack: (config, warnings, raw))
         if extra_outputs is not None:
             original = kafka_component.build
 
@@ -81,7 +80,7 @@ def plan_with(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StackPlan]:
                 return dataclasses.replace(built, outputs={**built.outputs, **extra_outputs(built.component)})
 
             monkeypatch.setattr(kafka_component, "build", build)
-        return runtime.plan_stack(stack)
+        return runtime.plan_stack(stack, loaded=(config, warnings, raw))
 
     return plan
 

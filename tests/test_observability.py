@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import jinja2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from infra.components.observability import (
     ALARMS_PER_WIDGET,
@@ -32,11 +28,10 @@ from infra.components.observability import (
     render_dashboard,
     spark_alarms,
 )
-from infra.config.problems import PROJECT
 from infra.config.schema import ObservabilityConfig
 from infra.naming import Naming
 from infra.offline.record import PlannedResource, StackPlan
-from infra.offline.runtime import PlatformMocks, RecordingMonitor
+from infra.offline.runtime import run_alone
 from tests.helpers import config_errors
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -438,16 +433,6 @@ def test_render_dashboard_refuses_missing_inputs() -> None:
 # --- publish: every tier's alarms at once -------------------------------------------------------------------
 
 
-def _run_under_mocks(program: Callable[[], None]) -> list[PlannedResource]:
-    mocks = PlatformMocks("us-west-2", {})
-    monitor = RecordingMonitor(mocks)
-    pulumi_settings.ROOT.set(None)
-    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack="prod-dr", preview=False, monitor=monitor)
-    pulumi_settings.SETTINGS.rpc_manager.clear()
-    _sync_await(run_pulumi_func(program))
-    return monitor.records
-
-
 def test_publish_wires_the_topic_counts_the_tier_and_runs_once() -> None:
     replication_lag = AlarmSpec(
         "dr",
@@ -477,7 +462,7 @@ def test_publish_wires_the_topic_counts_the_tier_and_runs_once() -> None:
         with pytest.raises(ValueError, match="exist already"):
             observability.publish([replication_lag])
 
-    records = _run_under_mocks(program)
+    records = run_alone(program, stack="prod-dr", region="us-west-2")
     (alarm,) = [r for r in records if r.type == ALARM]
     (topic,) = [r for r in records if r.type == TOPIC]
     assert alarm.inputs["alarmActions"] == alarm.inputs["okActions"] == [topic.outputs["arn"]]

@@ -15,11 +15,10 @@ import pytest
 import yaml
 
 from infra.config import loader
-from infra.offline.record import PlannedResource, StackPlan
+from infra.offline.record import PlannedResource, StackPlan, plan_from_document, plan_to_document
 from infra.offline.runtime import SECRET, plan_stack
 from infra.paths import ROOT
 from infra.review import assets, snapshot
-from infra.review.baseline import plan_from_json
 from infra.review.diagram import diagram_markdown, diagram_path, mermaid
 from infra.review.diff import added_or_removed, diff_snapshots
 from infra.review.render import render_markdown
@@ -156,8 +155,8 @@ def test_diagram_shows_every_component_and_its_dependencies(stack_plan: StackPla
 def test_a_base_plan_sent_as_json_normalizes_like_the_plan_itself(plans: dict[str, StackPlan]) -> None:
     """`diff --base` gets the base plan as JSON from a child process: same snapshot, assets included."""
     plan = plans["prod"]
-    [sent] = json.loads(assets.dump_plans({"prod": plan}, ROOT)).values()
-    received = snapshot.normalize(plan_from_json(sent))
+    sent = json.loads(json.dumps(plan_to_document(plan, ROOT)))
+    received = snapshot.normalize(plan_from_document(sent, ROOT))
     assert received == snapshot.normalize(plan)
     assert "object at 0x" not in snapshot.dump(received)
 

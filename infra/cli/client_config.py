@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from infra.cli.exit_codes import ExitCode, epilog
-from infra.cli.stacks import plan, unknown_stacks
+from infra.cli.stacks import add_cache_option, plan, unknown_stacks
 
 DEFAULT_OUT = Path("out")
 
@@ -36,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("stack", help="Stack name, e.g. prod.")
     parser.add_argument("--outputs", type=Path, metavar="FILE", help="JSON from `pulumi stack output --json`.")
     parser.add_argument("--out", type=Path, metavar="DIR", help="Output directory (default: out/<stack>/).")
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             outputs = load_outputs_file(args.outputs)
             source = f"stack outputs file {args.outputs}"
         else:
-            outputs = _planned_outputs(args.stack)
+            outputs = plan([args.stack], use_cache=not args.no_cache)[args.stack].outputs
             source = "the offline plan (placeholder brokers)"
             print(
                 "blueprint client-config: note: brokers come from the offline plan and are placeholders; "
@@ -71,10 +71,6 @@ def run(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return ExitCode.OK
-
-
-def _planned_outputs(stack: str) -> dict[str, Any]:
-    return plan([stack])[stack].outputs
 
 
 def _fail(message: str, code: ExitCode) -> int:

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from infra.cli.exit_codes import ExitCode, epilog
-from infra.cli.stacks import plan_or_report, unknown_stacks
+from infra.cli.stacks import add_cache_option, plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -14,6 +14,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("stack", metavar="STACK")
     parser.add_argument("--markdown", action="store_true", help="wrap in a ```mermaid block")
     parser.epilog = epilog(FAILED="invalid stack config")
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     from infra.review.diagram import mermaid
 
-    plans = plan_or_report([args.stack])
+    plans = plan_or_report([args.stack], use_cache=not args.no_cache)
     if plans is None:
         return ExitCode.FAILED
     plan = plans[args.stack]

@@ -13,7 +13,7 @@ from typing import Any
 
 from infra.cli.exit_codes import ExitCode, epilog
 from infra.cli.progress import Progress
-from infra.cli.stacks import plan_or_report, unknown_stacks
+from infra.cli.stacks import add_cache_option, plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -29,6 +29,7 @@ def register(subparsers: Any) -> None:
         FAILED="invalid stack config, or the base revision cannot be planned",
         BLOCKED="a risky change with --fail-on-risk",
     )
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -44,14 +45,14 @@ def run(args: argparse.Namespace) -> int:
     from infra.review.render import render_markdown
     from infra.review.report import cost_change, diff_document, dr_pairs
 
-    current = plan_or_report(stacks)
+    current = plan_or_report(stacks, use_cache=not args.no_cache)
     if current is None:
         return ExitCode.FAILED
     base_plans = None
     try:
         if args.base:
             with Progress().stage(f"planning {', '.join(stacks)} at {args.base}", "planned"):
-                base_plans = plans_at(args.base, stacks)
+                base_plans = plans_at(args.base, stacks, use_cache=not args.no_cache)
     except BaselineError as exc:
         print(str(exc), file=sys.stderr)
         return ExitCode.FAILED

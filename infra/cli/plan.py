@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.cli.exit_codes import ExitCode, epilog
-from infra.cli.stacks import plan_or_report, unknown_stacks
+from infra.cli.stacks import add_cache_option, plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -22,6 +22,7 @@ def register(subparsers: Any) -> None:
         help="print JSON (docs/schemas/plan.schema.json): resources, counts, cost, critical path, policy results",
     )
     parser.epilog = epilog(FAILED="invalid stack config", BLOCKED="mandatory policy violations")
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from infra.review.plan import policy_violations, render_plan
     from infra.review.report import plan_document
 
-    plans = plan_or_report(stacks, quiet=args.json)
+    plans = plan_or_report(stacks, quiet=args.json, use_cache=not args.no_cache)
     if plans is None:
         return ExitCode.FAILED
     warn_unfetched_artifacts()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.cli.exit_codes import ExitCode, epilog
-from infra.cli.stacks import plan_or_report, unknown_stacks
+from infra.cli.stacks import add_cache_option, plan_or_report, unknown_stacks
 
 
 def register(subparsers: Any) -> None:
@@ -33,6 +33,7 @@ def register(subparsers: Any) -> None:
         FAILED="invalid stack config, or --check found a difference",
         USAGE="bad arguments or input (unknown stack, missing or mismatched --outputs)",
     )
+    add_cache_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -86,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
     from infra.paths import RUNBOOKS
     from infra.runbooks import mock_values, render_stack, view_of, write_stack
 
-    plans = plan_or_report([args.stack, peer] if peer and peer in list_stacks() else [args.stack])
+    plans = plan_or_report(
+        [args.stack, peer] if peer and peer in list_stacks() else [args.stack], use_cache=not args.no_cache
+    )
     if plans is None:
         return ExitCode.FAILED
     invented = set().union(*(mock_values(plan) for plan in plans.values()))

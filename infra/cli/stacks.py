@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from infra.cli.progress import Progress
 
 if TYPE_CHECKING:
+    import argparse
+
     from infra.offline.record import StackPlan
 
 
@@ -28,20 +30,35 @@ def unknown_stacks(stacks: Sequence[str]) -> bool:
     return bool(unknown)
 
 
-def plan(stacks: Sequence[str], *, quiet: bool = False) -> dict[str, StackPlan]:
-    """The offline plans of `stacks`, a progress line per stack (unless `quiet`); raises ConfigError."""
+def add_cache_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-cache", action="store_true", help="plan again even if .cache/plans/ holds a plan of the same content"
+    )
+
+
+def plan(stacks: Sequence[str], *, quiet: bool = False, use_cache: bool = True) -> dict[str, StackPlan]:
+    """The offline plans of `stacks`, from .cache/plans/ when nothing they depend on changed (plancache.py);
+    a progress line per stack planned (unless `quiet`); raises ConfigError."""
+    from infra.offline.plancache import PlanCache
     from infra.offline.runtime import plan_stacks
 
     progress = Progress(quiet=quiet)
-    return plan_stacks(stacks, stage=lambda stack: progress.stage(f"planning {stack}", "planned"))
+    return plan_stacks(
+        stacks,
+        cache=PlanCache(),
+        reuse=use_cache,
+        stage=lambda stack: progress.stage(f"planning {stack}", "planned"),
+    )
 
 
-def plan_or_report(stacks: Sequence[str], *, quiet: bool = False) -> dict[str, StackPlan] | None:
+def plan_or_report(
+    stacks: Sequence[str], *, quiet: bool = False, use_cache: bool = True
+) -> dict[str, StackPlan] | None:
     """The offline plans of `stacks`, or None after printing the config problems that stop them."""
     from infra.config import ConfigError
 
     try:
-        return plan(stacks, quiet=quiet)
+        return plan(stacks, quiet=quiet, use_cache=use_cache)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return None

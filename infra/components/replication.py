@@ -64,11 +64,13 @@ REPLICATED: Mapping[str, DeleteMarkers] = {
 # Not replicated, deliberately: "checkpoints" (a Spark checkpoint must never be resumed in another
 # region: Kafka offsets differ between clusters, and CRR copies files one by one; the DR job starts a
 # new checkpoint from a timestamp rewind), "logs" and "lb-logs" (diagnostics of the failed region,
-# not state the service needs to recover; CloudWatch Logs holds the same broker and job logs).
+# not state the service needs to recover; CloudWatch Logs holds the same broker and job logs),
+# "access-logs" (S3 server access logs of the region's buckets, likewise diagnostics).
 NOT_REPLICATED = {
     "checkpoints": "Spark checkpoints are never resumed in another region; the DR job starts a new one",
     "logs": "diagnostics of the failed region, not state needed to recover",
     "lb-logs": "load-balancer access logs: diagnostics, not state",
+    "access-logs": "S3 server access logs: diagnostics (and audit) of the region's buckets, not state",
 }
 
 # MSK Replicator: cross-region needs multi-VPC connectivity on the source and this resource policy

@@ -6,6 +6,9 @@ resource registrations and invokes with realistic outputs (fake_outputs.py), and
 records every registration (type, name, parent, provider, region, dependencies,
 options, inputs) into a StackPlan. A stack that reads another stack's outputs through
 a StackReference gets the outputs of that stack's plan from the same process.
+
+plan_stacks reuses a plan whose inputs did not change (plancache.py: this process's memo,
+and .cache/plans/ for the CLI); run_alone runs one component under the same mocks.
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra.config import ConfigError, list_stacks, load_stack, stack_file_label
+from infra.config import ConfigError, list_stacks, load_stack, loader, stack_file_label
 from infra.config.loader import to_runtime
 from infra.config.pair import peer_stack_name, reads_peer_outputs
-from infra.config.problems import PROJECT, error
+from infra.config.problems import PROJECT, Problem, error
+from infra.config.schema import StackConfig
 from infra.offline.fake_outputs import FAKES, FakeContext, generic, invoke_result
+from infra.offline.plancache import MEMO, PlanCache, stack_key, tree_digest
 from infra.offline.record import PlannedResource, StackPlan
 
 SECRET = "[secret]"
@@ -191,24 +196,20 @@ class PlanTimings:
     per_stack: dict[str, float] = field(default_factory=dict)
 
 
-def plan_stack(stack: str, peer_outputs: dict[str, dict[str, Any]] | None = None) -> StackPlan:
+def plan_stack(
+    stack: str,
+    peer_outputs: dict[str, dict[str, Any]] | None = None,
+    loaded: tuple[StackConfig, list[Problem], dict[str, Any]] | None = None,
+) -> StackPlan:
     """Validate the stack's config, then run the real program under mocks and record it.
 
+    ``loaded`` plans another config under the stack's name (what `load_stack` returns, e.g.
+    a stack file with some keys changed); by default the stack file is read.
     Raises ConfigError (before registering anything) when the stack file is invalid.
     """
     from infra.program import build
 
-    config, config_warnings, raw = load_stack(stack)
-    mocks = PlatformMocks(config.region, peer_outputs or {})
-    monitor = RecordingMonitor(mocks)
-    collector = _WarningCollector()
-    logger = logging.getLogger(f"blueprint.plan.{stack}")
-    logger.propagate = False
-    logger.handlers = [collector]
-    settings.ROOT.set(None)
-    set_all_config(to_runtime(raw))
-    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger)
-    settings.SETTINGS.rpc_manager.clear()
+    config, config_warnings, raw = loaded if loaded is not None else load_stack(stack)
     resolved: dict[str, Any] = {}
 
     def program() -> None:
@@ -216,8 +217,8 @@ def plan_stack(stack: str, peer_outputs: dict[str, dict[str, Any]] | None = None
         values: dict[str, Any] | None = _sync_await(pulumi.Output.from_input(outputs).future())
         resolved.update(values or {})
 
-    _sync_await(run_pulumi_func(program))
-    warnings = [w.format(f"stacks/Pulumi.{stack}.yaml") for w in config_warnings] + collector.messages
+    monitor, logged = _run(program, stack, config.region, peer_outputs or {}, to_runtime(raw))
+    warnings = [w.format(f"stacks/Pulumi.{stack}.yaml") for w in config_warnings] + logged
     return StackPlan(
         project=PROJECT,
         stack=stack,
@@ -229,22 +230,64 @@ def plan_stack(stack: str, peer_outputs: dict[str, dict[str, Any]] | None = None
     )
 
 
+def run_alone(program: Callable[[], None], stack: str = "test", region: str = "us-east-1") -> list[PlannedResource]:
+    """Run a function that creates resources (one component, say) under the mocks; what it registered.
+
+    Testing a component this way costs its own resources, not a whole stack's.
+    """
+    monitor, _ = _run(program, stack, region, {}, {})
+    return monitor.records
+
+
+def _run(
+    program: Callable[[], None],
+    stack: str,
+    region: str,
+    peer_outputs: dict[str, dict[str, Any]],
+    runtime_config: dict[str, str],
+) -> tuple[RecordingMonitor, list[str]]:
+    """One fresh mock run (new root stack, config, monitor); the monitor and the warnings logged."""
+    mocks = PlatformMocks(region, peer_outputs)
+    monitor = RecordingMonitor(mocks)
+    collector = _WarningCollector()
+    logger = logging.getLogger(f"blueprint.plan.{stack}")
+    logger.propagate = False
+    logger.handlers = [collector]
+    settings.ROOT.set(None)
+    set_all_config(runtime_config)
+    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, logger=logger)
+    settings.SETTINGS.rpc_manager.clear()
+    _sync_await(run_pulumi_func(program))
+    return monitor, collector.messages
+
+
 def plan_stacks(
     stacks: Iterable[str] | None = None,
     timings: PlanTimings | None = None,
+    cache: PlanCache | None = None,
+    reuse: bool = True,
     stage: Callable[[str], AbstractContextManager[object]] | None = None,
 ) -> dict[str, StackPlan]:
     """Plan several stacks in one process; a stack's peers are planned first and feed its StackReference.
 
-    ``stage(stack)`` wraps each stack's planning (the CLI's progress line); peers pulled in count too.
+    A plan whose content key (plancache.py) this process or ``cache`` already holds is reused,
+    unless ``reuse`` is False; fresh plans are kept in both for the next call. ``stage(stack)``
+    wraps each stack's lookup or planning (the CLI's progress line); peers pulled in count too.
     """
     wanted = list(stacks) if stacks is not None else list_stacks()
     order = _with_peers_first(wanted)
+    tree = tree_digest()
     plans: dict[str, StackPlan] = {}
     for stack in order:
         started = time.perf_counter()
+        key = stack_key(tree, loader.STACKS, stack)
         with stage(stack) if stage is not None else nullcontext():
-            plans[stack] = plan_stack(stack, {name: plan.outputs for name, plan in plans.items()})
+            plan = (MEMO.get(key) or (cache.get(key) if cache else None)) if reuse else None
+            if plan is None:
+                plan = plan_stack(stack, {name: plan.outputs for name, plan in plans.items()})
+                if cache is not None:
+                    cache.put(key, plan)
+        MEMO[key] = plans[stack] = plan
         if timings is not None:
             timings.per_stack[stack] = time.perf_counter() - started
     return {stack: plans[stack] for stack in wanted}
@@ -287,4 +330,4 @@ def _with_peers_first(stacks: list[str]) -> list[str]:
     return order
 
 
-__all__ = ["ConfigError", "PlanTimings", "plan_stack", "plan_stacks"]
+__all__ = ["ConfigError", "PlanTimings", "plan_stack", "plan_stacks", "run_alone"]

@@ -1,8 +1,8 @@
 """Pulumi assets and archives as plain data, the same on both sides of a review.
 
-Self-contained (standard library and pulumi only): `blueprint diff --base` runs this file
-inside the base revision's planning process, so the base plan's assets are described by
-this revision's code, while its files still exist. Files are named by their path under
+Both sides of a review go through this module: the base revision's plan comes back from its
+planning process as a plan document (record.py) whose file assets were moved onto this
+checkout, then both are described here. Files are named by their path under
 the repository root and their content hash; files under ``build/`` are generated or
 fetched and already named by content (a job package's hash, a pinned artifact's version),
 so only their path is kept and a snapshot does not depend on whether artifacts were fetched.
@@ -10,21 +10,13 @@ so only their path is kept and a snapshot does not depend on whether artifacts w
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
 GENERATED_DIR = "build"
-
-
-def dump_plans(plans: dict[str, Any], root: Path) -> str:
-    """StackPlans as JSON with their assets described: what a base revision's planner sends back."""
-    records = {stack: dataclasses.asdict(plan) for stack, plan in plans.items()}
-    return json.dumps(records, default=lambda value: describe(value, root))
 
 
 def describe(value: Any, root: Path) -> dict[str, Any]:

@@ -276,14 +276,21 @@ def parse_price_book(document: Any) -> PriceBook:
     )
 
 
+_BOOKS: dict[tuple[Path, int, int], PriceBook] = {}
+
+
 def load_price_book(path: Path = PRICE_FILE) -> PriceBook:
+    """The parsed price file, read once per version of the file (every cost estimate needs it)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        stat = path.stat()
+        key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+        if key not in _BOOKS:
+            _BOOKS[key] = parse_price_book(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
     except OSError as error:
         raise PriceFileError(f"cannot read price file {path}: {error.strerror}") from error
     except yaml.YAMLError as error:
         raise PriceFileError(f"price file {path} is not valid YAML: {error}") from error
-    return parse_price_book(document)
+    return _BOOKS[key]
 
 
 # --------------------------------------------------------------------- estimate

@@ -42,6 +42,16 @@ KafkaRecord = tuple[Any, int, dt.datetime]
 """(value: dict -> JSON, bytes, or None; offset; Kafka timestamp)."""
 
 
+SLOW_FIXTURES = frozenset({"spark", "redis_server", "redis_cluster"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that starts local Spark or a redis-server is a `job` test: `make test-fast` skips them."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.job)
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     """One session for the whole run: small, UI off, one shuffle partition, UTC."""
@@ -54,6 +64,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
         .config("spark.sql.shuffle.partitions", "1")
         # Tiny inputs: adaptive planning would only add per-query overhead.
         .config("spark.sql.adaptive.enabled", "false")
+        # Each query runs once on a few rows: compiling generated code and JIT-optimizing costs more than it saves.
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.local.dir", str(scratch / "local"))
