@@ -5,7 +5,8 @@ standby keeps backups in both regions (AWS whitepaper "Disaster Recovery of Work
 AWS"). AWS Backup covers the S3 buckets that hold state (continuous point-in-time backups
 for up to 35 days plus daily recovery points copied to a vault in the DR region, vault
 locked in prod). AWS Backup supports neither MSK, ElastiCache nor EMR
-(shared/notes/aws-facts.md): Kafka is covered by the Replicator and its retention, and the
+(GetSupportedResourceTypes lists neither,
+https://docs.aws.amazon.com/aws-backup/latest/devguide/API_GetSupportedResourceTypes.html, checked 2026-12-02): Kafka is covered by the Replicator and its retention, and the
 cache by its own snapshots, exported daily to S3 (then replicated and backed up like any
 bucket).
 
@@ -40,7 +41,9 @@ S3_BACKUP_POLICIES = (
     "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
 )
 # If the backup role cannot use a key, jobs can report success while copying nothing
-# (shared/notes/aws-facts.md): grant every key it touches explicitly.
+# ("Encryption for backups in AWS Backup",
+# https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html, checked 2026-12-02):
+# grant every key it touches explicitly.
 BACKUP_KMS_ACTIONS = (
     "kms:Decrypt",
     "kms:Encrypt",

@@ -8,7 +8,8 @@ authenticate as an IAM-enabled RBAC user (``elasticache:Connect``), and the grou
 
 The parameter group's name carries the engine family and a hash of its parameters, so a
 version or parameter change creates the new group before the old one is deleted and never
-hits "parameter group in use" (shared/notes/aws-facts.md, pitfalls). A Global Datastore
+hits "parameter group in use" (a group in use cannot be deleted:
+https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Deleting.html, checked 2026-12-02). A Global Datastore
 secondary (``global_replication_group_id``) omits engine, version, node type, shard count,
 parameter group and encryption flags: it inherits them from the primary, and the provider
 rejects them (terraform-provider-aws internal/service/elasticache/replication_group.go,

@@ -1,7 +1,9 @@
 """The streaming job's EMR step restarted with a NEW checkpoint from a timestamp rewind (pure).
 
 A job never resumes a checkpoint from another region or from before a reprocessing
-(aws-facts.md, "Disaster recovery"): it starts generation N+1 under the same checkpoint
+(Kafka offsets differ between the clusters a Replicator links, "MSK Replicator" in the
+Amazon MSK developer guide, https://docs.aws.amazon.com/msk/latest/developerguide/msk-replicator.html,
+checked 2026-12-02): it starts generation N+1 under the same checkpoint
 root, reading Kafka from a timestamp; sinks deduplicate on event id, so the rewind may
 overlap what was already processed. The base step is the stack's ``emrJobStep`` output
 (jobs/streaming_job/config.py defines the arguments).

@@ -11,7 +11,9 @@ from infra.config.pair import active_region, serves_traffic
 from infra.config.problems import Problem, error, warning
 from infra.config.schema import StackConfig
 
-# The weakest strategy each tier may run (aws-facts.md "Disaster recovery").
+# The weakest strategy each tier may run (the strategies of "Disaster Recovery of Workloads on AWS",
+# https://docs.aws.amazon.com/whitepapers/latest/disaster-recovery-workloads-on-aws/disaster-recovery-options-in-the-cloud.html,
+# checked 2026-12-02).
 ORDER = ("none", "backup-restore", "warm-standby")
 LEAST_STRATEGY = {"dev": "none", "staging": "backup-restore", "prod": "warm-standby"}
 

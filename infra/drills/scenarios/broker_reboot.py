@@ -1,6 +1,7 @@
 """`broker-reboot`: reboot one MSK broker and prove the cluster serves on with no acknowledged write lost.
 
-MSK has no FIS action (aws-facts.md): the fault is ``kafka:RebootBroker``. With replication
+MSK has no FIS action (https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html,
+checked 2026-12-02): the fault is ``kafka:RebootBroker``. With replication
 factor 3 and min.insync.replicas 2 (RF 2 / 1 in dev) producers using acks=all keep writing
 while the broker is down; partitions it led move to other brokers, so the under-replicated
 alarms fire and clear. Nothing to roll back: the broker comes back by itself.

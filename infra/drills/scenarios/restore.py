@@ -5,7 +5,7 @@ restored into a new scratch bucket (StartRestoreJob, S3 restore metadata per the
 Developer Guide, "Restore S3 data using AWS Backup", checked 2026-11-26); the cache's newest
 snapshot into a scratch replication group with the source group's own network, parameter
 group, encryption settings and RBAC user group (AWS Backup does not cover ElastiCache:
-aws-facts.md). A cluster-mode group must be created with automatic failover on, even with
+https://docs.aws.amazon.com/aws-backup/latest/devguide/API_GetSupportedResourceTypes.html, checked 2026-12-02). A cluster-mode group must be created with automatic failover on, even with
 no replicas ("AutomaticFailoverEnabled", CreateReplicationGroup, ElastiCache API reference,
 checked 2026-11-26); without the user group the copy of production data would accept
 unauthenticated connections, so a source without one (AUTH token) is refused. Both
