@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import yaml
 from infra.cli import main
 from infra.config import list_stacks, loader
 from infra.offline.runtime import plan_stack
+from infra.paths import ROOT
 from infra.review import snapshot
 from infra.review.diff import Change, diff_snapshots
 from infra.review.replacement import IGNORED, REPLACE, UNKNOWN, UPDATE, load_table
@@ -231,3 +233,19 @@ def test_a_comment_only_change_shows_no_change(stack_files: Path) -> None:
     path = stack_files / "Pulumi.dev.yaml"
     path.write_text("# reviewed: comment only\n" + path.read_text())
     assert review("dev").empty
+
+
+def test_a_review_against_head_shows_no_change_in_any_stack(
+    plans: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`diff --base HEAD` on a clean tree: the base revision's plans equal this checkout's, in every stack."""
+    inputs = ["infra", "templates", "jobs", "stacks", "Pulumi.yaml", "uv.lock"]
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", *inputs], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    if dirty.strip():
+        pytest.skip("the working tree differs from HEAD, so the review would rightly show those changes")
+    assert main(["diff", "--base", "HEAD"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("No change.") == len(list_stacks()) == len(plans)
+    assert "**replace**" not in out and "Risky changes" not in out
