@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, settings
 
+from infra.cli import main
+from infra.cli.exit_codes import ExitCode
 from infra.config import clock
 from tests.conftest import PINNED_TODAY
 
@@ -24,6 +26,15 @@ def test_a_pin_that_is_not_a_date_is_named(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv(clock.TODAY_ENV, "next tuesday")
     with pytest.raises(ValueError, match="BLUEPRINT_TODAY='next tuesday' is not a date"):
         clock.today()
+
+
+def test_the_cli_refuses_a_mistyped_pin_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(clock.TODAY_ENV, "2026-13-01")
+    assert main(["plan", "dev"]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "BLUEPRINT_TODAY='2026-13-01' is not a date (YYYY-MM-DD)" in err and "Traceback" not in err
 
 
 def test_property_tests_never_fail_on_timing() -> None:

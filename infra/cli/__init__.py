@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from infra.config import clock
+
+    try:
+        clock.today()
+    except ValueError as exc:  # a mistyped BLUEPRINT_TODAY: say so before any command reads it
+        print(f"blueprint: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
     try:
         code = int(args.func(args))
         sys.stdout.flush()
