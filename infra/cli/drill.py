@@ -303,7 +303,7 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
         print(f"drill: AWS refused or is unreachable: {error}", file=sys.stderr)
         return ExitCode.FAILED
     canaries = scenario.canary_stores
-    report = build_report(state, target_for(args.scenario, str(outputs.get("tier")), outputs), canaries)
+    report = build_report(state, target_for(args.scenario, outputs), canaries)
     json_path, markdown_path = write_report(report, args.report_dir)
     print(f"{report['result']}: drill {state.status}; report {markdown_path} (JSON {json_path}); state {state_path}")
     return ExitCode.OK if report["result"] == "PASS" else ExitCode.FAILED
