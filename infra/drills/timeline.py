@@ -108,12 +108,15 @@ def render_svg(report: Mapping[str, Any]) -> str:
     y += 20
     _text(svg, 10, y + 12, "RTO phases")
     marks = report["milestones"]
-    for phase, start, finish in PHASES:
-        if marks[start] and marks[finish]:
-            seconds = seconds_between(marks[start], marks[finish])
-            x0, x1 = axis.x(marks[start]), axis.x(marks[finish])
-            _rect(svg, x0, x1, y, PHASE_COLOURS[phase], f"{phase}: {seconds:.0f} s")
-            _text(svg, x0 + 2, y + ROW + 8, f"{phase} {seconds:.0f} s", fill=PHASE_COLOURS[phase])
+    for index, (phase, start, finish) in enumerate(PHASES):
+        seconds = seconds_between(marks[start], marks[finish]) if marks[start] and marks[finish] else None
+        if seconds is not None:
+            _rect(
+                svg, axis.x(marks[start]), axis.x(marks[finish]), y, PHASE_COLOURS[phase], f"{phase}: {seconds:.0f} s"
+            )
+        # The legend names each phase at a fixed place: short phases would overlap their own labels.
+        legend = f"{phase} {seconds:.0f} s" if seconds is not None else f"{phase} n/a"
+        _text(svg, LEFT + 180 * index, y + ROW + 8, legend, fill=PHASE_COLOURS[phase])
     if rto_limit is not None and t0:
         _dashed(
             svg, axis.at_seconds(axis.offset(t0) + rto_limit), 40, height - 10, "#000", f"RTO target {rto_limit:.0f} s"
@@ -149,7 +152,7 @@ def _dashed(svg: ET.Element, x: float, y0: float, y1: float, colour: str, label:
     line = ET.SubElement(svg, "line", x1=f"{x:.1f}", x2=f"{x:.1f}", y1=f"{y0}", y2=f"{y1}", stroke=colour)
     line.set("stroke-dasharray", "6 4")
     ET.SubElement(line, "title").text = label
-    _text(svg, x + 3, y0 + 12, label, fill=colour)
+    _text(svg, x - 3, y0 + 12, label, fill=colour, **{"text-anchor": "end"})
 
 
 def _lag_chart(
@@ -177,6 +180,12 @@ def _lag_chart(
         line = ET.SubElement(svg, "polyline", points=coordinates, fill="none", stroke=colour)
         line.set("stroke-width", "2")
         ET.SubElement(line, "title").text = f"{store} canary lag"
+        for point in ordered:
+            dot = ET.SubElement(
+                svg, "circle", cx=f"{axis.x(point['at']):.1f}", cy=f"{y_of(float(point['seconds'])):.1f}", r="3"
+            )
+            dot.set("fill", colour)
+            ET.SubElement(dot, "title").text = f"{store} lag {float(point['seconds']):g} s at {point['at']}"
         _text(svg, 10, top + 30 + row * 16, store, fill=colour)
         limit = limits[store]
         if limit is not None:

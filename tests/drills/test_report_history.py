@@ -86,6 +86,7 @@ def test_the_timeline_draws_canary_lag_over_time_with_each_stores_target() -> No
     lines = {t: p for p in svg.iter(f"{{{SVG_NS}}}polyline") for t in titles(p)}
     assert set(lines) == {"kafka canary lag", "cache canary lag"}
     assert len(lines["kafka canary lag"].get("points", "").split()) == 3
+    assert len(list(svg.iter(f"{{{SVG_NS}}}circle"))) == 4  # a marker per sample: one sample still shows
     assert {"RPO kafka target 60 s", "RPO cache target 1 s"} <= set(titles(svg))
 
 
