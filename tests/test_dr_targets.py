@@ -7,6 +7,9 @@ import pytest
 from infra import paths
 from infra.catalog.dr_targets import TargetsFileError, parse_scenario, scenario_targets
 from infra.config.loader import load_stack
+from infra.drills.clock import SystemClock
+from infra.drills.model import DrillContext, Peer
+from infra.drills.rehearsal import offline_clients
 from infra.drills.scenarios import SCENARIOS
 from infra.drills.targets import duration, target_for
 from infra.offline.record import StackPlan
@@ -127,3 +130,19 @@ def test_a_malformed_scenario_is_refused_naming_it(change: dict[str, object]) ->
     assert parse_scenario("ok", GOOD).max_minutes == 2
     with pytest.raises(TargetsFileError, match="bad"):
         parse_scenario("bad", {**GOOD, **change})
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_drills_own_step_expectations_fit_the_rto(plans: dict[str, StackPlan], stack: str) -> None:
+    """From the fault to the end of recovery, what each drill step expects adds up to no more than the target RTO."""
+    outputs = plans[stack].outputs
+    peer_stack = str(outputs.get("drPeerStack") or "").rsplit("/", 1)[-1]
+    peer = Peer(peer_stack, str(plans[peer_stack].outputs["region"]), plans[peer_stack].outputs) if peer_stack else None
+    for scenario, output in outputs["drTargets"].items():
+        ctx = DrillContext(
+            scenario, stack, str(outputs["region"]), outputs, offline_clients(SystemClock()), SystemClock(), "d", False
+        )
+        ctx.peer, ctx.options = peer, {"since": "2026-11-26T09:30:00.000Z"}
+        steps = SCENARIOS[scenario].steps(ctx)
+        timed = [s.expected_seconds for s in steps if s.phase in ("fault", "detect", "decide", "recover")]
+        assert timed and sum(timed) <= output["rtoMinutes"] * 60, f"{stack} {scenario}: {sum(timed)} s"
