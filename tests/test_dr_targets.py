@@ -105,7 +105,9 @@ def test_kafka_claims_zero_loss_only_when_two_azs_hold_every_acknowledged_write(
     assert honest.rpo_seconds is None
     assert "replication factor 2 over 2 AZs, min.insync.replicas 1" in honest.mechanism
     assert "3 AZs" not in plans["dev"].outputs["drTargets"]["broker-reboot"]["mechanism"]
-    assert target_for("broker-reboot", plans["dev"].outputs).rpo_seconds == {}  # type: ignore[union-attr]
+    judged = target_for("broker-reboot", plans["dev"].outputs)
+    assert judged is not None and judged.rpo_seconds == {} and judged.unclaimed == ("kafka",)
+    assert judged.describe() == "RTO <= 20 min; RPO kafka no claim"
 
 
 GOOD = {

@@ -24,11 +24,14 @@ class DrillTarget:
     rpo_seconds: Mapping[str, float] = field(default_factory=dict)
     """Per data store (kafka, s3, cache)."""
     source: str = "drTargets output"
+    unclaimed: tuple[str, ...] = ()
+    """Stores the design makes no RPO claim for: shown, never judged."""
 
     def describe(self) -> str:
         rto = f"RTO <= {duration(self.rto_seconds)}" if self.rto_seconds is not None else "RTO n/a"
-        rpo = ", ".join(f"{store} {duration(seconds)}" for store, seconds in self.rpo_seconds.items()) or "n/a"
-        return f"{rto}; RPO {rpo}"
+        rpo = [f"{store} {duration(seconds)}" for store, seconds in self.rpo_seconds.items()]
+        rpo += [f"{store} no claim" for store in self.unclaimed]
+        return f"{rto}; RPO {', '.join(rpo) or 'n/a'}"
 
 
 def duration(seconds: float | None) -> str:
@@ -48,11 +51,13 @@ def target_for(scenario: str, outputs: Mapping[str, Any]) -> DrillTarget | None:
     if not isinstance(entry, Mapping):
         return None
     rto = entry.get("rtoMinutes")
+    rpo = entry.get("rpoSeconds") or {}
     return DrillTarget(
         scenario,
         None if rto is None else float(rto) * MINUTE,
-        {store: float(seconds) for store, seconds in (entry.get("rpoSeconds") or {}).items() if seconds is not None},
+        {store: float(seconds) for store, seconds in rpo.items() if seconds is not None},
         source="drTargets output (infra/data/dr_targets.yaml)",
+        unclaimed=tuple(store for store, seconds in rpo.items() if seconds is None),
     )
 
 
