@@ -245,7 +245,7 @@ def render_stack(view: StackView, peer: StackView | None = None) -> dict[str, st
 
     environment = _environment()
     views = [view] if peer is None else [view, peer]
-    targets = {name: target_for(name, view.tier, view.outputs) for name in SCENARIOS}
+    targets = {name: target_for(name, view.outputs) for name in SCENARIOS}
     drillable = {name: targets[name] for name, scenario in SCENARIOS.items() if scenario.applies(view.outputs) is None}
     context = {
         "stack": view,

@@ -31,7 +31,6 @@ from infra.naming import Naming
 from infra.offline import runtime
 from infra.offline.fake_outputs import ACCOUNT_ID
 from infra.offline.record import PlannedResource, StackPlan
-from infra.planning import dr as dr_plan
 from infra.planning.dr import RTC_MINUTES
 from tests.helpers import config_errors, raw_with
 
@@ -168,7 +167,7 @@ def test_dev_has_nothing_cross_region(plans: dict[str, StackPlan]) -> None:
     assert all(not dev.of_type(token) for token in DR_TYPES)
     assert {r.region for r in dev.custom_resources()} == {"eu-west-1"}
     assert dev.outputs["drStrategy"] == "none"
-    assert dev.outputs["drTargets"]["region-loss"]["rtoMinutes"] is None
+    assert "region-failover" not in dev.outputs["drTargets"]
 
 
 def test_staging_has_copies_but_no_standby(plans: dict[str, StackPlan]) -> None:
@@ -650,24 +649,19 @@ def test_dr_alarms_reach_the_other_region_through_eventbridge(plans: dict[str, S
 
 
 def test_prod_targets_meet_the_issue(plans: dict[str, StackPlan]) -> None:
-    targets = plans["prod"].outputs["drTargets"]
-    region = targets["region-loss"]
+    region = plans["prod"].outputs["drTargets"]["region-failover"]
     assert region["rtoMinutes"] <= 30
-    assert region["rpoMinutes"]["stream"] <= 1 and region["rpoMinutes"]["lake"] <= 15
-    assert region["rpoMinutes"]["cache"] * 60 <= 1  # about one second
-    assert set(targets) == {"az-loss", "region-loss", "data-corruption"}
+    assert region["rpoSeconds"]["kafka"] <= 60 and region["rpoSeconds"]["s3"] <= 15 * 60
+    assert region["rpoSeconds"]["cache"] <= 1  # about one second
 
 
-@pytest.mark.parametrize("stack", ["staging", "prod", "prod-dr"])
+@pytest.mark.parametrize("stack", ["prod"])
 def test_targets_follow_from_the_mechanisms(plans: dict[str, StackPlan], stack: str) -> None:
     plan = plans[stack]
-    region = plan.outputs["drTargets"]["region-loss"]["rpoMinutes"]
-    assert region["lake"] == RTC_MINUTES  # what S3 RTC promises, nothing better
-    if plan.config["dr"]["strategy"] == "warm-standby":
-        # The replicator latency alarm fires before the stream RPO is exceeded.
-        assert plan.config["dr"]["stream_latency_alarm_seconds"] <= region["stream"] * 60
-    else:
-        assert region["cache"] == dr_plan.DAILY == 24 * 60  # a daily export
+    region = plan.outputs["drTargets"]["region-failover"]["rpoSeconds"]
+    assert region["s3"] == RTC_MINUTES * 60  # what S3 RTC promises, nothing better
+    # The replicator latency alarm fires before the stream RPO is exceeded.
+    assert plan.config["dr"]["stream_latency_alarm_seconds"] <= region["kafka"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,10 +7,12 @@
     blueprint drill failback --stack prod --since 2026-11-26T09:30:00Z --outputs prod.json --peer-outputs prod-dr.json ...
     blueprint drill az-outage --stack prod --outputs prod.json --resume drill-reports/<id>.state.json --confirm prod
     blueprint drill az-outage --stack prod --outputs prod.json --rollback drill-reports/<id>.state.json --confirm prod
+    blueprint drill history [--stack prod] [--scenario region-failover]   # past reports against their targets
 
 Outputs come from `pulumi stack output --json -s STACK > FILE`; without --outputs the offline plan's
-(mock) outputs are used, which is only good for a dry run's plan. The state file and the Markdown and
-JSON reports go to --report-dir.
+(mock) outputs are used, which is only good for a dry run's plan. The state file and the Markdown, JSON
+and SVG (timeline) reports go to --report-dir (default drill-reports/ at the repository root, which
+.gitignore keeps out of commits).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from typing import Any
 
 from infra.cli.exit_codes import ExitCode, epilog
 from infra.cli.stacks import plan, unknown_stacks
+from infra.paths import DRILL_REPORTS
 
-DEFAULT_REPORT_DIR = Path("drill-reports")
+HISTORY = "history"
 
 
 def register(subparsers: Any) -> None:
@@ -31,9 +34,17 @@ def register(subparsers: Any) -> None:
 
     parser = subparsers.add_parser("drill", help="run a disaster-recovery drill (dry run by default)")
     parser.add_argument(
-        "scenario", choices=sorted(SCENARIOS), metavar="SCENARIO", help=f"one of: {', '.join(sorted(SCENARIOS))}"
+        "scenario",
+        choices=[*sorted(SCENARIOS), HISTORY],
+        metavar="SCENARIO",
+        help=f"one of: {', '.join(sorted(SCENARIOS))}; or `{HISTORY}`: past reports against their targets",
     )
-    parser.add_argument("--stack", required=True, help="the stack to drill (the primary, for region-failover/failback)")
+    parser.add_argument(
+        "--stack", help="the stack to drill (the primary, for region-failover/failback); history: only this stack"
+    )
+    parser.add_argument(
+        "--scenario", dest="only_scenario", choices=sorted(SCENARIOS), metavar="SCENARIO", help="history: only this one"
+    )
     parser.add_argument("--execute", action="store_true", help="make the calls (needs --confirm STACK)")
     parser.add_argument("--confirm", metavar="STACK", help="repeat the stack name to allow changes")
     parser.add_argument("--outputs", type=Path, metavar="FILE", help="`pulumi stack output --json` of STACK")
@@ -44,7 +55,7 @@ def register(subparsers: Any) -> None:
     state.add_argument("--resume", type=Path, metavar="STATE", help="continue an interrupted drill from its state file")
     state.add_argument("--rollback", type=Path, metavar="STATE", help="undo what an interrupted drill did")
     parser.add_argument(
-        "--report-dir", type=Path, default=DEFAULT_REPORT_DIR, metavar="DIR", help="state file and reports"
+        "--report-dir", type=Path, default=DRILL_REPORTS, metavar="DIR", help="state file and reports (and history's)"
     )
     parser.add_argument("--az", help="az-outage: the AZ to lose (default: the first)")
     parser.add_argument("--broker", type=int, help="broker-reboot: broker id (default: the lowest)")
@@ -62,6 +73,17 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def history(args: argparse.Namespace) -> int:
+    """Measured RTO/RPO per scenario across the JSON reports in --report-dir, against their targets."""
+    from infra.drills.history import history_lines, load_reports
+
+    found = load_reports(args.report_dir)
+    for skipped in found.skipped:
+        print(f"skipped {skipped}", file=sys.stderr)
+    print("\n".join(history_lines(found.reports, args.only_scenario, args.stack)))
+    return ExitCode.OK
+
+
 class UsageError(ValueError):
     """Bad input: printed, ExitCode.USAGE."""
 
@@ -69,6 +91,14 @@ class UsageError(ValueError):
 def run(args: argparse.Namespace) -> int:
     from infra.config import ConfigError
 
+    if args.scenario == HISTORY:
+        return history(args)
+    if args.stack is None:
+        print("drill: --stack is required", file=sys.stderr)
+        return ExitCode.USAGE
+    if args.only_scenario is not None:
+        print("drill: --scenario applies to history only", file=sys.stderr)
+        return ExitCode.USAGE
     if unknown_stacks([args.stack]):
         return ExitCode.USAGE
     try:
@@ -303,7 +333,10 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
         print(f"drill: AWS refused or is unreachable: {error}", file=sys.stderr)
         return ExitCode.FAILED
     canaries = scenario.canary_stores
-    report = build_report(state, target_for(args.scenario, str(outputs.get("tier")), outputs), canaries)
-    json_path, markdown_path = write_report(report, args.report_dir)
-    print(f"{report['result']}: drill {state.status}; report {markdown_path} (JSON {json_path}); state {state_path}")
+    report = build_report(state, target_for(args.scenario, outputs), canaries)
+    json_path, markdown_path, svg_path = write_report(report, args.report_dir)
+    print(
+        f"{report['result']}: drill {state.status}; report {markdown_path} (JSON {json_path}, timeline {svg_path}); "
+        f"state {state_path}"
+    )
     return ExitCode.OK if report["result"] == "PASS" else ExitCode.FAILED

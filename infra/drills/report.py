@@ -5,7 +5,10 @@ fault step (T0) to the end of the last recovery step; its detection part ends wh
 detect step saw the fault, its decision part when the decide step finished (the same moment
 as detection when the scenario has no decide step). RPO per store is the span of canary
 writes that never reached the recovery target, measured from the newest write before the
-loss that did arrive; duplicates are sequences read more than once.
+loss that did arrive; duplicates are sequences read more than once. Canary lag samples a step
+recorded (``facts.canaryLag``: per store, ``[{"at": ISO, "seconds": lag}]``, e.g. the canary
+function's replicated-age metric) are kept for the timeline picture (infra/drills/timeline.py),
+written beside the Markdown and JSON.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.drills.clock import seconds_between
+from infra.drills.clock import parse_iso, seconds_between
 from infra.drills.state import DrillState, StepState
 from infra.drills.targets import DrillTarget
+from infra.drills.timeline import render_svg
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,15 @@ def merged_rpo(canaries: Sequence[CanaryResult], ages: Mapping[str, float]) -> d
     return rpo
 
 
+def canary_lag(state: DrillState) -> dict[str, list[dict[str, Any]]]:
+    """Per store, the lag samples the steps recorded, oldest first (none: the picture has no lag chart)."""
+    samples: dict[str, list[dict[str, Any]]] = {}
+    for step in state.steps:
+        for store, points in (((step.record or {}).get("facts") or {}).get("canaryLag") or {}).items():
+            samples.setdefault(store, []).extend({"at": str(p["at"]), "seconds": float(p["seconds"])} for p in points)
+    return {store: sorted(points, key=lambda p: parse_iso(p["at"])) for store, points in samples.items()}
+
+
 def _evaluate(
     target: DrillTarget | None, rto_total: float | None, rpo: Mapping[str, float], completed: bool
 ) -> list[dict[str, Any]]:
@@ -173,6 +186,7 @@ def build_report(state: DrillState, target: DrillTarget | None, stores: Sequence
         "unmeasuredStores": unmeasured,
         "duplicates": sum(c.duplicates for c in canaries),
         "replicationLagAtCutover": lag,
+        "canaryLag": canary_lag(state),
         "targets": results,
         "targetSource": target.source if target else None,
         "deviations": deviations,
@@ -221,6 +235,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         + (f"; rollback {report['rollback']}" if report["rollback"] else "")
         + ")",
         "",
+        f"![timeline: detection, decision, execution, steps, canary lag]({report['drillId']}.svg)",
+        "",
         "## RTO",
         "",
         "| part | seconds |",
@@ -267,10 +283,13 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(report: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
+def write_report(report: Mapping[str, Any], directory: Path) -> tuple[Path, Path, Path]:
+    """``<drill-id>.json``, ``.md`` and the ``.svg`` timeline the Markdown shows."""
     directory.mkdir(parents=True, exist_ok=True)
     json_path = directory / f"{report['drillId']}.json"
     markdown_path = directory / f"{report['drillId']}.md"
+    svg_path = directory / f"{report['drillId']}.svg"
     json_path.write_text(json.dumps(report, indent=2) + "\n")
     markdown_path.write_text(render_markdown(report))
-    return json_path, markdown_path
+    svg_path.write_text(render_svg(report))
+    return json_path, markdown_path, svg_path

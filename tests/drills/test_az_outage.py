@@ -119,7 +119,7 @@ def test_the_outage_is_ridden_out_and_rto_comes_from_the_polls(
     assert [r.operation for r in k.clients.mutating_calls()] == ["StartExperiment"]
     detect = state.step("detect")
     assert detect.record is not None and detect.record["detected"] == "ingest running 2 of 3 tasks"
-    report = build_report(state, target_for("az-outage", "prod", prod), SCENARIO.canary_stores)
+    report = build_report(state, target_for("az-outage", prod), SCENARIO.canary_stores)
     # T0 = experiment start (+8 s, after the canaries); detected by the poll at +23 s; recovered at +38 s.
     assert report["rtoSeconds"] == {"total": 30.0, "detection": 15.0, "decision": 0.0, "execution": 15.0}
     assert {c["store"] for c in report["canaries"]} == {"kafka", "cache"}

@@ -78,7 +78,7 @@ def test_execute_reboots_then_waits_for_active_and_reports_from_timestamps(aws: 
     stub.assert_no_pending_responses()
     mutating = [(r.service, r.operation) for r in k.clients.mutating_calls()]
     assert mutating == [("kafka", "RebootBroker")]
-    report = build_report(state, target_for("broker-reboot", "prod", prod), SCENARIO.canary_stores)
+    report = build_report(state, target_for("broker-reboot", prod), SCENARIO.canary_stores)
     # Canaries: 5 writes 2 s apart (8 s); detect polls once (10 s); recovery polls twice (30 s each).
     assert report["rtoSeconds"] == {"total": 70.0, "detection": 10.0, "decision": 0.0, "execution": 60.0}
     assert report["canaries"][0] | {"lost": []} == {

@@ -92,7 +92,7 @@ def test_failover_of_one_shard_is_detected_and_recovered_with_no_cache_loss(aws:
     assert state.status == "completed", state.stop_reason
     stub.assert_no_pending_responses()
     assert [r.operation for r in k.clients.mutating_calls()] == ["TestFailover"]
-    report = build_report(state, target_for("cache-failover", "dev", dev), SCENARIO.canary_stores)
+    report = build_report(state, target_for("cache-failover", dev), SCENARIO.canary_stores)
     assert report["rtoSeconds"]["detection"] == 10.0
     assert report["rtoSeconds"]["total"] == 25.0  # detected after one 10 s poll, recovered after one 15 s poll
     assert report["canaries"][0]["recovered"] == 5 and report["canaries"][0]["rpo_seconds"] == 0.0

@@ -15,7 +15,7 @@ from infra.drills.calls import Arn, Call, Clients, MutationRefusedError, is_muta
 from infra.drills.guard import StopConditionError, StopWatch, TagGuard, TagTarget, TargetRefusedError
 from infra.drills.jobstep import epoch_ms, generation_of, rewind_point, rewound_args, rewound_step
 from infra.drills.state import DrillState, StateError, StepState
-from infra.drills.targets import TIER_TARGETS, DrillTarget, drill_targets, target_for
+from infra.drills.targets import DrillTarget, drill_targets, target_for
 from infra.offline.record import StackPlan
 from tests.drills.conftest import START, FakeClock, create_alarms, set_alarm
 
@@ -192,13 +192,16 @@ def test_rewinding_keeps_every_other_argument(generation: int, starting: str) ->
     assert [a for a in args if a in kept] == kept
 
 
-def test_drill_targets_come_from_the_dr_design_or_the_tier(plans: dict[str, StackPlan]) -> None:
-    prod = target_for("region-failover", "prod", plans["prod"].outputs)
+def test_drill_targets_come_from_the_stacks_dr_targets(plans: dict[str, StackPlan]) -> None:
+    prod = target_for("region-failover", plans["prod"].outputs)
     assert prod == DrillTarget(
-        "region-failover", 1800.0, {"kafka": 60.0, "s3": 900.0, "cache": 1.0}, "drTargets output (region-loss)"
+        "region-failover",
+        1800.0,
+        {"kafka": 60.0, "s3": 900.0, "cache": 1.0},
+        "drTargets output (infra/data/dr_targets.yaml)",
     )
-    assert target_for("broker-reboot", "dev", {}) == TIER_TARGETS["dev"]["broker-reboot"]
-    assert target_for("region-failover", "staging", plans["staging"].outputs) is None
+    assert target_for("broker-reboot", {}) is None  # an older deployment without drTargets: not judged
+    assert target_for("region-failover", plans["staging"].outputs) is None
 
 
 def test_plan_lines_show_each_scenario_or_why_it_has_no_drill(plans: dict[str, StackPlan]) -> None:

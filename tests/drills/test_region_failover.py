@@ -275,7 +275,7 @@ def test_failover_runs_in_order_and_measures_rpo_from_the_replicated_canaries(
     assert dr_step["HadoopJarStep"]["Args"][dr_step["HadoopJarStep"]["Args"].index("--checkpoint-root") + 1].startswith(
         f"s3://{dr['checkpointsBucket']['name']}/"
     )  # a NEW checkpoint (generation 1) under the DR region's own checkpoint root
-    report = build_report(state, target_for("region-failover", "prod", prod), SCENARIO.canary_stores)
+    report = build_report(state, target_for("region-failover", prod), SCENARIO.canary_stores)
     assert report["replicationLagAtCutover"]["kafkaReplicationLatencyMs"] == 1200.0
     s3 = next(c for c in report["canaries"] if c["store"] == "s3")
     assert (s3["written"], s3["recovered"], s3["lost"], s3["rpo_seconds"]) == (5, 4, [5], 2.0)

@@ -197,7 +197,7 @@ def test_restore_into_scratch_resources_verifies_and_deletes_them(aws: None, pro
         "DeleteReplicationGroup",
     ]
     assert names["bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    report = build_report(state, target_for("restore", "prod", prod), SCENARIO.canary_stores)
+    report = build_report(state, target_for("restore", prod), SCENARIO.canary_stores)
     assert report["recoveryPointAgeSeconds"] == {"s3": 3 * 86400.0, "cache": 6 * 3600.0}
     assert report["canaries"][0]["lost"] == [] and report["canaries"][0]["rpo_seconds"] == 0.0
     assert (
