@@ -43,6 +43,7 @@ SELECTION = "aws:backup/selection:Selection"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 REPLICATOR = "aws:msk/replicator:Replicator"
 CLUSTER = "aws:msk/cluster:Cluster"
+TOPIC = "aws:msk/topic:Topic"
 CLUSTER_POLICY = "aws:msk/clusterPolicy:ClusterPolicy"
 GLOBAL_DATASTORE = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -247,7 +248,7 @@ def test_replicator_copies_prod_into_the_standby(plans: dict[str, StackPlan]) ->
     assert info["targetKafkaClusterArn"] == local_cluster.outputs["arn"]
     [topics] = info["topicReplications"]
     assert topics["topicNameConfiguration"]["type"] == "IDENTICAL"
-    assert topics["topicsToReplicates"] == [".*"] and topics["copyTopicConfigurations"] is True
+    assert topics["topicsToReplicates"] == [".*"] and topics["copyTopicConfigurations"] is False
     assert topics["startingPosition"]["type"] == "EARLIEST"
     [groups] = info["consumerGroupReplications"]
     assert groups["synchroniseConsumerGroupOffsets"] is True and groups["consumerGroupsToReplicates"] == [".*"]
@@ -262,6 +263,23 @@ def test_replicator_copies_prod_into_the_standby(plans: dict[str, StackPlan]) ->
     [reference] = standby.of_type(STACK_REFERENCE)
     assert reference.urn in replicator.dependencies
     assert depends_on(standby, replicator, ROLE_POLICY, "dr-replication-replicator-policy")
+
+
+def test_the_program_alone_owns_the_standby_topics(plans: dict[str, StackPlan]) -> None:
+    """One owner for topic configs: the program declares them in both clusters; the Replicator copies records only."""
+    prod, standby = plans["prod"], plans["prod-dr"]
+    [replicator] = standby.of_type(REPLICATOR)
+    [topics] = replicator.inputs["replicationInfoList"]["topicReplications"]
+    assert topics["copyTopicConfigurations"] is False
+    declared = {t.inputs["name"]: t for t in standby.of_type(TOPIC)}
+    assert set(declared) == set(prod.config["workload"]["topics"])
+    # Created (and protected) by the program before the Replicator writes into them.
+    assert all(t.protect and t.urn in replicator.dependencies for t in declared.values())
+    # The same configs as the primary's topics: nothing is left for the Replicator to copy.
+    primary = {t.inputs["name"]: t.inputs for t in prod.of_type(TOPIC)}
+    for name, topic in declared.items():
+        for key in ("configs", "partitionCount", "replicationFactor"):
+            assert topic.inputs[key] == primary[name][key], (name, key)
 
 
 def test_replicator_role_reaches_both_clusters_only(plans: dict[str, StackPlan]) -> None:
