@@ -258,8 +258,9 @@ def _certificate(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[st
     names = [inputs.get("domainName", name), *(inputs.get("subjectAlternativeNames") or [])]
     arn = f"arn:aws:acm:{ctx.region}:{ctx.account_id}:certificate/{_uuid(ctx, name)}"
 
-    # ACM gives a domain the same validation CNAME in every region of an account (Terraform
-    # aws_acm_certificate docs, checked 2026-12-02): the record depends on account and domain only.
+    # ACM gives a domain the same validation CNAME in every region of an account
+    # (https://github.com/hashicorp/terraform-provider-aws/issues/13653, checked 2026-12-02):
+    # the record depends on account and domain only.
     def token(text: str, length: int) -> str:
         return hashlib.sha256(f"{ctx.account_id}/{text}".encode()).hexdigest()[:length]
 
