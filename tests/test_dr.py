@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.catalog.cache_engines import GLOBAL_DATASTORE_TOO_SMALL, engine_catalog, supports_global_datastore
-from infra.components import backup, dr, failover, replication
+from infra.components import backup, cache, dr, failover, replication
 from infra.components.dr_alarms import shard_nodes
 from infra.components.replication import (
     CACHE_EXPORTS,
@@ -327,6 +327,43 @@ def test_cache_joins_the_primary_global_datastore(plans: dict[str, StackPlan]) -
     assert secondary.inputs["globalReplicationGroupId"] == prod.outputs["cacheGlobalDatastoreId"]
     assert not {"engine", "engineVersion", "nodeType", "parameterGroupName", "numNodeGroups"} & set(secondary.inputs)
     assert "globalReplicationGroupId" not in primary.inputs
+
+
+def test_global_datastore_members_declare_what_aws_holds(plans: dict[str, StackPlan]) -> None:
+    """Nothing a member of an existing global group is refused, nothing AWS changes after joining."""
+    prod, standby = plans["prod"], plans["prod-dr"]
+    primary = named(prod, RG, "cache-replication-group")
+    secondary = named(standby, RG, "cache-replication-group")
+    # AWS turns auto minor version upgrade off on joining (#24919): both members say so.
+    assert primary.inputs["autoMinorVersionUpgrade"] is False and secondary.inputs["autoMinorVersionUpgrade"] is False
+    # The secondary sends only what is its own in its region; the global group holds the rest (#24854).
+    inherited = {"engine", "engineVersion", "nodeType", "numNodeGroups", "parameterGroupName", "port"}
+    inherited |= {"atRestEncryptionEnabled", "transitEncryptionEnabled", "transitEncryptionMode", "clusterMode"}
+    assert not inherited & set(secondary.inputs)
+    # The primary keeps its parameter group name in code, but AWS swaps in a global-datastore-* copy
+    # and refuses member changes (#27875, PR #49110): the program does not try to change them back.
+    assert set(cache.GLOBAL_HELD) <= set(primary.ignore_changes)
+    assert not set(cache.GLOBAL_HELD) & set(secondary.ignore_changes)
+
+
+def test_global_datastore_scaling_goes_through_the_global_resource(plans: dict[str, StackPlan]) -> None:
+    prod = plans["prod"]
+    [datastore] = prod.of_type(GLOBAL_DATASTORE)
+    cfg = prod.config["cache"]
+    assert datastore.inputs["cacheNodeType"] == cfg["node_type"]
+    assert datastore.inputs["numNodeGroups"] == cfg["shards"]
+    assert datastore.inputs["engineVersion"] == cfg["engine_version"]
+    # A parameter group is accepted there only with a major version upgrade (PR #49110): not set.
+    assert "parameterGroupName" not in datastore.inputs
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_a_cache_outside_a_global_datastore_upgrades_minor_versions_itself(
+    plans: dict[str, StackPlan], stack: str
+) -> None:
+    group = named(plans[stack], RG, "cache-replication-group")
+    assert group.inputs["autoMinorVersionUpgrade"] is True
+    assert not set(cache.GLOBAL_HELD) & set(group.ignore_changes)
 
 
 def test_standby_replicates_prod_buckets_into_its_own(plans: dict[str, StackPlan]) -> None:

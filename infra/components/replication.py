@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pulumi
 import pulumi_aws as aws
 
+from infra.components.cache import global_datastore_settings
 from infra.components.network import service_trust
 from infra.components.storage import ACCESS_LOGS, SSE_S3, kms_encryption, private_bucket
 from infra.config.schema import StorageConfig, Tier
@@ -452,6 +453,8 @@ class Replication(pulumi.ComponentResource):
                 global_replication_group_id_suffix=args.naming("cache"),
                 primary_replication_group_id=args.cache_primary.replication_group.id,
                 global_replication_group_description=f"{args.naming('cache')}: warm standby in the DR region",
+                # Node type, shards and version of every member change here (infra/components/cache.py).
+                **global_datastore_settings(args.cache_primary.config),
                 opts=pulumi.ResourceOptions(parent=self, protect=args.tier == "prod"),
             )
         self.register_outputs(
