@@ -800,7 +800,7 @@ def flipped(plans: dict[str, StackPlan], monkeypatch_module: pytest.MonkeyPatch)
     in the flip's order (README step 4), prod is planned against the deployed prod-dr's outputs
     (the cluster ARN and subnets it reads do not change with the flip), then prod-dr against prod's.
     """
-    changes = {"dr": {"activeRegion": "us-west-2", "routingControls": True}}
+    changes = {"dr": {"activeRegion": "us-west-2"}}  # routing controls: on by the prod tier default
 
     def load(stack: str) -> tuple[Any, list[Any], dict[str, Any]]:
         raw = raw_with(stack, changes)
