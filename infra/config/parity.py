@@ -125,13 +125,15 @@ def inherit(ours: Mapping[str, Any], primary: StackConfig, primary_file: str) ->
     derived = primary.model_dump(mode="json", by_alias=True)
     merged = {key: dict(value) if isinstance(value, Mapping) else value for key, value in ours.items()}
     problems = []
+    message = (
+        f"comes from the primary: set it in {primary_file} (dr.peerStack), the standby inherits it "
+        "so the pair cannot drift apart; remove it here"
+    )
     for key in INHERITED:
         given, value = get_path(ours, key)
-        if given:
-            message = (
-                f"comes from the primary: set it in {primary_file} (dr.peerStack), the standby inherits it "
-                "so the pair cannot drift apart; remove it here"
-            )
+        if given and isinstance(value, Mapping) and "." not in key:  # a whole section: name each key in it
+            problems.extend(error(f"{key}.{name}", item, message) for name, item in value.items())
+        elif given:
             problems.append(error(key, value, message))
         set_path(merged, key, get_path(derived, key)[1])
     if ours.get("tier") != primary.tier:
