@@ -124,7 +124,7 @@ def inherit(ours: Mapping[str, Any], primary: StackConfig, primary_file: str) ->
     """
     derived = primary.model_dump(mode="json", by_alias=True)
     merged = {key: dict(value) if isinstance(value, Mapping) else value for key, value in ours.items()}
-    problems = []
+    problems: list[Problem] = []
     message = (
         f"comes from the primary: set it in {primary_file} (dr.peerStack), the standby inherits it "
         "so the pair cannot drift apart; remove it here"
@@ -148,7 +148,7 @@ def check_pair(primary: StackConfig, primary_file: str, standby: StackConfig, st
 
     Problems are the standby's (its file is where the pair is declared); each names both files and keys.
     """
-    problems = []
+    problems: list[Problem] = []
     peer = peer_parts(primary.dr.peer_stack or "")
     if peer is None or peer[2] != standby.stack:
         problems.append(
