@@ -157,3 +157,12 @@ def test_the_stack_files_as_committed_make_a_consistent_pair() -> None:
 
     prod, standby = load_stack("prod")[0], load_stack("prod-dr")[0]
     assert check_pair(prod, "stacks/Pulumi.prod.yaml", standby, "stacks/Pulumi.prod-dr.yaml") == []
+
+
+def test_the_config_reference_marks_what_a_standby_inherits() -> None:
+    from infra.reference.config_reference import key_docs
+
+    marked = {doc.key for doc in key_docs() if doc.inherited}
+    assert {"workload.retentionHours", "workload.topics", "cache.nodeType", "storage.lakeIaAfterDays"} <= marked
+    assert "kafka.storageAutoscaling.targetUtilizationPercent" in marked
+    assert not {"network.cidr", "spark.coreCapacity", "ingest.maxTasks", "dr.role", "cache.replicasPerShard"} & marked
