@@ -86,6 +86,7 @@ INHERITED = (
     "atRestEncryptionEnabled",
     "transitEncryptionEnabled",
     "transitEncryptionMode",
+    "port",
 )
 
 
@@ -108,10 +109,10 @@ def test_replication_group_is_cluster_mode_multi_az_with_the_configured_shape(st
         assert rg.inputs["nodeType"] == cfg["node_type"]
         assert rg.inputs["clusterMode"] == "enabled"
         assert rg.inputs["numNodeGroups"] == cfg["shards"]
+        assert rg.inputs["port"] == PORT
     assert rg.inputs["replicasPerNodeGroup"] == cfg["replicas_per_shard"] >= 1
     assert rg.inputs["automaticFailoverEnabled"] is True
     assert rg.inputs["multiAzEnabled"] is True
-    assert rg.inputs["port"] == PORT
     assert rg.parent == _component(stack_plan).urn
     assert rg.provider is not None and rg.provider.startswith("urn:pulumi:")
 

@@ -228,7 +228,7 @@ class TestDisasterRecoveryRules:
             assert peer_config.dr.peer_stack is not None and peer_config.dr.peer_stack.endswith("/" + stack)
 
     def test_secondary_runs_only_with_warm_standby(self) -> None:
-        errors = config_errors("staging", {"dr": {"role": "secondary", "peerStack": "o/p/s"}})
+        errors = config_errors("prod-dr", {"dr": {"strategy": "backup-restore"}})
         assert any("only 'warm-standby' runs a secondary" in e for e in errors)
 
 

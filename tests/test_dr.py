@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.catalog.cache_engines import GLOBAL_DATASTORE_TOO_SMALL, engine_catalog, supports_global_datastore
-from infra.components import backup, dr, failover, replication
+from infra.components import backup, cache, dr, failover, replication
 from infra.components.dr_alarms import shard_nodes
 from infra.components.replication import (
     CACHE_EXPORTS,
@@ -41,6 +41,7 @@ SELECTION = "aws:backup/selection:Selection"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 REPLICATOR = "aws:msk/replicator:Replicator"
 CLUSTER = "aws:msk/cluster:Cluster"
+TOPIC = "aws:msk/topic:Topic"
 CLUSTER_POLICY = "aws:msk/clusterPolicy:ClusterPolicy"
 GLOBAL_DATASTORE = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -245,7 +246,7 @@ def test_replicator_copies_prod_into_the_standby(plans: dict[str, StackPlan]) ->
     assert info["targetKafkaClusterArn"] == local_cluster.outputs["arn"]
     [topics] = info["topicReplications"]
     assert topics["topicNameConfiguration"]["type"] == "IDENTICAL"
-    assert topics["topicsToReplicates"] == [".*"] and topics["copyTopicConfigurations"] is True
+    assert topics["topicsToReplicates"] == [".*"] and topics["copyTopicConfigurations"] is False
     assert topics["startingPosition"]["type"] == "EARLIEST"
     [groups] = info["consumerGroupReplications"]
     assert groups["synchroniseConsumerGroupOffsets"] is True and groups["consumerGroupsToReplicates"] == [".*"]
@@ -260,6 +261,23 @@ def test_replicator_copies_prod_into_the_standby(plans: dict[str, StackPlan]) ->
     [reference] = standby.of_type(STACK_REFERENCE)
     assert reference.urn in replicator.dependencies
     assert depends_on(standby, replicator, ROLE_POLICY, "dr-replication-replicator-policy")
+
+
+def test_the_program_alone_owns_the_standby_topics(plans: dict[str, StackPlan]) -> None:
+    """One owner for topic configs: the program declares them in both clusters; the Replicator copies records only."""
+    prod, standby = plans["prod"], plans["prod-dr"]
+    [replicator] = standby.of_type(REPLICATOR)
+    [topics] = replicator.inputs["replicationInfoList"]["topicReplications"]
+    assert topics["copyTopicConfigurations"] is False
+    declared = {t.inputs["name"]: t for t in standby.of_type(TOPIC)}
+    assert set(declared) == set(prod.config["workload"]["topics"])
+    # Created (and protected) by the program before the Replicator writes into them.
+    assert all(t.protect and t.urn in replicator.dependencies for t in declared.values())
+    # The same configs as the primary's topics: nothing is left for the Replicator to copy.
+    primary = {t.inputs["name"]: t.inputs for t in prod.of_type(TOPIC)}
+    for name, topic in declared.items():
+        for key in ("configs", "partitionCount", "replicationFactor"):
+            assert topic.inputs[key] == primary[name][key], (name, key)
 
 
 def test_replicator_role_reaches_both_clusters_only(plans: dict[str, StackPlan]) -> None:
@@ -307,6 +325,43 @@ def test_cache_joins_the_primary_global_datastore(plans: dict[str, StackPlan]) -
     assert secondary.inputs["globalReplicationGroupId"] == prod.outputs["cacheGlobalDatastoreId"]
     assert not {"engine", "engineVersion", "nodeType", "parameterGroupName", "numNodeGroups"} & set(secondary.inputs)
     assert "globalReplicationGroupId" not in primary.inputs
+
+
+def test_global_datastore_members_declare_what_aws_holds(plans: dict[str, StackPlan]) -> None:
+    """Nothing a member of an existing global group is refused, nothing AWS changes after joining."""
+    prod, standby = plans["prod"], plans["prod-dr"]
+    primary = named(prod, RG, "cache-replication-group")
+    secondary = named(standby, RG, "cache-replication-group")
+    # AWS turns auto minor version upgrade off on joining (#24919): both members say so.
+    assert primary.inputs["autoMinorVersionUpgrade"] is False and secondary.inputs["autoMinorVersionUpgrade"] is False
+    # The secondary sends only what is its own in its region; the global group holds the rest (#24854).
+    inherited = {"engine", "engineVersion", "nodeType", "numNodeGroups", "parameterGroupName", "port"}
+    inherited |= {"atRestEncryptionEnabled", "transitEncryptionEnabled", "transitEncryptionMode", "clusterMode"}
+    assert not inherited & set(secondary.inputs)
+    # The primary keeps its parameter group name in code, but AWS swaps in a global-datastore-* copy
+    # and refuses member changes (#27875, PR #49110): the program does not try to change them back.
+    assert set(cache.GLOBAL_HELD) <= set(primary.ignore_changes)
+    assert not set(cache.GLOBAL_HELD) & set(secondary.ignore_changes)
+
+
+def test_global_datastore_scaling_goes_through_the_global_resource(plans: dict[str, StackPlan]) -> None:
+    prod = plans["prod"]
+    [datastore] = prod.of_type(GLOBAL_DATASTORE)
+    cfg = prod.config["cache"]
+    assert datastore.inputs["cacheNodeType"] == cfg["node_type"]
+    assert datastore.inputs["numNodeGroups"] == cfg["shards"]
+    assert datastore.inputs["engineVersion"] == cfg["engine_version"]
+    # A parameter group is accepted there only with a major version upgrade (PR #49110): not set.
+    assert "parameterGroupName" not in datastore.inputs
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_a_cache_outside_a_global_datastore_upgrades_minor_versions_itself(
+    plans: dict[str, StackPlan], stack: str
+) -> None:
+    group = named(plans[stack], RG, "cache-replication-group")
+    assert group.inputs["autoMinorVersionUpgrade"] is True
+    assert not set(cache.GLOBAL_HELD) & set(group.ignore_changes)
 
 
 def test_standby_replicates_prod_buckets_into_its_own(plans: dict[str, StackPlan]) -> None:
@@ -738,7 +793,7 @@ def flipped(plans: dict[str, StackPlan]) -> dict[str, StackPlan]:
     in the flip's order (README step 4), prod is planned against the deployed prod-dr's outputs
     (the cluster ARN and subnets it reads do not change with the flip), then prod-dr against prod's.
     """
-    changes = {"dr": {"activeRegion": "us-west-2", "routingControls": True}}
+    changes = {"dr": {"activeRegion": "us-west-2"}}  # routing controls: on by the prod tier default
 
     def load(stack: str) -> tuple[Any, list[Any], dict[str, Any]]:
         raw = raw_with(stack, changes)

@@ -296,14 +296,19 @@ def test_acm_certificate_is_dns_validated_in_the_hosted_zone(stack_plan: StackPl
     assert certificate.inputs["validationMethod"] == "DNS"
     assert [certificate.inputs["domainName"], *certificate.inputs.get("subjectAlternativeNames", [])] == names
     records = [r for r in stack_plan.of_type("aws:route53/record:Record") if r.parent == certificate.urn]
-    assert len(records) == len(names)
     options = {o["resourceRecordName"]: o for o in certificate.outputs["domainValidationOptions"]}
+    validation = stack_plan.one("aws:acm/certificateValidation:CertificateValidation")
+    if stack_plan.config["dr"]["role"] == "secondary":
+        # The primary owns the shared records (test_the_primary_alone_owns_the_validation_records).
+        assert not records
+        assert sorted(validation.inputs["validationRecordFqdns"]) == sorted(n.rstrip(".") for n in options)
+        return
+    assert len(records) == len(names)
     for record in records:
         option = options[record.inputs["name"]]
         assert record.inputs["zoneId"] == edge["hosted_zone_id"] and record.inputs["allowOverwrite"] is True
         assert record.inputs["type"] == option["resourceRecordType"]
         assert record.inputs["records"] == [option["resourceRecordValue"]]
-    validation = stack_plan.one("aws:acm/certificateValidation:CertificateValidation")
     assert validation.inputs["certificateArn"] == certificate.outputs["arn"]
     assert sorted(validation.inputs["validationRecordFqdns"]) == sorted(r.outputs["fqdn"] for r in records)
     https = _named(stack_plan, LISTENER, "edge-alb-https")
@@ -317,6 +322,19 @@ def test_tls_source_follows_the_config() -> None:
     assert tls_source(EdgeConfig()) == "none"
     assert tls_summary("none", DEFAULT_TLS_POLICY, "staging") == "none: HTTP only (staging)"
     assert tls_summary("acm-dns", "P", "prod") == "acm-dns: P"
+
+
+def test_the_primary_alone_owns_the_validation_records(plans: dict[str, StackPlan]) -> None:
+    """ACM's validation CNAME is one per domain and account: prod creates it, prod-dr's validation waits on it."""
+    prod, standby = plans["prod"], plans["prod-dr"]
+    owned = [r for r in prod.of_type("aws:route53/record:Record") if "certificate-validation" in r.name]
+    assert owned and all(r.inputs["allowOverwrite"] is True for r in owned)
+    assert not [r for r in standby.of_type("aws:route53/record:Record") if "certificate-validation" in r.name]
+    waited = standby.one("aws:acm/certificateValidation:CertificateValidation").inputs["validationRecordFqdns"]
+    assert sorted(waited) == sorted(r.outputs["fqdn"] for r in owned)
+    # Same account and domain, other region: ACM hands out the same record.
+    [certificate] = standby.of_type("aws:acm/certificate:Certificate")
+    assert {o["resourceRecordName"].rstrip(".") for o in certificate.outputs["domainValidationOptions"]} == set(waited)
 
 
 def test_validation_option_picks_the_record_of_the_name() -> None:

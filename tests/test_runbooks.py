@@ -219,3 +219,13 @@ def test_every_json_document_to_paste_parses() -> None:
                 raise AssertionError(f"{name}: {error}\n{document}") from None
             documents += 1
     assert documents >= 4
+
+
+def test_a_standbys_sizing_steps_change_its_primarys_file(plans: dict[str, StackPlan]) -> None:
+    """The standby inherits workload and Kafka sizing from its primary (infra/config/parity.py)."""
+    standby = _render(plans, "prod-dr")["msk-broker.md"]
+    assert "`workload.retentionHours` in `stacks/Pulumi.prod.yaml`" in standby
+    assert "`pulumi up -s prod`, then `pulumi up -s prod-dr`" in standby
+    assert "stacks/Pulumi.prod-dr.yaml" not in standby
+    primary = _render(plans, "prod")["msk-broker.md"]
+    assert "in `stacks/Pulumi.prod.yaml` and run `pulumi up -s prod`:" in primary

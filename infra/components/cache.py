@@ -9,11 +9,30 @@ authenticate as an IAM-enabled RBAC user (``elasticache:Connect``), and the grou
 The parameter group's name carries the engine family and a hash of its parameters, so a
 version or parameter change creates the new group before the old one is deleted and never
 hits "parameter group in use" (a group in use cannot be deleted:
-https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Deleting.html, checked 2026-12-02). A Global Datastore
-secondary (``global_replication_group_id``) omits engine, version, node type, shard count,
-parameter group and encryption flags: it inherits them from the primary, and the provider
-rejects them (terraform-provider-aws internal/service/elasticache/replication_group.go,
-ConflictsWith of global_replication_group_id, checked 2026-11-26).
+https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Deleting.html, checked 2026-12-02).
+
+Global Datastore members (a warm-standby pair) are declared as AWS holds them, so the next
+`pulumi up` has nothing to "fix" and nothing AWS would refuse:
+
+* A secondary (``global_replication_group_id``) sends only what is its own in its region:
+  identity, subnets and security group, replicas per shard and failover flags, the region's KMS
+  key and RBAC user group, its log groups and snapshot settings. Engine, version, node type,
+  shard count, parameter group, encryption flags and port come from the global group
+  (CreateReplicationGroup into an existing global group answers InvalidParameterCombination for
+  such sets: https://github.com/hashicorp/terraform-provider-aws/issues/24854; "ElastiCache infers
+  [them] from the primary", https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-CLI.html
+  as quoted in https://github.com/hashicorp/terraform-provider-aws/issues/20893; checked 2026-12-02).
+* Joining turns auto minor version upgrade off (https://github.com/hashicorp/terraform-provider-aws/issues/24919):
+  both members declare it off; versions move through the global group.
+* Joining swaps the primary's parameter group for an auto-generated ``global-datastore-*`` copy,
+  and ModifyReplicationGroup on a member is refused ("is part of a global cluster. Request
+  rejected": https://github.com/hashicorp/terraform-provider-aws/issues/27875,
+  https://github.com/hashicorp/terraform-provider-aws/issues/19929). So the primary member
+  ignores changes to its parameter group, engine version, node type and shard count: node type,
+  shards and version are arguments of the global resource (``global_datastore_settings``), and
+  parameters change on a global datastore only together with a MAJOR engine version upgrade of
+  the global group (ModifyGlobalReplicationGroup refuses a parameter group change without one:
+  https://github.com/hashicorp/terraform-provider-aws/pull/49110, checked 2026-12-02).
 """
 
 from __future__ import annotations
@@ -66,9 +85,17 @@ class CacheArgs:
     """Take a final snapshot when the replication group is deleted."""
     global_replication_group_id: pulumi.Input[str] | None = None
     """Set to join a Global Datastore as its secondary (the DR region of a warm-standby pair)."""
+    global_member: bool = False
+    """Heads (primary) or joins (secondary) a Global Datastore: what AWS then holds is declared."""
+
+
+# What the global group holds for its primary member once it joined; changed through the global
+# resource (node type, shards, version) or a major upgrade (parameter group), never on the member.
+GLOBAL_HELD = ("parameterGroupName", "engineVersion", "nodeType", "numNodeGroups")
 
 
 class Cache(pulumi.ComponentResource):
+    config: CacheConfig
     replication_group: aws.elasticache.ReplicationGroup
     replication_group_id: str
     configuration_endpoint: pulumi.Output[str]
@@ -86,6 +113,7 @@ class Cache(pulumi.ComponentResource):
         super().__init__("streaming:cache:Cache", name, None, opts)
         cfg, naming = args.config, args.naming
         child = pulumi.ResourceOptions(parent=self)
+        self.config = cfg
         self.secondary = args.global_replication_group_id is not None
         self.replication_group_id = naming("cache")
         self.port = PORT
@@ -235,6 +263,7 @@ class Cache(pulumi.ComponentResource):
                 cfg,
                 self.replication_group_id,
                 global_replication_group_id=args.global_replication_group_id,
+                global_member=args.global_member,
                 final_snapshot=args.final_snapshot,
             ),
             subnet_group_name=subnet_group.name,
@@ -254,7 +283,7 @@ class Cache(pulumi.ComponentResource):
             ],
             tags={"Name": self.replication_group_id},
             opts=pulumi.ResourceOptions(
-                parent=self, protect=args.protect, ignore_changes=["authToken"] if auth_token is not None else None
+                parent=self, protect=args.protect, ignore_changes=member_ignore_changes(args, auth_token is not None)
             ),
         )
 
@@ -305,25 +334,41 @@ def parameter_group_name(naming: Naming, family: str, parameters: Mapping[str, s
     return f"{naming('cache')}-{slug}-{digest.hexdigest()[:8]}"
 
 
+def member_ignore_changes(args: CacheArgs, has_auth_token: bool) -> list[str] | None:
+    """What the program must not try to change back: the generated token, and on a Global Datastore's
+    primary member what the global group holds (see the module docstring)."""
+    ignored = ["authToken"] if has_auth_token else []
+    if args.global_member and args.global_replication_group_id is None:
+        ignored.extend(GLOBAL_HELD)
+    return ignored or None
+
+
+def global_datastore_settings(cfg: CacheConfig) -> dict[str, Any]:
+    """The Global Datastore's own arguments: scaling and version of EVERY member go through it
+    (ModifyGlobalReplicationGroup and its shard configuration), never through one member."""
+    return {"engine_version": cfg.engine_version, "cache_node_type": cfg.node_type, "num_node_groups": cfg.shards}
+
+
 def replication_group_inputs(
     cfg: CacheConfig,
     replication_group_id: str,
     *,
     global_replication_group_id: pulumi.Input[str] | None,
     final_snapshot: bool,
+    global_member: bool = False,
 ) -> dict[str, Any]:
     """The replication group's own arguments; a Global Datastore secondary leaves out what it inherits."""
     inputs: dict[str, Any] = {
         "replication_group_id": replication_group_id,
         "description": f"{replication_group_id}: streaming state and lookups ({cfg.engine}, cluster mode)",
-        "port": PORT,
         "replicas_per_node_group": cfg.replicas_per_shard,
         "automatic_failover_enabled": True,
         "multi_az_enabled": True,
         "snapshot_retention_limit": cfg.snapshot_retention_days,
         "snapshot_window": cfg.snapshot_window,
         "maintenance_window": cfg.maintenance_window,
-        "auto_minor_version_upgrade": True,
+        # Joining a Global Datastore turns it off (#24919): members declare what AWS holds.
+        "auto_minor_version_upgrade": not global_member,
         # Apply now: a change deferred to the maintenance window would leave the old parameter
         # group in use when the program deletes it after creating the new one.
         "apply_immediately": True,
@@ -333,6 +378,7 @@ def replication_group_inputs(
         return {**inputs, "global_replication_group_id": global_replication_group_id}
     return {
         **inputs,
+        "port": PORT,
         "engine": cfg.engine,
         "engine_version": cfg.engine_version,
         "node_type": cfg.node_type,
@@ -378,6 +424,7 @@ def build(foundation: Foundation, global_replication_group_id: pulumi.Input[str]
             protect=config.tier == "prod",
             final_snapshot=config.tier != "dev",
             global_replication_group_id=global_replication_group_id,
+            global_member=config.dr.strategy == "warm-standby",
         ),
         foundation.opts(),
     )

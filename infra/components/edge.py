@@ -68,6 +68,9 @@ class EdgeArgs:
     """Encrypts the web ACL's log group."""
     log_retention_days: int
     """Retention of the web ACL's log group (the ingest tier's)."""
+    owns_validation_records: bool = True
+    """Create the ACM validation CNAMEs in Route 53. False on a warm standby: the records are the
+    primary's (see ``_certificate``); its certificate validation waits on the same names."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -259,26 +262,37 @@ class Edge(pulumi.ComponentResource):
             opts=opts,
         )
         record_opts = pulumi.ResourceOptions(parent=certificate)
-        records = []
-        for index, fqdn in enumerate(names):
-            option = certificate.domain_validation_options.apply(lambda options, d=fqdn: validation_option(options, d))
-            # allow_overwrite: the peer region's stack validates the same names with the same CNAME.
-            records.append(
-                aws.route53.Record(
-                    f"{name}-certificate-validation-{index}",
-                    zone_id=zone,
-                    allow_overwrite=True,
-                    ttl=60,
-                    name=option.apply(lambda o: o["resource_record_name"]),
-                    type=option.apply(lambda o: o["resource_record_type"]),
-                    records=[option.apply(lambda o: o["resource_record_value"])],
-                    opts=record_opts,
-                )
+        options = [
+            certificate.domain_validation_options.apply(lambda options, d=fqdn: validation_option(options, d))
+            for fqdn in names
+        ]
+        # ACM gives a domain the same validation CNAME in every region of an account, so prod and
+        # prod-dr validate with ONE record (terraform-provider-aws#13653: "funnel the DNS record
+        # handling to a single record"; https://github.com/hashicorp/terraform-provider-aws/issues/13653,
+        # https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html, checked 2026-12-02).
+        # Its one owner is the primary: were both stacks to create it, destroying either would delete
+        # it and the other region's certificate would fail its next renewal. The standby's validation
+        # only waits for the names; allow_overwrite lets the primary adopt a record made before.
+        fqdns: list[pulumi.Input[str]] = []
+        for index, option in enumerate(options):
+            if not args.owns_validation_records:
+                fqdns.append(option.apply(lambda o: o["resource_record_name"].rstrip(".")))
+                continue
+            record = aws.route53.Record(
+                f"{name}-certificate-validation-{index}",
+                zone_id=zone,
+                allow_overwrite=True,
+                ttl=60,
+                name=option.apply(lambda o: o["resource_record_name"]),
+                type=option.apply(lambda o: o["resource_record_type"]),
+                records=[option.apply(lambda o: o["resource_record_value"])],
+                opts=record_opts,
             )
+            fqdns.append(record.fqdn)
         validation = aws.acm.CertificateValidation(
             f"{name}-certificate-validation",
             certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn for record in records],
+            validation_record_fqdns=fqdns,
             opts=record_opts,
         )
         return validation.certificate_arn
@@ -482,6 +496,7 @@ def build(foundation: Foundation, storage: Storage) -> Built[Edge]:
             access_logs_ready=[storage.policies[LB_LOGS]],
             kms_key_arn=foundation.key.key.arn,
             log_retention_days=config.ingest.log_retention_days,
+            owns_validation_records=config.dr.role == "primary",
         ),
         foundation.opts(),
     )

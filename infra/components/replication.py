@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pulumi
 import pulumi_aws as aws
 
+from infra.components.cache import global_datastore_settings
 from infra.components.network import service_trust
 from infra.components.storage import ACCESS_LOGS, SSE_S3, kms_encryption, private_bucket
 from infra.config.schema import StorageConfig, Tier
@@ -322,7 +323,19 @@ def source_cluster_policy(cluster_arn: str) -> dict[str, Any]:
 
 
 def replication_info(source_arn: pulumi.Input[str], target_arn: pulumi.Input[str]) -> dict[str, Any]:
-    """Active/passive copy: identical topic names, topic configs and ACLs, consumer offsets translated."""
+    """Active/passive copy: identical topic names, records and ACLs, consumer offsets translated.
+
+    One owner per topic config: the program declares every platform topic (``workload.topics``) as
+    ``aws.msk.Topic`` in BOTH clusters, with the same configs (the standby's workload is derived
+    from the primary's stack file, ``infra/config/parity.py``). With ``copyTopicConfigurations``
+    on, the Replicator would also "periodically configure remote topics to match their
+    corresponding upstream topics" (retention.ms, cleanup.policy, ...: "Topic configuration
+    replication permissions", Amazon MSK developer guide,
+    https://docs.aws.amazon.com/msk/latest/developerguide/msk-replicator-perms-topic-config-replication.html,
+    checked 2026-12-02), i.e. write the protected topics the program manages in the standby, and
+    a drift in either would be fought over on every `pulumi up`. So it is off: the Replicator
+    copies records only, into topics the program created first (the Replicator waits on them).
+    """
     return {
         "source_kafka_cluster_arn": source_arn,
         "target_kafka_cluster_arn": target_arn,
@@ -332,7 +345,8 @@ def replication_info(source_arn: pulumi.Input[str], target_arn: pulumi.Input[str
                 "topics_to_replicates": [ALL],
                 "topics_to_excludes": [INTERNAL_TOPICS],
                 "topic_name_configuration": {"type": "IDENTICAL"},
-                "copy_topic_configurations": True,
+                # The program owns topic configs in both clusters (see the docstring).
+                "copy_topic_configurations": False,
                 "copy_access_control_lists_for_topics": True,
                 "detect_and_copy_new_topics": True,
                 # The whole retained log on creation: the standby starts complete, not from "now".
@@ -441,6 +455,8 @@ class Replication(pulumi.ComponentResource):
                 global_replication_group_id_suffix=args.naming("cache"),
                 primary_replication_group_id=args.cache_primary.replication_group.id,
                 global_replication_group_description=f"{args.naming('cache')}: warm standby in the DR region",
+                # Node type, shards and version of every member change here (infra/components/cache.py).
+                **global_datastore_settings(args.cache_primary.config),
                 opts=pulumi.ResourceOptions(parent=self, protect=args.tier == "prod"),
             )
         self.register_outputs(
@@ -596,5 +612,6 @@ class Replication(pulumi.ComponentResource):
                 "replicator_log_delivery": {"cloudwatch_logs": {"enabled": True, "log_group": log_group.name}}
             },
             tags={"Name": replicator_name(naming)},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            # The program creates the target's topics (their owner) before the Replicator writes into them.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, *target.topics.values()]),
         )

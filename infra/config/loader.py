@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from infra.config import parity
 from infra.config.problems import PROJECT, ConfigError, Problem, error
 from infra.config.schema import StackConfig
 from infra.config.tier_defaults import TIER_DEFAULTS
@@ -133,6 +134,9 @@ def parse(raw: Mapping[str, Any], stack: str) -> tuple[StackConfig, list[Problem
             namespace = key.split(":", 1)[0]
             problems.append(error(key, value, f"unknown namespace '{namespace}': use '{PROJECT}:' or 'aws:'"))
 
+    ours, pair_problems = _with_peer(ours, stack)
+    if pair_problems:
+        raise ConfigError(label, problems + pair_problems)
     tier = ours.get("tier")
     if not isinstance(tier, str) or tier not in TIER_DEFAULTS:
         *others, last = [f"'{name}'" for name in TIER_DEFAULTS]
@@ -157,6 +161,30 @@ def parse(raw: Mapping[str, Any], stack: str) -> tuple[StackConfig, list[Problem
     if errors:
         raise ConfigError(label, errors)
     return config, [p for p in problems if p.severity == "warning"]
+
+
+def _with_peer(ours: dict[str, Any], stack: str) -> tuple[dict[str, Any], list[Problem]]:
+    """Check ``dr.peerStack`` against this project's stack files; a standby also inherits from it.
+
+    A secondary's keys that must match its primary (``infra/config/parity.py``) are read from the
+    primary's stack file, validated there first, so the standby follows every change of it.
+    """
+    dr = ours.get("dr")
+    if not isinstance(dr, Mapping):
+        return ours, []
+    peer, secondary = dr.get("peerStack"), dr.get("role") == "secondary"
+    if peer is not None and not isinstance(peer, str):
+        return ours, []  # the schema reports a value that is not a string
+    problems = parity.peer_problems(peer, stack, list_stacks(), secondary=secondary)
+    parts = parity.peer_parts(peer) if peer is not None else None
+    if problems or parts is None or not secondary:
+        return ours, problems
+    primary_stack = parts[2]
+    primary, _ = parse(read_stack_file(primary_stack), primary_stack)
+    if primary.dr.role != "primary":
+        message = f"names a {primary.dr.role} ({stack_file_label(primary_stack)}): a standby's peer is its primary"
+        return ours, [error("dr.peerStack", peer, message)]
+    return parity.inherit(ours, primary, stack_file_label(primary_stack))
 
 
 def _validate(ours: Mapping[str, Any], region: Any, stack: str) -> StackConfig:

@@ -346,7 +346,14 @@ class DrConfig(Section):
     role: Role = Field(default="primary", description="This stack's role in its DR pair.")
     region: str | None = Field(default=None, description="The other region of the pair.")
     peer_cidr: str | None = Field(default=None, description="The other region's VPC CIDR.")
-    peer_stack: str | None = Field(default=None, description="Fully qualified peer stack (org/project/stack).")
+    peer_stack: str | None = Field(
+        default=None,
+        description=(
+            "Fully qualified peer stack (org/project/stack): another stack of this project, with a file in stacks/. "
+            "A secondary reads its primary's file and inherits what the pair must share (workload, Kafka and cache "
+            "shape, storage lifecycle, domain; infra/config/parity.py): its own file may not set those keys."
+        ),
+    )
     active_region: str | None = Field(
         default=None,
         description=(

@@ -257,12 +257,19 @@ def _certificate(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[st
     """One DNS validation CNAME per name of the certificate."""
     names = [inputs.get("domainName", name), *(inputs.get("subjectAlternativeNames") or [])]
     arn = f"arn:aws:acm:{ctx.region}:{ctx.account_id}:certificate/{_uuid(ctx, name)}"
+
+    # ACM gives a domain the same validation CNAME in every region of an account
+    # (https://github.com/hashicorp/terraform-provider-aws/issues/13653, checked 2026-12-02):
+    # the record depends on account and domain only.
+    def token(text: str, length: int) -> str:
+        return hashlib.sha256(f"{ctx.account_id}/{text}".encode()).hexdigest()[:length]
+
     options = [
         {
             "domainName": domain,
-            "resourceRecordName": f"_{ctx.short_id(domain, 32)}.{domain}.",
+            "resourceRecordName": f"_{token(domain, 32)}.{domain}.",
             "resourceRecordType": "CNAME",
-            "resourceRecordValue": f"_{ctx.short_id(domain + 'v', 32)}.{ctx.short_id(domain + 'w', 10)}.acm-validations.aws.",
+            "resourceRecordValue": f"_{token(domain + 'v', 32)}.{token(domain + 'w', 10)}.acm-validations.aws.",
         }
         for domain in names
     ]

@@ -31,6 +31,7 @@ from pulumi.runtime.sync_await import _sync_await
 from infra.config import ConfigError, list_stacks, load_stack, loader, stack_file_label
 from infra.config.loader import to_runtime
 from infra.config.pair import peer_stack_name, reads_peer_outputs
+from infra.config.parity import check_pair
 from infra.config.problems import PROJECT, Problem, error
 from infra.config.schema import StackConfig
 from infra.offline.fake_outputs import FAKES, FakeContext, generic, invoke_result
@@ -276,6 +277,7 @@ def plan_stacks(
     """
     wanted = list(stacks) if stacks is not None else list_stacks()
     order = _with_peers_first(wanted)
+    _check_pairs(order)
     tree = tree_digest()
     plans: dict[str, StackPlan] = {}
     for stack in order:
@@ -291,6 +293,20 @@ def plan_stacks(
         if timings is not None:
             timings.per_stack[stack] = time.perf_counter() - started
     return {stack: plans[stack] for stack in wanted}
+
+
+def _check_pairs(stacks: list[str]) -> None:
+    """Refuse a standby planned with its primary when the two disagree on what derivation cannot
+    cover (``infra/config/parity.check_pair``); a standby always pulls its primary into the plan."""
+    for stack in stacks:
+        standby = load_stack(stack)[0]
+        primary_stack = peer_stack_name(standby) if standby.dr.role == "secondary" else None
+        if primary_stack is None:
+            continue
+        primary = load_stack(primary_stack)[0]
+        problems = check_pair(primary, stack_file_label(primary_stack), standby, stack_file_label(stack))
+        if problems:
+            raise ConfigError(stack_file_label(stack), problems)
 
 
 def _with_peers_first(stacks: list[str]) -> list[str]:

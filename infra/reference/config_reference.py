@@ -23,6 +23,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from infra.config import rules
+from infra.config.parity import INHERITED
 from infra.config.problems import PROJECT
 from infra.config.schema import StackConfig, Tier
 from infra.config.tier_defaults import TIER_DEFAULTS
@@ -47,6 +48,8 @@ class KeyDoc:
     description: str
     rules: tuple[str, ...]
     """Rule modules (``infra/config/rules/<name>.py``) that check the key beyond its type."""
+    inherited: bool = False
+    """A warm-standby secondary takes it from its primary's stack file (``infra/config/parity.py``)."""
 
 
 def key_docs() -> list[KeyDoc]:
@@ -65,6 +68,7 @@ def key_docs() -> list[KeyDoc]:
                 required=all(value is _REQUIRED for value in defaults.values()),
                 description=" ".join((info.description or "").split()),
                 rules=tuple(sorted(name for name, keys in checked_by.items() if key in keys)),
+                inherited=any(key == shared or key.startswith(f"{shared}.") for shared in INHERITED),
             )
         )
     return docs
@@ -78,6 +82,8 @@ def render_markdown() -> str:
         "`infra/config/rules/`; a test fails when this file is stale. Keys go under the project namespace",
         f"in a stack file (`{PROJECT}:network: {{azCount: 3}}`); a stack file sets only what differs from",
         "its tier's defaults. `aws:region` is the stack's region. *required* means no tier has a default.",
+        "Keys checked by `parity.py` are a warm standby's only through its primary: it inherits them from",
+        "the primary's stack file (`dr.peerStack`) and may not set them itself.",
         "",
         "| key | type | allowed | " + " | ".join(f"{tier} default" for tier in TIERS) + " | checked by | description |",
         "| --- | --- | --- | " + " | ".join("---" for _ in TIERS) + " | --- | --- |",
@@ -88,7 +94,8 @@ def render_markdown() -> str:
             doc.type,
             doc.allowed,
             *(_cell(doc.defaults[tier]) for tier in TIERS),
-            ", ".join(f"`rules/{name}.py`" for name in doc.rules) or "schema",
+            ", ".join([*(f"`rules/{name}.py`" for name in doc.rules), *(["`parity.py`"] if doc.inherited else [])])
+            or "schema",
             doc.description,
         ]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")

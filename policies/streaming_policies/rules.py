@@ -329,7 +329,7 @@ def msk_configuration_no_auto_create(resource_type: str, props: Mapping[str, Any
 @_rule(
     "msk-replicator-identical-topics",
     {tokens.MSK_REPLICATOR},
-    "MSK Replicator keeps topic names identical and copies topic configs and group offsets.",
+    "MSK Replicator keeps topic names identical, leaves topic configs to the program and syncs group offsets.",
     "high",
     MSK_REPLICATOR_DOC,
 )
@@ -350,8 +350,11 @@ def msk_replicator_identical_topics(resource_type: str, props: Mapping[str, Any]
                 f"{path}.topicNameConfiguration.type is {naming!r}: active/passive failover "
                 "needs IDENTICAL topic names so consumers switch without code changes."
             )
-        if not is_true(dig(replication, "copyTopicConfigurations")):
-            problems.append(f"{path}.copyTopicConfigurations is not true: DR topics drift.")
+        if is_true(dig(replication, "copyTopicConfigurations")):
+            problems.append(
+                f"{path}.copyTopicConfigurations is on: the Replicator would rewrite the configs of topics "
+                "the program declares (aws.msk.Topic) in the target cluster; one owner per topic config."
+            )
     for index, replication in enumerate(group_replications):
         if not is_true(dig(replication, "synchroniseConsumerGroupOffsets")):
             problems.append(

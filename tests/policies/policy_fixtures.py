@@ -124,7 +124,7 @@ def msk_replicator_props() -> dict[str, Any]:
             "topicReplications": [
                 {
                     "topicsToReplicates": ["events", "events-dlq"],
-                    "copyTopicConfigurations": True,
+                    "copyTopicConfigurations": False,
                     "copyAccessControlListsForTopics": True,
                     "detectAndCopyNewTopics": True,
                     "topicNameConfiguration": {"type": "IDENTICAL"},

@@ -376,8 +376,8 @@ FAILING = [
     Case(
         "msk-replicator-identical-topics",
         REPLICATOR,
-        patched(msk_replicator_props(), {"replicationInfoList.topicReplications.0.copyTopicConfigurations": False}),
-        expect="copyTopicConfigurations is not true",
+        patched(msk_replicator_props(), {"replicationInfoList.topicReplications.0.copyTopicConfigurations": True}),
+        expect="copyTopicConfigurations is on",
     ),
     Case(
         "msk-replicator-identical-topics",

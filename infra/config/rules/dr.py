@@ -22,8 +22,6 @@ LEAST_STRATEGY = {"dev": "none", "staging": "backup-restore", "prod": "warm-stan
 # job is a cron. Six fields: minutes hours day-of-month month day-of-week year ("Schedule types on
 # EventBridge Scheduler", "Creating a backup plan", checked 2026-11-26).
 CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
-# A StackReference needs the fully qualified name (Pulumi docs, "Stack references"; checked 2026-11-26).
-PEER_STACK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def check(config: StackConfig) -> Iterator[Problem]:
@@ -48,10 +46,6 @@ def check(config: StackConfig) -> Iterator[Problem]:
         yield error("dr.peerCidr", None, f"required with strategy '{dr.strategy}': the other region's VPC CIDR")
     else:
         yield from _peer_cidr(dr.peer_cidr, config.network.cidr)
-    if dr.role == "secondary" and dr.peer_stack is None:
-        yield error("dr.peerStack", None, "a secondary stack reads its primary's outputs: name it as org/project/stack")
-    if dr.peer_stack is not None and not PEER_STACK.match(dr.peer_stack):
-        yield error("dr.peerStack", dr.peer_stack, "must be a fully qualified stack name: <org>/<project>/<stack>")
     if dr.role == "secondary" and dr.strategy != "warm-standby":
         yield error("dr.role", dr.role, "only 'warm-standby' runs a secondary stack; backup-restore keeps copies only")
     pair = {config.region, dr.region}
