@@ -1,13 +1,18 @@
-"""Helpers for config tests: a stack file's raw config with some keys changed."""
+"""Helpers for config tests (a stack file's raw config with some keys changed) and for
+planning one tier alone on its stack's foundation."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from infra.components.foundation import Foundation
 from infra.config import ConfigError, parse, read_stack_file
 from infra.config.loader import deep_merge
-from infra.config.problems import PROJECT
+from infra.config.problems import PROJECT, Problem
+from infra.config.schema import StackConfig
+from infra.offline.record import StackPlan
 
 
 def raw_with(stack: str, changes: dict[str, Any] | None = None, remove: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -31,3 +36,28 @@ def config_errors(stack: str, changes: dict[str, Any] | None = None, remove: tup
     except ConfigError as exc:
         return [p.format(exc.stack_file) for p in exc.problems]
     return []
+
+
+def loaded_with(stack: str, changes: dict[str, Any] | None = None) -> tuple[StackConfig, list[Problem], dict[str, Any]]:
+    """What `load_stack` returns for the changed stack file (plan_stack's ``loaded``)."""
+    raw = raw_with(stack, changes)
+    config, warnings = parse(raw, stack)
+    return config, warnings, raw
+
+
+def plan_tier(
+    stack: str, tier: Callable[[Foundation], Mapping[str, Any]], changes: dict[str, Any] | None = None
+) -> StackPlan:
+    """Plan only the stack's foundation and what ``tier`` builds on it (returning its outputs).
+
+    The same mocks, config and component code as the whole stack, without the tiers a test
+    does not look at: the plan's outputs are the foundation's and the tier's.
+    """
+    from infra.offline.runtime import plan_stack
+    from infra.program import build_foundation, merge_outputs
+
+    def build(config: StackConfig) -> dict[str, Any]:
+        foundation = build_foundation(config)
+        return merge_outputs([foundation.outputs(), tier(foundation)])
+
+    return plan_stack(stack, loaded=loaded_with(stack, changes), build=build)
