@@ -217,7 +217,7 @@ def plan_stack(
     build_outputs = build or build_stack
 
     def program() -> None:
-        outputs = build_outputs(config)
+        outputs = dict(build_outputs(config))
         values: dict[str, Any] | None = _sync_await(pulumi.Output.from_input(outputs).future())
         resolved.update(values or {})
 
