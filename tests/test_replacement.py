@@ -12,7 +12,7 @@ import yaml
 
 from infra.cli import main
 from infra.config import list_stacks, loader
-from infra.offline.runtime import plan_stack
+from infra.offline.runtime import plan_stacks
 from infra.review import snapshot
 from infra.review.diff import Change, diff_snapshots
 from infra.review.replacement import IGNORED, REPLACE, UNKNOWN, UPDATE, load_table
@@ -192,8 +192,12 @@ def stack_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def review(stack: str) -> Any:
-    """The stack's head plan against its committed snapshot, as `blueprint diff` does it."""
-    head = plan_stack(stack)
+    """The stack's head plan against its committed snapshot, as `blueprint diff` does it.
+
+    Planned through plan_stacks, so a `blueprint diff` of the same stack files in the test
+    finds the plan in the process memo (same content key) instead of planning it again.
+    """
+    head = plan_stacks([stack])[stack]
     committed = snapshot.load(stack)
     assert committed is not None
     return diff_snapshots(committed, snapshot.normalize(head), head)
