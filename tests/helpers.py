@@ -61,3 +61,10 @@ def plan_tier(
         return merge_outputs([foundation.outputs(), tier(foundation)])
 
     return plan_stack(stack, loaded=loaded_with(stack, changes), build=build)
+
+
+def kafka_tier(foundation: Foundation) -> Mapping[str, Any]:
+    """The Kafka tier and what it stands on (storage holds its broker logs): plan_tier's ``tier``."""
+    from infra.components import kafka, storage
+
+    return kafka.build(foundation, storage.build(foundation).component).outputs
