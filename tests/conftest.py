@@ -45,12 +45,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def plans(pytestconfig: pytest.Config) -> dict[str, StackPlan]:
-    from infra.offline.plancache import PlanCache
-    from infra.offline.runtime import plan_stacks
+def pytest_configure(config: pytest.Config) -> None:
+    from tests import helpers
 
-    return plan_stacks(STACKS, cache=PlanCache(), reuse=not pytestconfig.getoption("fresh_plans"))
+    helpers.REUSE_PLANS = not config.getoption("fresh_plans")
+
+
+@pytest.fixture(scope="session")
+def plans() -> dict[str, StackPlan]:
+    from tests.helpers import cached_plans
+
+    return cached_plans(STACKS)
 
 
 @pytest.fixture(params=STACKS)

@@ -4,15 +4,31 @@ planning one tier alone on its stack's foundation."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from infra.components.foundation import Foundation
 from infra.config import ConfigError, parse, read_stack_file
+from infra.config.clock import TODAY_ENV
 from infra.config.loader import deep_merge
 from infra.config.problems import PROJECT, Problem
 from infra.config.schema import StackConfig
 from infra.offline.record import StackPlan
+
+REUSE_PLANS = True
+"""False under `pytest --fresh-plans` (tests/conftest.py): every plan is made again, none read back."""
+
+
+def cached_plans(stacks: Iterable[str]) -> dict[str, StackPlan]:
+    """plan_stacks through the plan cache (.cache/plans, keyed by content), as the CLI plans."""
+    from infra.offline.plancache import PlanCache
+    from infra.offline.runtime import plan_stacks
+
+    return plan_stacks(stacks, cache=PlanCache(), reuse=REUSE_PLANS)
 
 
 def raw_with(stack: str, changes: dict[str, Any] | None = None, remove: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -68,3 +84,29 @@ def kafka_tier(foundation: Foundation) -> Mapping[str, Any]:
     from infra.components import kafka, storage
 
     return kafka.build(foundation, storage.build(foundation).component).outputs
+
+
+def plan_changed(
+    stack: str, changes: dict[str, Any], peer_outputs: dict[str, dict[str, Any]] | None = None
+) -> StackPlan:
+    """The whole stack planned with some keys of its stack file changed, against ``peer_outputs``.
+
+    Kept like the session's plans, by the content of everything the plan reads: the program's
+    sources and lock file (tree digest), the changed config, the peer outputs it reads and the day
+    (the real one and the one the rules see). In this process's memo and in .cache/plans, so an
+    unchanged tree plans it once.
+    """
+    from infra.offline.plancache import MEMO, PlanCache, tree_digest
+    from infra.offline.runtime import plan_stack
+
+    config, warnings, raw = loaded_with(stack, changes)
+    content = json.dumps([stack, raw, peer_outputs or {}], sort_keys=True, default=str)
+    day = f"{dt.datetime.now(dt.UTC).date().isoformat()}/{os.environ.get(TODAY_ENV, '')}"
+    key = hashlib.sha256("\0".join(["changed-config", tree_digest(), day, content]).encode()).hexdigest()
+    cache = PlanCache()
+    plan = (MEMO.get(key) or cache.get(key)) if REUSE_PLANS else None
+    if plan is None:
+        plan = plan_stack(stack, peer_outputs, loaded=(config, warnings, raw))
+        cache.put(key, plan)
+    MEMO[key] = plan
+    return plan
