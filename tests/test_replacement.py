@@ -12,11 +12,10 @@ import yaml
 
 from infra.cli import main
 from infra.config import list_stacks, loader
-from infra.offline.runtime import plan_stacks
 from infra.review import snapshot
 from infra.review.diff import Change, diff_snapshots
 from infra.review.replacement import IGNORED, REPLACE, UNKNOWN, UPDATE, load_table
-from tests.helpers import raw_with
+from tests.helpers import cached_plans, raw_with
 
 VPC = "aws:ec2/vpc:Vpc::network-vpc"
 MSK = "aws:msk/cluster:Cluster::kafka-cluster"
@@ -194,10 +193,10 @@ def stack_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def review(stack: str) -> Any:
     """The stack's head plan against its committed snapshot, as `blueprint diff` does it.
 
-    Planned through plan_stacks, so a `blueprint diff` of the same stack files in the test
-    finds the plan in the process memo (same content key) instead of planning it again.
+    Planned as the CLI plans (plan cache, keyed by content), so a `blueprint diff` of the same stack
+    files in the test finds the plan in the process memo, and the next run on an unchanged tree in .cache/plans.
     """
-    head = plan_stacks([stack])[stack]
+    head = cached_plans([stack])[stack]
     committed = snapshot.load(stack)
     assert committed is not None
     return diff_snapshots(committed, snapshot.normalize(head), head)

@@ -16,13 +16,13 @@ import yaml
 
 from infra.config import loader
 from infra.offline.record import PlannedResource, StackPlan, plan_from_document, plan_to_document
-from infra.offline.runtime import SECRET, plan_stack
+from infra.offline.runtime import SECRET
 from infra.paths import ROOT
 from infra.review import assets, snapshot
 from infra.review.diagram import diagram_markdown, diagram_path, mermaid
 from infra.review.diff import added_or_removed, diff_snapshots
 from infra.review.render import render_markdown
-from tests.helpers import kafka_tier, plan_tier, raw_with
+from tests.helpers import cached_plans, kafka_tier, plan_tier, raw_with
 
 
 def test_plan_matches_the_committed_snapshot(stack_plan: StackPlan) -> None:
@@ -127,7 +127,7 @@ def test_changing_a_stack_file_fails_the_snapshot_with_a_readable_diff(
         yaml.safe_dump({"config": raw_with("dev", {"network": {"flowLogRetentionDays": 30}})})
     )
     monkeypatch.setattr(loader, "STACKS", tmp_path)
-    changed = snapshot.normalize(plan_stack("dev"))
+    changed = snapshot.normalize(cached_plans(["dev"])["dev"])
     committed = snapshot.load("dev")
     assert committed is not None
     review = render_markdown([diff_snapshots(committed, changed)])
@@ -178,7 +178,7 @@ def test_added_alarms_read_as_one_line_each_on_the_dashboard(tmp_path: Path, mon
     monkeypatch.setattr(loader, "STACKS", tmp_path)
     committed = snapshot.load("dev")
     assert committed is not None
-    diff = diff_snapshots(committed, snapshot.normalize(plan_stack("dev")))
+    diff = diff_snapshots(committed, snapshot.normalize(cached_plans(["dev"])["dev"]))
     alarms = [c.resource for c in diff.changes if c.kind == "add" and c.type.endswith("MetricAlarm")]
     [dashboard] = [c for c in diff.changes if c.type == "aws:cloudwatch/dashboard:Dashboard"]
     members = [added_or_removed(*p) for p in dashboard.properties]
