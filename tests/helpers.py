@@ -100,9 +100,7 @@ def plan_changed(
     from infra.offline.runtime import plan_stack
 
     config, warnings, raw = loaded_with(stack, changes)
-    content = json.dumps([stack, raw, peer_outputs or {}], sort_keys=True, default=str)
-    day = f"{dt.datetime.now(dt.UTC).date().isoformat()}/{os.environ.get(TODAY_ENV, '')}"
-    key = hashlib.sha256("\0".join(["changed-config", tree_digest(), day, content]).encode()).hexdigest()
+    key = changed_key(tree_digest(), stack, raw, peer_outputs)
     cache = PlanCache()
     plan = (MEMO.get(key) or cache.get(key)) if REUSE_PLANS else None
     if plan is None:
@@ -110,3 +108,10 @@ def plan_changed(
         cache.put(key, plan)
     MEMO[key] = plan
     return plan
+
+
+def changed_key(tree: str, stack: str, raw: dict[str, Any], peer_outputs: dict[str, dict[str, Any]] | None) -> str:
+    """plan_changed's cache key: tree digest, the day (real and the rules'), stack, raw config, peer outputs."""
+    content = json.dumps([stack, raw, peer_outputs or {}], sort_keys=True, default=str)
+    day = f"{dt.datetime.now(dt.UTC).date().isoformat()}/{os.environ.get(TODAY_ENV, '')}"
+    return hashlib.sha256("\0".join(["changed-config", tree, day, content]).encode()).hexdigest()
