@@ -92,15 +92,19 @@ def plan_changed(
     """The whole stack planned with some keys of its stack file changed, against ``peer_outputs``.
 
     Kept like the session's plans, by the content of everything the plan reads: the program's
-    sources and lock file (tree digest), the changed config, the peer outputs it reads and the day
-    (the real one and the one the rules see). In this process's memo and in .cache/plans, so an
-    unchanged tree plans it once.
+    sources and lock file (tree digest), every stack file (the config rules read the peer's), the
+    changed config, the peer outputs it reads and the day (the real one and the one the rules see).
+    In this process's memo and in .cache/plans, so an unchanged tree plans it once.
     """
+    from infra.config import loader
     from infra.offline.plancache import MEMO, PlanCache, tree_digest
     from infra.offline.runtime import plan_stack
 
     config, warnings, raw = loaded_with(stack, changes)
-    key = changed_key(tree_digest(), stack, raw, peer_outputs)
+    stack_files = hashlib.sha256()
+    for path in sorted(loader.STACKS.glob("Pulumi.*.yaml")):
+        stack_files.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    key = changed_key(f"{tree_digest()}/{stack_files.hexdigest()}", stack, raw, peer_outputs)
     cache = PlanCache()
     plan = (MEMO.get(key) or cache.get(key)) if REUSE_PLANS else None
     if plan is None:
@@ -111,7 +115,8 @@ def plan_changed(
 
 
 def changed_key(tree: str, stack: str, raw: dict[str, Any], peer_outputs: dict[str, dict[str, Any]] | None) -> str:
-    """plan_changed's cache key: tree digest, the day (real and the rules'), stack, raw config, peer outputs."""
+    """plan_changed's cache key: ``tree`` (sources and stack files), the day (real and the rules'), stack,
+    raw config, peer outputs."""
     content = json.dumps([stack, raw, peer_outputs or {}], sort_keys=True, default=str)
     day = f"{dt.datetime.now(dt.UTC).date().isoformat()}/{os.environ.get(TODAY_ENV, '')}"
     return hashlib.sha256("\0".join(["changed-config", tree, day, content]).encode()).hexdigest()
