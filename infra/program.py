@@ -26,7 +26,7 @@ from infra.naming import Naming, stack_tags
 
 def build(config: StackConfig) -> dict[str, Any]:
     """Create every resource of the stack; return the stack outputs."""
-    foundation = _foundation(config)
+    foundation = build_foundation(config)
     built_storage = storage.build(foundation)
     built_kafka = kafka.build(foundation, built_storage.component)
     primary = dr_peer.primary_reference(config, foundation.opts())
@@ -61,7 +61,7 @@ def merge_outputs(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return outputs
 
 
-def _foundation(config: StackConfig) -> Foundation:
+def build_foundation(config: StackConfig) -> Foundation:
     """Provider, naming, account, key and network: what every tier stands on."""
     naming = Naming(config.stack, config.region)
     provider = aws.Provider(

@@ -1,7 +1,10 @@
 """Shared fixtures: every stack is planned once per test run, in one process.
 
 Planning is the expensive part (the real program under Pulumi's mocks), so the plans are
-session-scoped and shared by every test that inspects resources.
+session-scoped and shared by every test that inspects resources. They go through the plan
+cache the CLI uses (.cache/plans, keyed by the content of everything a plan reads), so a
+second run on an unchanged tree reads them instead of planning again; a fresh clone (CI)
+plans once. `pytest --fresh-plans` plans every stack again regardless.
 """
 
 from __future__ import annotations
@@ -34,11 +37,25 @@ settings.load_profile("ci" if os.environ.get("CI", "").lower() in ("1", "true", 
 STACKS = list_stacks()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fresh-plans",
+        action="store_true",
+        help="plan every stack again instead of reading unchanged plans from .cache/plans",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests import helpers
+
+    helpers.REUSE_PLANS = not config.getoption("fresh_plans")
+
+
 @pytest.fixture(scope="session")
 def plans() -> dict[str, StackPlan]:
-    from infra.offline.runtime import plan_stacks
+    from tests.helpers import cached_plans
 
-    return plan_stacks(STACKS)
+    return cached_plans(STACKS)
 
 
 @pytest.fixture(params=STACKS)

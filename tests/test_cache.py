@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infra.catalog.cache_engines import engine_catalog
+from infra.components import cache as cache_component
 from infra.components.cache import (
     APP_USER_ACCESS,
     DEFAULT_USER_ACCESS,
@@ -22,7 +23,6 @@ from infra.components.cache import (
     member_cluster_ids,
     parameter_group_name,
 )
-from infra.config import parse
 from infra.config.rules.cache import (
     DAY_MINUTES,
     MAX_NODES,
@@ -33,10 +33,9 @@ from infra.config.rules.cache import (
 )
 from infra.config.schema import CacheConfig
 from infra.naming import Naming
-from infra.offline import runtime
 from infra.offline.record import PlannedResource, StackPlan
 from infra.offline.runtime import SECRET, run_alone
-from tests.helpers import config_errors, raw_with
+from tests.helpers import config_errors, plan_tier
 
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
 USER = "aws:elasticache/user:User"
@@ -477,10 +476,9 @@ TOKEN_MODE = {"cache": {"auth": "token"}, "spark": {"runJob": False}}
 
 @pytest.fixture(scope="module")
 def token_plan() -> StackPlan:
-    """Staging planned with cache.auth: token and no streaming job (no stack does this; it is the escape hatch)."""
-    raw = raw_with("staging", TOKEN_MODE)
-    config, warnings = parse(raw, "staging")
-    return runtime.plan_stack("staging", loaded=(config, warnings, raw))
+    """Staging's cache tier planned with cache.auth: token and no streaming job (no stack does this; it is the
+    escape hatch). Staging is a primary of no pair, so its cache joins no Global Datastore."""
+    return plan_tier("staging", lambda foundation: cache_component.build(foundation).outputs, TOKEN_MODE)
 
 
 def test_token_mode_keeps_a_generated_token_in_secrets_manager(token_plan: StackPlan) -> None:

@@ -26,6 +26,7 @@ from infra.cli.exit_codes import ExitCode
 from infra.cli.plan import warn_unfetched_artifacts
 from infra.cli.progress import Progress
 from infra.config import list_stacks, loader
+from infra.offline.record import StackPlan
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,9 +142,12 @@ def test_an_invalid_tier_is_one_problem(invalid_dev: Path, capsys: pytest.Captur
     assert "required key is missing" not in err and "'dev', 'staging' or 'prod'" in err
 
 
-def test_a_plan_piped_into_head_ends_quietly_and_json_shows_no_progress() -> None:
+def test_a_plan_piped_into_head_ends_quietly_and_json_shows_no_progress(plans: dict[str, StackPlan]) -> None:
     """`blueprint plan dev --json | head -1` with stderr on a terminal. The JSON is far larger than a
-    pipe's buffer, so the pipe breaks for sure; --json keeps the terminal free of progress lines."""
+    pipe's buffer, so the pipe breaks for sure; --json keeps the terminal free of progress lines.
+
+    The session's plans are in the plan cache (``plans``), so the subprocess reads dev's instead of planning it.
+    """
     script = "import sys; from infra.cli import main; sys.exit(main(sys.argv[1:]))"
     terminal, terminal_side = pty.openpty()
     producer = subprocess.Popen(

@@ -28,11 +28,10 @@ from infra.components.storage import ACCESS_LOGS, ELASTICACHE_BUCKET_PERMISSIONS
 from infra.config import load_stack, parse
 from infra.config.pair import active_region, peer_stack_name, serves_traffic
 from infra.naming import Naming
-from infra.offline import runtime
 from infra.offline.fake_outputs import ACCOUNT_ID
 from infra.offline.record import PlannedResource, StackPlan
 from infra.planning.dr import RTC_MINUTES
-from tests.helpers import config_errors, raw_with
+from tests.helpers import config_errors, plan_changed, raw_with
 
 VAULT = "aws:backup/vault:Vault"
 VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
@@ -794,14 +793,8 @@ def flipped(plans: dict[str, StackPlan]) -> dict[str, StackPlan]:
     (the cluster ARN and subnets it reads do not change with the flip), then prod-dr against prod's.
     """
     changes = {"dr": {"activeRegion": "us-west-2"}}  # routing controls: on by the prod tier default
-
-    def load(stack: str) -> tuple[Any, list[Any], dict[str, Any]]:
-        raw = raw_with(stack, changes)
-        config, warnings = parse(raw, stack)
-        return config, warnings, raw
-
-    prod = runtime.plan_stack("prod", {"prod-dr": plans["prod-dr"].outputs}, loaded=load("prod"))
-    return {"prod": prod, "prod-dr": runtime.plan_stack("prod-dr", {"prod": prod.outputs}, loaded=load("prod-dr"))}
+    prod = plan_changed("prod", changes, {"prod-dr": plans["prod-dr"].outputs})
+    return {"prod": prod, "prod-dr": plan_changed("prod-dr", changes, {"prod": prod.outputs})}
 
 
 def test_flip_makes_the_standby_primary(flipped: dict[str, StackPlan]) -> None:
@@ -915,13 +908,8 @@ def test_routing_controls_decide_the_records(flipped: dict[str, StackPlan]) -> N
 
 def test_a_standby_flipped_alone_serves_but_keeps_its_record_secondary(plans: dict[str, StackPlan]) -> None:
     """The primary region is down and only prod-dr is flipped: job and export move, the record waits for prod."""
-
-    def load(stack: str) -> tuple[Any, list[Any], dict[str, Any]]:
-        raw = raw_with(stack, {"dr": {"activeRegion": "us-west-2"}, "spark": {"runJob": True}})
-        config, warnings = parse(raw, stack)
-        return config, warnings, raw
-
-    standby = runtime.plan_stack("prod-dr", {"prod": plans["prod"].outputs}, loaded=load("prod-dr"))
+    changes = {"dr": {"activeRegion": "us-west-2"}, "spark": {"runJob": True}}
+    standby = plan_changed("prod-dr", changes, {"prod": plans["prod"].outputs})
     records = [r for r in standby.of_type(RECORD) if r.name.startswith("dr-dns")]
     assert {r.inputs["failoverRoutingPolicies"][0]["type"] for r in records} == {"SECONDARY"}
     assert standby.one(SCHEDULE).inputs["state"] == "ENABLED"

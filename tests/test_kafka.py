@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from collections.abc import Callable
@@ -15,14 +14,15 @@ from hypothesis import strategies as st
 
 from infra.catalog import msk, sizing
 from infra.components import kafka as kafka_component
-from infra.components.foundation import Built
+from infra.components import storage as storage_component
+from infra.components.foundation import Foundation
 from infra.config import Problem, clock, load_stack, parse
 from infra.config.kafka_sizing import resolve_sizing, workload_of
 from infra.config.rules import kafka as kafka_rules
 from infra.offline import runtime
 from infra.offline.record import PlannedResource, StackPlan
 from infra.planning import kafka as kafka_plan
-from tests.helpers import config_errors, raw_with
+from tests.helpers import config_errors, plan_tier, raw_with
 
 CLUSTER = "aws:msk/cluster:Cluster"
 CONFIGURATION = "aws:msk/configuration:Configuration"
@@ -64,23 +64,21 @@ def at_path(document: dict[str, Any], dotted: str) -> Any:
 
 
 @pytest.fixture
-def plan_with(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StackPlan]:
-    """Plan a stack with some config keys changed (as if its stack file said so)."""
+def plan_with() -> Callable[..., StackPlan]:
+    """Plan a stack's Kafka tier with some config keys changed (as if its stack file said so).
+
+    Only what the tier stands on is planned with it: the foundation and storage (the broker
+    logs bucket); the plan's outputs are the foundation's and the tier's, plus ``extra_outputs``.
+    """
 
     def plan(
         stack: str, changes: dict[str, Any], extra_outputs: Callable[[Any], dict[str, Any]] | None = None
     ) -> StackPlan:
-        raw = raw_with(stack, changes)
-        config, warnings = parse(raw, stack)
-        if extra_outputs is not None:
-            original = kafka_component.build
+        def tier(foundation: Foundation) -> dict[str, Any]:
+            built = kafka_component.build(foundation, storage_component.build(foundation).component)
+            return {**built.outputs, **(extra_outputs(built.component) if extra_outputs is not None else {})}
 
-            def build(*args: Any) -> Built[Any]:
-                built = original(*args)
-                return dataclasses.replace(built, outputs={**built.outputs, **extra_outputs(built.component)})
-
-            monkeypatch.setattr(kafka_component, "build", build)
-        return runtime.plan_stack(stack, loaded=(config, warnings, raw))
+        return plan_tier(stack, tier, changes)
 
     return plan
 

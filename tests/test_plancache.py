@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from pathlib import Path
@@ -11,11 +12,13 @@ import pytest
 
 from infra.cli import main
 from infra.config import loader
+from infra.config.clock import TODAY_ENV
 from infra.offline import plancache
 from infra.offline.plancache import PlanCache, stack_key, tree_digest
 from infra.offline.record import StackPlan, plan_from_document, plan_to_document
 from infra.paths import ROOT
 from infra.review import snapshot
+from tests.helpers import changed_key, raw_with
 
 
 def _file_assets(plan: StackPlan) -> list[pulumi.FileAsset]:
@@ -124,3 +127,18 @@ def test_the_cli_answers_from_the_cache_and_no_cache_plans_again(
     finally:
         if saved is not None:
             plancache.MEMO[key] = saved
+
+
+def test_a_changed_config_plan_is_keyed_by_everything_it_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests.helpers.plan_changed reuses a plan only for the same tree, stack, config, peer outputs and day."""
+    raw = raw_with("prod-dr", {"dr": {"activeRegion": "us-west-2"}})
+    peer = {"prod": {"kafkaClusterArn": "arn:a"}}
+    key = changed_key("tree", "prod-dr", raw, peer)
+    assert changed_key("tree", "prod-dr", copy.deepcopy(raw), copy.deepcopy(peer)) == key
+    assert changed_key("other-tree", "prod-dr", raw, peer) != key
+    assert changed_key("tree", "prod", raw, peer) != key
+    assert changed_key("tree", "prod-dr", raw_with("prod-dr", {"dr": {"activeRegion": "us-east-1"}}), peer) != key
+    assert changed_key("tree", "prod-dr", raw, {"prod": {"kafkaClusterArn": "arn:b"}}) != key
+    assert changed_key("tree", "prod-dr", raw, None) != key
+    monkeypatch.setenv(TODAY_ENV, "2030-01-01")
+    assert changed_key("tree", "prod-dr", raw, peer) != key

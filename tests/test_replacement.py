@@ -13,12 +13,11 @@ import yaml
 
 from infra.cli import main
 from infra.config import list_stacks, loader
-from infra.offline.runtime import plan_stack
 from infra.paths import ROOT
 from infra.review import snapshot
 from infra.review.diff import Change, diff_snapshots
 from infra.review.replacement import IGNORED, REPLACE, UNKNOWN, UPDATE, load_table
-from tests.helpers import raw_with
+from tests.helpers import cached_plans, raw_with
 
 VPC = "aws:ec2/vpc:Vpc::network-vpc"
 MSK = "aws:msk/cluster:Cluster::kafka-cluster"
@@ -194,8 +193,12 @@ def stack_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def review(stack: str) -> Any:
-    """The stack's head plan against its committed snapshot, as `blueprint diff` does it."""
-    head = plan_stack(stack)
+    """The stack's head plan against its committed snapshot, as `blueprint diff` does it.
+
+    Planned as the CLI plans (plan cache, keyed by content), so a `blueprint diff` of the same stack
+    files in the test finds the plan in the process memo, and the next run on an unchanged tree in .cache/plans.
+    """
+    head = cached_plans([stack])[stack]
     committed = snapshot.load(stack)
     assert committed is not None
     return diff_snapshots(committed, snapshot.normalize(head), head)

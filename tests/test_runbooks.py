@@ -29,6 +29,12 @@ def _render(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
     return render_stack(views[stack], views["prod-dr"] if stack == "prod" else None)
 
 
+@pytest.fixture(scope="module")
+def rendered(plans: dict[str, StackPlan]) -> dict[str, dict[str, str]]:
+    """Every stack's runbooks rendered once for the module (a render compiles every template)."""
+    return {stack: _render(plans, stack) for stack in STACKS}
+
+
 def _render_real(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
     """Rendered as from `pulumi stack output --json` files (the plan's outputs standing in for real ones)."""
     peer = "prod-dr" if stack == "prod" else None
@@ -37,38 +43,40 @@ def _render_real(plans: dict[str, StackPlan], stack: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_runbook_renders_with_nothing_left_unfilled(plans: dict[str, StackPlan], stack: str) -> None:
-    files = _render(plans, stack)
+def test_every_runbook_renders_with_nothing_left_unfilled(rendered: dict[str, dict[str, str]], stack: str) -> None:
+    files = rendered[stack]
     for name, text in files.items():
         assert not LEFTOVERS.findall(text), f"{stack}/{name}: {LEFTOVERS.findall(text)}"
         assert f"stack `{stack}`" in text
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_committed_runbooks_are_a_fresh_render(plans: dict[str, StackPlan], stack: str) -> None:
-    files = _render(plans, stack)
+def test_the_committed_runbooks_are_a_fresh_render(rendered: dict[str, dict[str, str]], stack: str) -> None:
+    files = rendered[stack]
     committed = {p.name: p.read_text() for p in (paths.RUNBOOKS / stack).glob("*.md")}
     assert committed == files, f"run `blueprint runbooks {stack}` and commit runbooks/{stack}/"
 
 
-def test_each_stack_gets_the_runbooks_that_apply_to_it(plans: dict[str, StackPlan]) -> None:
-    rendered = {stack: set(_render(plans, stack)) for stack in STACKS}
+def test_each_stack_gets_the_runbooks_that_apply_to_it(rendered: dict[str, dict[str, str]]) -> None:
+    names = {stack: set(files) for stack, files in rendered.items()}
     everywhere = {"README.md", "az-loss.md", "msk-broker.md", "cache-primary-failure.md", "spark-restart.md"}
-    assert rendered["dev"] == everywhere
-    assert rendered["staging"] == everywhere | {"restore.md"}
-    assert rendered["prod"] == everywhere | {"restore.md", "region-failover.md", "failback.md"}
-    assert rendered["prod-dr"] == everywhere | {"restore.md"}
-    dev_index = _render(plans, "dev")["README.md"]
+    assert names["dev"] == everywhere
+    assert names["staging"] == everywhere | {"restore.md"}
+    assert names["prod"] == everywhere | {"restore.md", "region-failover.md", "failback.md"}
+    assert names["prod-dr"] == everywhere | {"restore.md"}
+    dev_index = rendered["dev"]["README.md"]
     assert (
         "Region failover to the warm standby: DR strategy is 'none': there is no standby region to fail over to."
         in dev_index
     )
-    assert "see runbooks/prod/" in _render(plans, "prod-dr")["README.md"]
+    assert "see runbooks/prod/" in rendered["prod-dr"]["README.md"]
 
 
-def test_templates_name_only_outputs_the_program_exports(plans: dict[str, StackPlan]) -> None:
+def test_templates_name_only_outputs_the_program_exports(
+    plans: dict[str, StackPlan], rendered: dict[str, dict[str, str]]
+) -> None:
     """outputs.X must exist in every stack the runbook renders for; inside an `"X" in outputs` guard, in at least one."""
-    rendered_for = {r.name: [s for s in STACKS if r.filename in _render(plans, s)] for r in RUNBOOKS}
+    rendered_for = {r.name: [s for s in STACKS if r.filename in rendered[s]] for r in RUNBOOKS}
     rendered_for["README"] = list(STACKS)
     references = output_references()
     assert set(references) == {"_macros", "README", *(r.name for r in RUNBOOKS)}
