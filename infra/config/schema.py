@@ -250,6 +250,17 @@ class SparkConfig(Section):
     task_instance_types: tuple[str, ...] = Field(description="Task fleet types (spot).")
     task_max_capacity: int = Field(ge=0, description="Task fleet upper bound (managed scaling).")
     managed_scaling_max: int = Field(ge=1, description="Managed scaling maximum units.")
+    task_on_demand_percent: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description=(
+            "Share of spark.taskMaxCapacity managed scaling may launch on-demand when spot is short, % "
+            "(the policy's MaximumOnDemandCapacityUnits = coreCapacity + this share of the task units; "
+            "https://docs.aws.amazon.com/emr/latest/ManagementGuide/managed-scaling-allocation-strategy.html, "
+            "checked 2026-12-02)."
+        ),
+    )
     in_transit_encryption: bool = Field(description="TLS between nodes (security configuration).")
     idle_timeout_minutes: int | None = Field(
         default=None, ge=60, le=10080, description="Auto-terminate when idle (dev)."
