@@ -275,7 +275,7 @@ class Kafka(pulumi.ComponentResource):
             scalable_dimension=target.scalable_dimension,
             service_namespace=target.service_namespace,
             target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                target_value=float(scaling.target_utilization_percent),
+                target_value=float(cfg.disk_fill_percent),
                 predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
                     predefined_metric_type=STORAGE_SCALING_METRIC
                 ),

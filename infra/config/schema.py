@@ -123,9 +123,6 @@ class StorageAutoscalingConfig(Section):
         le=16384,
         description="Upper bound the scaler may grow a broker volume to, GiB (MSK max 16384; >= the sized volume).",
     )
-    target_utilization_percent: int = Field(
-        default=60, ge=10, le=80, description="Target disk utilization the scaler keeps."
-    )
 
 
 class KafkaConfig(Section):
@@ -138,6 +135,18 @@ class KafkaConfig(Section):
     volume_gib: int | None = Field(default=None, ge=1, le=16384, description="Volume per broker.")
     volume_throughput_mbps: int | None = Field(
         default=None, ge=250, le=1000, description="Provisioned storage throughput, MiB/s."
+    )
+    disk_fill_percent: int = Field(
+        default=60,
+        ge=10,
+        le=80,
+        description=(
+            "Broker disk use at full retention, %: the one fill target. Sizing gives each broker a volume "
+            "retention fills to this share (the cost prices it), storage autoscaling tracks it and "
+            "observability.mskDiskUsedPercent must sit above it. MSK accepts 10-80% as the autoscaling "
+            "target and recommends 50-60% "
+            "(https://docs.aws.amazon.com/msk/latest/developerguide/msk-autoexpand-details.html, checked 2026-12-02)."
+        ),
     )
     storage_autoscaling: StorageAutoscalingConfig = Field(default_factory=StorageAutoscalingConfig)
     enhanced_monitoring: Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] = Field(
@@ -308,7 +317,7 @@ class ObservabilityConfig(Section):
         default=85,
         gt=0,
         le=100,
-        description="KafkaDataLogsDiskUsed per broker, %: the broker fill target (MSK best practices alarm at 85%: https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html, checked 2026-12-02).",
+        description="KafkaDataLogsDiskUsed per broker, %: the act-now level above kafka.diskFillPercent (the scaler fell behind, hit maxVolumeGib, or retention outgrew the plan); MSK best practices alarm at 85% (https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html, checked 2026-12-02).",
     )
     msk_cpu_percent: float = Field(
         default=60,
