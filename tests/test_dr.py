@@ -406,8 +406,20 @@ def test_backup_role_may_use_every_key_it_touches(plans: dict[str, StackPlan], s
     assert copy_key["Resource"] == f"arn:aws:kms:{dr_region}:{ACCOUNT_ID}:key/*"
     assert copy_key["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"] == plan.outputs["drKmsKeyAlias"]
     assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(copy_key["Action"])
-    grants = statement(document, "GrantsForBackupOnly")
-    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    # kms:CreateGrant is scoped like the use of each key: same key, only for AWS Backup in the key's
+    # region, only for AWS resources, only from this account.
+    grant_statements = [s for s in document["Statement"] if s["Action"] == "kms:CreateGrant"]
+    assert {s["Sid"] for s in grant_statements} == {"StackKeyGrantsForBackupOnly", "CopyVaultKeyGrantsForBackupOnly"}
+    for use, region in (("StackKey", plan.region), ("CopyVaultKey", dr_region)):
+        grants = statement(document, f"{use}GrantsForBackupOnly")
+        assert grants["Resource"] == statement(document, use)["Resource"]
+        assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+        assert grants["Condition"]["StringEquals"] == {
+            "kms:ViaService": f"backup.{region}.amazonaws.com",
+            "kms:CallerAccount": ACCOUNT_ID,
+        }
+        for key, value in statement(document, use).get("Condition", {}).items():
+            assert grants["Condition"][key] == value
 
 
 @pytest.mark.parametrize("stack", ["prod", "prod-dr"])

@@ -356,36 +356,49 @@ def plan_rules(config: DrConfig, vault_name: pulumi.Input[str], copy_vault_arn: 
     ]
 
 
-def _key_statement(sid: str, key: KeyRef, key_arn: str | None, account_id: str) -> dict[str, Any]:
-    statement: dict[str, Any] = {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": list(BACKUP_KMS_ACTIONS),
-        "Resource": key_arn or f"arn:aws:kms:{key.region}:{account_id}:key/*",
+def _key_scope(key: KeyRef, key_arn: str | None, account_id: str) -> tuple[str, dict[str, Any]]:
+    """The Resource and Condition that name one key: its ARN, or (a key of another stack) its alias."""
+    if key_arn is not None:
+        return key_arn, {}
+    return f"arn:aws:kms:{key.region}:{account_id}:key/*", {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": key.alias}
     }
-    if key_arn is None:
-        statement["Condition"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": key.alias}}
-    return statement
+
+
+def _key_statements(sid: str, key: KeyRef, key_arn: str | None, account_id: str) -> list[dict[str, Any]]:
+    """Use of one key, and grants on the same key only for AWS Backup acting in this account in the key's region.
+
+    kms:GrantIsForAWSResource, kms:ViaService and kms:CallerAccount are KMS condition keys
+    ("AWS KMS condition keys", https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html,
+    checked 2026-12-02); AWS Backup creates the grants on the vault's key when it writes a recovery
+    point ("Encryption for backups in AWS Backup",
+    https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html, checked 2026-12-02).
+    """
+    resource, scope = _key_scope(key, key_arn, account_id)
+    use: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": list(BACKUP_KMS_ACTIONS), "Resource": resource}
+    if scope:
+        use["Condition"] = scope
+    grant = {
+        "Sid": f"{sid}GrantsForBackupOnly",
+        "Effect": "Allow",
+        "Action": "kms:CreateGrant",
+        "Resource": resource,
+        "Condition": {
+            **scope,
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+            "StringEquals": {"kms:ViaService": f"backup.{key.region}.amazonaws.com", "kms:CallerAccount": account_id},
+        },
+    }
+    return [use, grant]
 
 
 def backup_kms_policy(account_id: str, key: KeyRef, key_arn: str, copy_key: KeyRef) -> dict[str, Any]:
-    """Explicit use of the stack key (sources, local vault) and of the DR vault's key (copies); grants only for AWS resources."""
-    keys = [
-        _key_statement("StackKey", key, key_arn, account_id),
-        _key_statement("CopyVaultKey", copy_key, None, account_id),
-    ]
-    grant_resources = [key_arn, f"arn:aws:kms:{copy_key.region}:{account_id}:key/*"]
+    """Explicit use of the stack key (sources, local vault) and of the DR vault's key (copies); grants only for AWS Backup."""
     return {
         "Version": "2012-10-17",
         "Statement": [
-            *keys,
-            {
-                "Sid": "GrantsForBackupOnly",
-                "Effect": "Allow",
-                "Action": "kms:CreateGrant",
-                "Resource": grant_resources,
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            },
+            *_key_statements("StackKey", key, key_arn, account_id),
+            *_key_statements("CopyVaultKey", copy_key, None, account_id),
         ],
     }
 
