@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from infra.config.kafka_sizing import resolve_sizing, workload_of
 from infra.config.rules import kafka as kafka_rules
 from infra.offline import runtime
 from infra.offline.record import PlannedResource, StackPlan
+from infra.paths import DATA
 from infra.planning import kafka as kafka_plan
 from tests.helpers import config_errors, raw_with
 
@@ -352,6 +354,25 @@ def test_cluster_shape_is_the_resolved_sizing(stack_plan: StackPlan) -> None:
     assert output["targetMbps"] == pytest.approx(0.8 * output["sustainedLimitMbps"], rel=1e-3)
     assert output["peakIngressMbps"] <= output["targetMbps"] + 1e-6
     assert output["reasons"] and output["problems"] == []
+
+
+def test_create_timeout_covers_the_create_and_the_connectivity_update_the_provider_runs_after_it(
+    stack_plan: StackPlan,
+) -> None:
+    config = config_of(stack_plan)
+    cluster = stack_plan.one(CLUSTER)
+    multi_vpc = "connectivityInfo" in cluster.inputs["brokerNodeGroupInfo"]
+    assert multi_vpc == (config.dr.strategy == "warm-standby")
+    times = yaml.safe_load((DATA / "create_times.yaml").read_text(encoding="utf-8"))["types"][CLUSTER]
+    needed = times["slowest_create_minutes"] + (max(times["connectivity_update_range"]) if multi_vpc else 0)
+    assert needed >= max(times["create_range"])
+    for operation in ("create", "update"):
+        minutes = int(cluster.custom_timeouts[operation].removesuffix("m"))
+        # Twice the slowest reported run, so a slow day does not leave a half-created cluster in the state.
+        assert minutes == 2 * needed
+    if multi_vpc:
+        single = kafka_plan.create_timeouts(False)["create"]
+        assert int(cluster.custom_timeouts["create"].removesuffix("m")) > int(single.removesuffix("m"))
 
 
 def test_kafka_version_comes_from_config_and_is_supported(stack_plan: StackPlan) -> None:

@@ -142,6 +142,7 @@ class Kafka(pulumi.ComponentResource):
                 protect=protected,
                 ignore_changes=[VOLUME_SIZE_PATH] if cfg.storage_autoscaling.enabled else None,
                 depends_on=list(args.logs_ready),
+                custom_timeouts=pulumi.CustomTimeouts(**kafka_plan.create_timeouts(args.multi_vpc_iam)),
             ),
         )
         self.cluster_arn: pulumi.Output[str] = self.cluster.arn
