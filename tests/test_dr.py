@@ -519,18 +519,85 @@ def _actions(statement_: dict[str, Any]) -> list[str]:
     return [action] if isinstance(action, str) else list(action)
 
 
+def _transitions(state: dict[str, Any]) -> set[str]:
+    targets = {state[k] for k in ("Next", "Default") if k in state}
+    targets |= {choice["Next"] for choice in state.get("Choices", [])}
+    return targets | {catch["Next"] for catch in state.get("Catch", [])}
+
+
 def test_export_state_machine_is_a_closed_loop() -> None:
-    definition = backup.export_definition("sp-x-cache", "bucket")
+    definition = backup.export_definition("sp-x-cache", "bucket", "owner-id")
     states = definition["States"]
     targets = {definition["StartAt"]}
     for state in states.values():
-        targets |= {state[k] for k in ("Next", "Default") if k in state}
-        targets |= {choice["Next"] for choice in state.get("Choices", [])}
+        targets |= _transitions(state)
     assert targets == set(states)  # every state reachable by name, no dangling transition
     ends = {name for name, state in states.items() if state.get("End") or state["Type"] in ("Fail", "Succeed")}
-    assert ends == {"DeleteSnapshot", "SnapshotFailed", "ExportFailed"}
+    assert ends == {"DeleteSnapshot", "SnapshotFailed", "ExportFailed", "ExportNotOwned"}
     assert definition["TimeoutSeconds"] == backup.EXPORT_TIMEOUT_SECONDS
-    assert all(s["Resource"].startswith(backup.ELASTICACHE_SDK) for s in states.values() if s["Type"] == "Task")
+    tasks = [s for s in states.values() if s["Type"] == "Task"]
+    assert all(s["Resource"].startswith((backup.ELASTICACHE_SDK, backup.S3_SDK)) for s in tasks)
+    inner = states["TakeOwnership"]["ItemProcessor"]
+    inner_targets = {inner["StartAt"]}
+    for state in inner["States"].values():
+        inner_targets |= _transitions(state)
+    assert inner_targets == set(inner["States"])
+
+
+def test_every_exported_object_ends_up_owned_by_the_bucket_owner_with_sse_s3() -> None:
+    definition = backup.export_definition("sp-x-cache", "bucket", "owner-id")
+    states = definition["States"]
+    # A finished export is listed with its owners before the manual snapshot goes.
+    assert states["ExportDone"]["Choices"][0] == {
+        "Variable": "$.snapshot.status",
+        "StringEquals": "available",
+        "Next": "ListExport",
+    }
+    listing = states["ListExport"]
+    assert listing["Resource"] == f"{backup.S3_SDK}listObjectsV2"
+    assert listing["Parameters"] == {"Bucket": "bucket", "Prefix.$": "$.snapshotName", "FetchOwner": True}
+    take = states["TakeOwnership"]
+    assert take["Next"] == "DeleteSnapshot" and take["ItemsPath"] == "$.export.objects"
+    inner = take["ItemProcessor"]["States"]
+    # Objects the bucket owner owns are left alone; any other is rewritten by this account (owner) with SSE-S3.
+    assert inner["OwnedByBucketOwner"]["Choices"] == [
+        {"Variable": "$.owner", "StringEquals": "owner-id", "Next": "Owned"}
+    ]
+    copy = inner["RewriteAsBucketOwner"]
+    assert copy["Resource"] == f"{backup.S3_SDK}copyObject"
+    assert copy["Parameters"]["Bucket"] == "bucket" and copy["Parameters"]["ServerSideEncryption"] == "AES256"
+    assert copy["Parameters"]["CopySource.$"] == "States.Format('bucket/{}', $.key)"
+    assert inner["DeleteForeignVersion"]["Parameters"]["VersionId.$"] == "$.copy.foreignVersion"
+    # Anything that cannot be made ours fails the execution loudly, after the manual snapshot is gone.
+    for state in (listing, take):
+        assert [c["Next"] for c in state["Catch"]] == ["DeleteSnapshotNotOwned"]
+    assert states["DeleteSnapshotNotOwned"]["Next"] == "ExportNotOwned"
+    assert states["ExportNotOwned"]["Type"] == "Fail"
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_export_bucket_takes_elasticache_writes_and_the_machine_knows_its_owner(
+    plans: dict[str, StackPlan], stack: str
+) -> None:
+    plan = plans[stack]
+    ownership = named(
+        plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "dr-backups-cache-exports-ownership"
+    )
+    assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerPreferred"}
+    sse = named(
+        plan,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "dr-backups-cache-exports-sse",
+    )
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    machine = named(plan, "aws:sfn/stateMachine:StateMachine", "dr-backups-cache-export")
+    definition = json.loads(machine.inputs["definition"])
+    owner_choice = definition["States"]["TakeOwnership"]["ItemProcessor"]["States"]["OwnedByBucketOwner"]
+    acl = named(plan, "aws:s3/bucketAcl:BucketAcl", "dr-backups-cache-exports-acl")
+    owner_id = acl.inputs["accessControlPolicy"]["owner"]["id"]
+    assert owner_choice["Choices"][0]["StringEquals"] == owner_id
+    policy = backup.export_role_policy("us-east-1", ACCOUNT_ID, "g", "b")
+    assert "s3:DeleteObjectVersion" in statement(policy, "ExportBucket")["Action"]
 
 
 def test_export_role_is_scoped_to_one_group(plans: dict[str, StackPlan]) -> None:

@@ -54,6 +54,7 @@ START_WINDOW_MINUTES = 60
 COMPLETION_WINDOW_MINUTES = 480
 
 ELASTICACHE_SDK = "arn:aws:states:::aws-sdk:elasticache:"
+S3_SDK = "arn:aws:states:::aws-sdk:s3:"
 EXPORT_POLL_SECONDS = 300
 EXPORT_TIMEOUT_SECONDS = 4 * 3600
 # Transient errors worth a retry: a snapshot or a maintenance already running on the group, or the
@@ -271,7 +272,9 @@ class Backups(pulumi.ComponentResource):
             name=naming("cache-export"),
             role_arn=sfn_role.arn,
             type="STANDARD",
-            definition=json.dumps(export_definition(spec.replication_group_id, bucket_name)),
+            definition=aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=self)).id.apply(
+                lambda owner_id: json.dumps(export_definition(spec.replication_group_id, bucket_name, owner_id))
+            ),
             logging_configuration={
                 "level": "ERROR",
                 "include_execution_data": True,
@@ -403,8 +406,20 @@ def backup_kms_policy(account_id: str, key: KeyRef, key_arn: str, copy_key: KeyR
     }
 
 
-def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
-    """Amazon States Language: snapshot -> wait until available -> export to S3 -> wait -> delete the manual snapshot."""
+def export_definition(replication_group_id: str, bucket: str, bucket_owner_id: str) -> dict[str, Any]:
+    """Amazon States Language: snapshot -> wait until available -> export to S3 -> wait -> make sure the bucket
+    owner owns every exported object -> delete the manual snapshot.
+
+    ElastiCache writes the export with its own canonical user, through the bucket ACL grants ("Exporting
+    a backup", https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-exporting.html, checked
+    2026-12-02); the bucket is BucketOwnerPreferred, so an object is the bucket owner's only when the
+    writer sends ``bucket-owner-full-control``. S3 replication and AWS Backup take only objects the
+    bucket owner owns, so the machine lists the export with its owners and rewrites any object the
+    bucket owner does not own: a copy onto itself by this account's role is owned by the bucket owner
+    and encrypted SSE-S3 (what ElastiCache export supports; the service cannot use our key), and the
+    foreign version is deleted. If that fails (the object is unreadable to us, or above CopyObject's
+    5 GB), the execution fails with ExportNotOwned, which the failed-executions alarm reports.
+    """
 
     def describe(next_state: str) -> dict[str, Any]:
         return {
@@ -419,6 +434,7 @@ def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
     busy = [
         {"ErrorEquals": list(BUSY_ERRORS), "IntervalSeconds": EXPORT_POLL_SECONDS, "MaxAttempts": 6, "BackoffRate": 1.0}
     ]
+    not_owned = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "DeleteSnapshotNotOwned"}]
     return {
         "Comment": f"Daily export of ElastiCache {replication_group_id} to s3://{bucket}",
         "TimeoutSeconds": EXPORT_TIMEOUT_SECONDS,
@@ -467,11 +483,61 @@ def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
             "ExportDone": {
                 "Type": "Choice",
                 "Choices": [
-                    {"Variable": "$.snapshot.status", "StringEquals": "available", "Next": "DeleteSnapshot"},
+                    {"Variable": "$.snapshot.status", "StringEquals": "available", "Next": "ListExport"},
                     {"Variable": "$.snapshot.status", "StringEquals": "exporting", "Next": "WaitForExport"},
                     {"Variable": "$.snapshot.status", "StringEquals": "copying", "Next": "WaitForExport"},
                 ],
                 "Default": "ExportFailed",
+            },
+            "ListExport": {
+                "Type": "Task",
+                "Resource": f"{S3_SDK}listObjectsV2",
+                "Parameters": {"Bucket": bucket, "Prefix.$": "$.snapshotName", "FetchOwner": True},
+                "ResultSelector": {"objects.$": "$.Contents"},
+                "ResultPath": "$.export",
+                "Catch": not_owned,
+                "Next": "TakeOwnership",
+            },
+            "TakeOwnership": {
+                "Type": "Map",
+                "ItemsPath": "$.export.objects",
+                "ItemSelector": {"key.$": "$$.Map.Item.Value.Key", "owner.$": "$$.Map.Item.Value.Owner.ID"},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "OwnedByBucketOwner",
+                    "States": {
+                        "OwnedByBucketOwner": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$.owner", "StringEquals": bucket_owner_id, "Next": "Owned"}],
+                            "Default": "RewriteAsBucketOwner",
+                        },
+                        "Owned": {"Type": "Succeed"},
+                        "RewriteAsBucketOwner": {
+                            "Type": "Task",
+                            "Resource": f"{S3_SDK}copyObject",
+                            "Parameters": {
+                                "Bucket": bucket,
+                                "Key.$": "$.key",
+                                "CopySource.$": f"States.Format('{bucket}/{{}}', $.key)",
+                                "MetadataDirective": "COPY",
+                                "ServerSideEncryption": "AES256",
+                            },
+                            "ResultSelector": {"foreignVersion.$": "$.CopySourceVersionId"},
+                            "ResultPath": "$.copy",
+                            "Next": "DeleteForeignVersion",
+                        },
+                        "DeleteForeignVersion": {
+                            "Type": "Task",
+                            "Resource": f"{S3_SDK}deleteObject",
+                            "Parameters": {"Bucket": bucket, "Key.$": "$.key", "VersionId.$": "$.copy.foreignVersion"},
+                            "ResultPath": None,
+                            "End": True,
+                        },
+                    },
+                },
+                "ResultPath": None,
+                "Catch": not_owned,
+                "Next": "DeleteSnapshot",
             },
             "DeleteSnapshot": {
                 "Type": "Task",
@@ -480,6 +546,19 @@ def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
                 "ResultPath": None,
                 "Retry": busy,
                 "End": True,
+            },
+            "DeleteSnapshotNotOwned": {
+                "Type": "Task",
+                "Resource": f"{ELASTICACHE_SDK}deleteSnapshot",
+                "Parameters": {"SnapshotName.$": "$.snapshotName"},
+                "ResultPath": None,
+                "Retry": busy,
+                "Next": "ExportNotOwned",
+            },
+            "ExportNotOwned": {
+                "Type": "Fail",
+                "Error": "ExportNotOwned",
+                "Cause": "an exported object is missing or could not be rewritten as the bucket owner's",
             },
             "SnapshotFailed": {
                 "Type": "Fail",
@@ -534,7 +613,14 @@ def export_role_policy(region: str, account_id: str, replication_group_id: str, 
             {
                 "Sid": "ExportBucket",
                 "Effect": "Allow",
-                "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                # DeleteObjectVersion: the foreign-owned version of an export, once rewritten as ours.
+                "Action": [
+                    "s3:ListBucket",
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                ],
                 "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
             },
             {
