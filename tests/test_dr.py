@@ -969,3 +969,43 @@ def test_a_standby_flipped_alone_serves_but_keeps_its_record_secondary(
     assert standby.one(SCHEDULE).inputs["state"] == "ENABLED"
     assert standby.outputs["drServesTraffic"] is True and standby.outputs["emrJobSubmitted"] is True
     assert any("its primary has us-east-1" in w for w in standby.warnings)
+
+
+@pytest.mark.parametrize("stack", ["prod", "prod-dr"])
+def test_prod_copies_daily_points_to_a_logically_air_gapped_vault(plans: dict[str, StackPlan], stack: str) -> None:
+    plan = plans[stack]
+    dr_config = load_stack(stack)[0].dr
+    assert dr_config.isolated_copy == "air-gapped"
+    [vault] = plan.of_type("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
+    assert vault.protect
+    # AWS accepts a minimum of 7 days; the copies keep the daily points' retention, inside the vault's bounds.
+    assert vault.inputs["minRetentionDays"] == vault.inputs["maxRetentionDays"] == dr_config.backup_retention_days >= 7
+    [backup_plan] = plan.of_type("aws:backup/plan:Plan")
+    daily = next(rule for rule in backup_plan.inputs["rules"] if rule["ruleName"] == "daily")
+    destinations = [copy["destinationVaultArn"] for copy in daily["copyActions"]]
+    assert destinations[-1] == vault.outputs["arn"] == plan.outputs["isolatedBackupVaultArn"]
+    assert all(copy["lifecycle"]["deleteAfter"] == dr_config.backup_retention_days for copy in daily["copyActions"])
+    assert vault.urn in backup_plan.dependencies
+    assert plan.outputs["isolatedBackupVaultName"] == vault.inputs["name"]
+    assert plan.outputs["isolatedBackupVaultRegion"] == plan.region
+
+
+def test_staging_has_no_isolated_copy(plans: dict[str, StackPlan]) -> None:
+    staging = plans["staging"]
+    assert staging.of_type("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault") == []
+    [backup_plan] = staging.of_type("aws:backup/plan:Plan")
+    daily = next(rule for rule in backup_plan.inputs["rules"] if rule["ruleName"] == "daily")
+    assert len(daily["copyActions"]) == 1 and staging.outputs["isolatedBackupVaultArn"] is None
+
+
+def test_isolated_copies_to_another_account_by_config() -> None:
+    arn = "arn:aws:backup:us-east-1:210987654321:backup-vault:org-backups"
+    config = load_stack("prod")[0]
+    dr_config = config.dr.model_copy(update={"isolated_copy": "account", "isolated_vault_arn": arn})
+    [_, daily] = backup.plan_rules(dr_config, "local", "dr-copy", dr_config.isolated_vault_arn)
+    assert [copy["destination_vault_arn"] for copy in daily["copy_actions"]] == ["dr-copy", arn]
+    errors = config_errors("prod", {"dr": {"isolatedCopy": "account"}})
+    assert any("dr.isolatedVaultArn" in e and "required with dr.isolatedCopy 'account'" in e for e in errors)
+    errors = config_errors("prod", {"dr": {"isolatedVaultArn": arn}})
+    assert any("dr.isolatedVaultArn" in e and "only with dr.isolatedCopy 'account'" in e for e in errors)
+    assert config_errors("prod", {"dr": {"isolatedCopy": "account", "isolatedVaultArn": arn}}) == []

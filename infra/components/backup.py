@@ -113,6 +113,8 @@ class Backups(pulumi.ComponentResource):
     vault: aws.backup.Vault
     copy_vault: aws.backup.Vault | None
     vault_locks: list[aws.backup.VaultLockConfiguration]
+    isolated_vault: aws.backup.LogicallyAirGappedVault | None
+    """dr.isolatedCopy 'air-gapped': the logically air-gapped vault the daily points are also copied to."""
     role: aws.iam.Role
     plan: aws.backup.Plan
     selection: aws.backup.Selection
@@ -143,6 +145,25 @@ class Backups(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, protect=protect),
             )
         self.vault_locks = self._locks(name) if cfg.vault_lock else []
+        # Compliance-locked by AWS, encrypted with an AWS-owned key, its recovery points shareable to a
+        # recovery account (AWS RAM) when this one is compromised; retention bounds are fixed at creation
+        # ("Logically air-gapped vault", AWS Backup developer guide,
+        # https://docs.aws.amazon.com/aws-backup/latest/devguide/logicallyairgappedvault.html,
+        # checked 2026-12-02; minimum 7 days, CreateLogicallyAirGappedBackupVault API reference).
+        self.isolated_vault = (
+            aws.backup.LogicallyAirGappedVault(
+                f"{name}-isolated-vault",
+                name=naming("backup-isolated"),
+                min_retention_days=cfg.backup_retention_days,
+                max_retention_days=cfg.backup_retention_days,
+                opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            )
+            if cfg.isolated_copy == "air-gapped"
+            else None
+        )
+        self.isolated_vault_arn: pulumi.Input[str] | None = (
+            self.isolated_vault.arn if self.isolated_vault is not None else cfg.isolated_vault_arn
+        )
         self.role = self._role(name)
         self.export_bucket = self.export_versioning = self.export_state_machine = self.export_schedule = None
         buckets = dict(args.bucket_arns)
@@ -152,8 +173,10 @@ class Backups(pulumi.ComponentResource):
         self.plan = aws.backup.Plan(
             f"{name}-plan",
             name=naming("backup"),
-            rules=plan_rules(cfg, self.vault.name, args.copy_vault.arn(args.account_id)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[v for v in (self.copy_vault,) if v is not None]),
+            rules=plan_rules(cfg, self.vault.name, args.copy_vault.arn(args.account_id), self.isolated_vault_arn),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[v for v in (self.copy_vault, self.isolated_vault) if v is not None]
+            ),
         )
         ready: list[pulumi.Resource] = []
         if self.export_bucket is not None:
@@ -330,11 +353,21 @@ def min_retention_days(config: DrConfig) -> int:
     return min(config.backup_retention_days, config.continuous_backup_days)
 
 
-def plan_rules(config: DrConfig, vault_name: pulumi.Input[str], copy_vault_arn: str) -> list[dict[str, Any]]:
-    """Continuous (point-in-time, <= 35 days) and daily rules; the daily recovery point is copied to the DR region.
+def plan_rules(
+    config: DrConfig,
+    vault_name: pulumi.Input[str],
+    copy_vault_arn: str,
+    isolated_vault_arn: pulumi.Input[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Continuous (point-in-time, <= 35 days) and daily rules; the daily recovery point is copied to the DR region
+    and, with dr.isolatedCopy, to the isolated vault (air-gapped, or another account's).
 
-    Continuous S3 backups are not copied: the daily copy is what exists in the DR region.
+    Continuous S3 backups are not copied: the daily copies are what exists outside the source vault.
     """
+    retention = {"delete_after": config.backup_retention_days}
+    copies: list[dict[str, Any]] = [{"destination_vault_arn": copy_vault_arn, "lifecycle": retention}]
+    if isolated_vault_arn is not None:
+        copies.append({"destination_vault_arn": isolated_vault_arn, "lifecycle": retention})
     return [
         {
             "rule_name": "continuous",
@@ -351,10 +384,8 @@ def plan_rules(config: DrConfig, vault_name: pulumi.Input[str], copy_vault_arn: 
             "schedule": config.backup_schedule,
             "start_window": START_WINDOW_MINUTES,
             "completion_window": COMPLETION_WINDOW_MINUTES,
-            "lifecycle": {"delete_after": config.backup_retention_days},
-            "copy_actions": [
-                {"destination_vault_arn": copy_vault_arn, "lifecycle": {"delete_after": config.backup_retention_days}}
-            ],
+            "lifecycle": retention,
+            "copy_actions": copies,
         },
     ]
 

@@ -376,6 +376,25 @@ class DrConfig(Section):
         ),
     )
     vault_lock: bool = Field(default=False, description="AWS Backup vault lock (compliance).")
+    isolated_copy: Literal["none", "air-gapped", "account"] = Field(
+        default="none",
+        description=(
+            "Where the daily recovery points are also copied, out of reach of this account's credentials: "
+            "'air-gapped' = an AWS Backup logically air-gapped vault of this stack (compliance-locked, "
+            "shareable to a recovery account through AWS RAM; "
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/logicallyairgappedvault.html, checked 2026-12-02), "
+            "'account' = the vault of another account named by dr.isolatedVaultArn (on in prod: air-gapped)."
+        ),
+    )
+    isolated_vault_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$",
+        description=(
+            "dr.isolatedCopy 'account': the vault in a separate (backup) account; its access policy must allow "
+            "backup:CopyIntoBackupVault from this account "
+            "(https://docs.aws.amazon.com/aws-backup/latest/devguide/create-cross-account-backup.html, checked 2026-12-02)."
+        ),
+    )
     routing_controls: bool = Field(
         default=False,
         description="ARC routing controls for failover: data-plane calls to any of five regional endpoints (on in prod).",

@@ -39,6 +39,7 @@ NO_CHARGE_TYPES: frozenset[str] = frozenset(
         "aws:appautoscaling/policy:Policy",
         "aws:appautoscaling/scheduledAction:ScheduledAction",
         "aws:appautoscaling/target:Target",
+        "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
         "aws:backup/selection:Selection",
         "aws:backup/vault:Vault",
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
