@@ -361,8 +361,10 @@ def test_primary_backups_copy_to_the_standby_vault(plans: dict[str, StackPlan]) 
     prod, standby = plans["prod"], plans["prod-dr"]
     [plan] = prod.of_type(PLAN)
     daily = next(rule for rule in plan.inputs["rules"] if rule["ruleName"] == "daily")
-    [copy] = daily["copyActions"]
+    # The standby's vault first; prod's isolated copy (test_prod_copies_daily_points_to_a_logically_air_gapped_vault) after it.
+    [copy, isolated] = daily["copyActions"]
     assert copy["destinationVaultArn"] == standby.outputs["backupVaultArn"] == prod.outputs["drBackupVaultArn"]
+    assert isolated["destinationVaultArn"] == prod.outputs["isolatedBackupVaultArn"]
     assert prod.outputs["drKmsKeyAlias"] == standby.outputs["kmsKeyAlias"]
     # ...and the standby copies its own backups back to prod's vault (it is primary after a failover).
     [standby_plan] = standby.of_type(PLAN)
