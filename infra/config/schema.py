@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from infra.catalog.sizing import DEFAULT_FILL_TARGET
+
 Tier = Literal["dev", "staging", "prod"]
 Role = Literal["primary", "secondary"]
 DrStrategy = Literal["none", "backup-restore", "warm-standby"]
@@ -137,7 +139,7 @@ class KafkaConfig(Section):
         default=None, ge=250, le=1000, description="Provisioned storage throughput, MiB/s."
     )
     disk_fill_percent: int = Field(
-        default=60,
+        default=round(DEFAULT_FILL_TARGET * 100),
         ge=10,
         le=80,
         description=(
