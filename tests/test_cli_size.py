@@ -167,7 +167,7 @@ def test_evaluate_against_a_workload_that_fits_exits_0(capsys: pytest.CaptureFix
         "--brokers",
         "3",
         "--volume-gib",
-        "100",
+        "120",
         "--ingress-mbps",
         "5",
         "--retention-hours",

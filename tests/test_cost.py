@@ -344,6 +344,17 @@ def test_backup_plan_with_a_cross_region_copy() -> None:
     assert monthly(plan_of(plan)) == pytest.approx(60.0)
 
 
+def test_a_same_region_copy_pays_storage_but_no_transfer() -> None:
+    copies = [
+        {"destinationVaultArn": "arn:aws:backup:us-west-2:1:backup-vault:dr"},
+        {"destinationVaultArn": "arn:aws:backup:us-east-1:1:backup-vault:isolated"},
+    ]
+    plan = resource("aws:backup/plan:Plan", "backup", {"rules": [{"ruleName": "daily", "copyActions": copies}]})
+    # 500 GB x 0.05 here + 2 x 500 GB x 0.05 copies + 500 GB x 0.02 transfer (us-west-2 only) = 85
+    assert plan.region == "us-east-1"
+    assert monthly(plan_of(plan)) == pytest.approx(85.0)
+
+
 def test_small_fixed_fees() -> None:
     alarms = [
         resource("aws:cloudwatch/metricAlarm:MetricAlarm", "cpu", {"period": 300.0}),

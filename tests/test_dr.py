@@ -413,8 +413,10 @@ def test_primary_backups_copy_to_the_standby_vault(plans: dict[str, StackPlan]) 
     prod, standby = plans["prod"], plans["prod-dr"]
     [plan] = prod.of_type(PLAN)
     daily = next(rule for rule in plan.inputs["rules"] if rule["ruleName"] == "daily")
-    [copy] = daily["copyActions"]
+    # The standby's vault first; prod's isolated copy (test_prod_copies_daily_points_to_a_logically_air_gapped_vault) after it.
+    [copy, isolated] = daily["copyActions"]
     assert copy["destinationVaultArn"] == standby.outputs["backupVaultArn"] == prod.outputs["drBackupVaultArn"]
+    assert isolated["destinationVaultArn"] == prod.outputs["isolatedBackupVaultArn"]
     assert prod.outputs["drKmsKeyAlias"] == standby.outputs["kmsKeyAlias"]
     # ...and the standby copies its own backups back to prod's vault (it is primary after a failover).
     [standby_plan] = standby.of_type(PLAN)
@@ -458,8 +460,20 @@ def test_backup_role_may_use_every_key_it_touches(plans: dict[str, StackPlan], s
     assert copy_key["Resource"] == f"arn:aws:kms:{dr_region}:{ACCOUNT_ID}:key/*"
     assert copy_key["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"] == plan.outputs["drKmsKeyAlias"]
     assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(copy_key["Action"])
-    grants = statement(document, "GrantsForBackupOnly")
-    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    # kms:CreateGrant is scoped like the use of each key: same key, only for AWS Backup in the key's
+    # region, only for AWS resources, only from this account.
+    grant_statements = [s for s in document["Statement"] if s["Action"] == "kms:CreateGrant"]
+    assert {s["Sid"] for s in grant_statements} == {"StackKeyGrantsForBackupOnly", "CopyVaultKeyGrantsForBackupOnly"}
+    for use, region in (("StackKey", plan.region), ("CopyVaultKey", dr_region)):
+        grants = statement(document, f"{use}GrantsForBackupOnly")
+        assert grants["Resource"] == statement(document, use)["Resource"]
+        assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+        assert grants["Condition"]["StringEquals"] == {
+            "kms:ViaService": f"backup.{region}.amazonaws.com",
+            "kms:CallerAccount": ACCOUNT_ID,
+        }
+        for key, value in statement(document, use).get("Condition", {}).items():
+            assert grants["Condition"][key] == value
 
 
 @pytest.mark.parametrize("stack", ["prod", "prod-dr"])
@@ -559,18 +573,85 @@ def _actions(statement_: dict[str, Any]) -> list[str]:
     return [action] if isinstance(action, str) else list(action)
 
 
+def _transitions(state: dict[str, Any]) -> set[str]:
+    targets = {state[k] for k in ("Next", "Default") if k in state}
+    targets |= {choice["Next"] for choice in state.get("Choices", [])}
+    return targets | {catch["Next"] for catch in state.get("Catch", [])}
+
+
 def test_export_state_machine_is_a_closed_loop() -> None:
-    definition = backup.export_definition("sp-x-cache", "bucket")
+    definition = backup.export_definition("sp-x-cache", "bucket", "owner-id")
     states = definition["States"]
     targets = {definition["StartAt"]}
     for state in states.values():
-        targets |= {state[k] for k in ("Next", "Default") if k in state}
-        targets |= {choice["Next"] for choice in state.get("Choices", [])}
+        targets |= _transitions(state)
     assert targets == set(states)  # every state reachable by name, no dangling transition
     ends = {name for name, state in states.items() if state.get("End") or state["Type"] in ("Fail", "Succeed")}
-    assert ends == {"DeleteSnapshot", "SnapshotFailed", "ExportFailed"}
+    assert ends == {"DeleteSnapshot", "SnapshotFailed", "ExportFailed", "ExportNotOwned"}
     assert definition["TimeoutSeconds"] == backup.EXPORT_TIMEOUT_SECONDS
-    assert all(s["Resource"].startswith(backup.ELASTICACHE_SDK) for s in states.values() if s["Type"] == "Task")
+    tasks = [s for s in states.values() if s["Type"] == "Task"]
+    assert all(s["Resource"].startswith((backup.ELASTICACHE_SDK, backup.S3_SDK)) for s in tasks)
+    inner = states["TakeOwnership"]["ItemProcessor"]
+    inner_targets = {inner["StartAt"]}
+    for state in inner["States"].values():
+        inner_targets |= _transitions(state)
+    assert inner_targets == set(inner["States"])
+
+
+def test_every_exported_object_ends_up_owned_by_the_bucket_owner_with_sse_s3() -> None:
+    definition = backup.export_definition("sp-x-cache", "bucket", "owner-id")
+    states = definition["States"]
+    # A finished export is listed with its owners before the manual snapshot goes.
+    assert states["ExportDone"]["Choices"][0] == {
+        "Variable": "$.snapshot.status",
+        "StringEquals": "available",
+        "Next": "ListExport",
+    }
+    listing = states["ListExport"]
+    assert listing["Resource"] == f"{backup.S3_SDK}listObjectsV2"
+    assert listing["Parameters"] == {"Bucket": "bucket", "Prefix.$": "$.snapshotName", "FetchOwner": True}
+    take = states["TakeOwnership"]
+    assert take["Next"] == "DeleteSnapshot" and take["ItemsPath"] == "$.export.objects"
+    inner = take["ItemProcessor"]["States"]
+    # Objects the bucket owner owns are left alone; any other is rewritten by this account (owner) with SSE-S3.
+    assert inner["OwnedByBucketOwner"]["Choices"] == [
+        {"Variable": "$.owner", "StringEquals": "owner-id", "Next": "Owned"}
+    ]
+    copy = inner["RewriteAsBucketOwner"]
+    assert copy["Resource"] == f"{backup.S3_SDK}copyObject"
+    assert copy["Parameters"]["Bucket"] == "bucket" and copy["Parameters"]["ServerSideEncryption"] == "AES256"
+    assert copy["Parameters"]["CopySource.$"] == "States.Format('bucket/{}', $.key)"
+    assert inner["DeleteForeignVersion"]["Parameters"]["VersionId.$"] == "$.copy.foreignVersion"
+    # Anything that cannot be made ours fails the execution loudly, after the manual snapshot is gone.
+    for state in (listing, take):
+        assert [c["Next"] for c in state["Catch"]] == ["DeleteSnapshotNotOwned"]
+    assert states["DeleteSnapshotNotOwned"]["Next"] == "ExportNotOwned"
+    assert states["ExportNotOwned"]["Type"] == "Fail"
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_export_bucket_takes_elasticache_writes_and_the_machine_knows_its_owner(
+    plans: dict[str, StackPlan], stack: str
+) -> None:
+    plan = plans[stack]
+    ownership = named(
+        plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "dr-backups-cache-exports-ownership"
+    )
+    assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerPreferred"}
+    sse = named(
+        plan,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "dr-backups-cache-exports-sse",
+    )
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    machine = named(plan, "aws:sfn/stateMachine:StateMachine", "dr-backups-cache-export")
+    definition = json.loads(machine.inputs["definition"])
+    owner_choice = definition["States"]["TakeOwnership"]["ItemProcessor"]["States"]["OwnedByBucketOwner"]
+    acl = named(plan, "aws:s3/bucketAcl:BucketAcl", "dr-backups-cache-exports-acl")
+    owner_id = acl.inputs["accessControlPolicy"]["owner"]["id"]
+    assert owner_choice["Choices"][0]["StringEquals"] == owner_id
+    policy = backup.export_role_policy("us-east-1", ACCOUNT_ID, "g", "b")
+    assert "s3:DeleteObjectVersion" in statement(policy, "ExportBucket")["Action"]
 
 
 def test_export_role_is_scoped_to_one_group(plans: dict[str, StackPlan]) -> None:
@@ -915,3 +996,43 @@ def test_a_standby_flipped_alone_serves_but_keeps_its_record_secondary(plans: di
     assert standby.one(SCHEDULE).inputs["state"] == "ENABLED"
     assert standby.outputs["drServesTraffic"] is True and standby.outputs["emrJobSubmitted"] is True
     assert any("its primary has us-east-1" in w for w in standby.warnings)
+
+
+@pytest.mark.parametrize("stack", ["prod", "prod-dr"])
+def test_prod_copies_daily_points_to_a_logically_air_gapped_vault(plans: dict[str, StackPlan], stack: str) -> None:
+    plan = plans[stack]
+    dr_config = load_stack(stack)[0].dr
+    assert dr_config.isolated_copy == "air-gapped"
+    [vault] = plan.of_type("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
+    assert vault.protect
+    # AWS accepts a minimum of 7 days; the copies keep the daily points' retention, inside the vault's bounds.
+    assert vault.inputs["minRetentionDays"] == vault.inputs["maxRetentionDays"] == dr_config.backup_retention_days >= 7
+    [backup_plan] = plan.of_type("aws:backup/plan:Plan")
+    daily = next(rule for rule in backup_plan.inputs["rules"] if rule["ruleName"] == "daily")
+    destinations = [copy["destinationVaultArn"] for copy in daily["copyActions"]]
+    assert destinations[-1] == vault.outputs["arn"] == plan.outputs["isolatedBackupVaultArn"]
+    assert all(copy["lifecycle"]["deleteAfter"] == dr_config.backup_retention_days for copy in daily["copyActions"])
+    assert vault.urn in backup_plan.dependencies
+    assert plan.outputs["isolatedBackupVaultName"] == vault.inputs["name"]
+    assert plan.outputs["isolatedBackupVaultRegion"] == plan.region
+
+
+def test_staging_has_no_isolated_copy(plans: dict[str, StackPlan]) -> None:
+    staging = plans["staging"]
+    assert staging.of_type("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault") == []
+    [backup_plan] = staging.of_type("aws:backup/plan:Plan")
+    daily = next(rule for rule in backup_plan.inputs["rules"] if rule["ruleName"] == "daily")
+    assert len(daily["copyActions"]) == 1 and staging.outputs["isolatedBackupVaultArn"] is None
+
+
+def test_isolated_copies_to_another_account_by_config() -> None:
+    arn = "arn:aws:backup:us-east-1:210987654321:backup-vault:org-backups"
+    config = load_stack("prod")[0]
+    dr_config = config.dr.model_copy(update={"isolated_copy": "account", "isolated_vault_arn": arn})
+    [_, daily] = backup.plan_rules(dr_config, "local", "dr-copy", dr_config.isolated_vault_arn)
+    assert [copy["destination_vault_arn"] for copy in daily["copy_actions"]] == ["dr-copy", arn]
+    errors = config_errors("prod", {"dr": {"isolatedCopy": "account"}})
+    assert any("dr.isolatedVaultArn" in e and "required with dr.isolatedCopy 'account'" in e for e in errors)
+    errors = config_errors("prod", {"dr": {"isolatedVaultArn": arn}})
+    assert any("dr.isolatedVaultArn" in e and "only with dr.isolatedCopy 'account'" in e for e in errors)
+    assert config_errors("prod", {"dr": {"isolatedCopy": "account", "isolatedVaultArn": arn}}) == []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +23,7 @@ from infra.config.kafka_sizing import resolve_sizing, workload_of
 from infra.config.rules import kafka as kafka_rules
 from infra.offline import runtime
 from infra.offline.record import PlannedResource, StackPlan
+from infra.paths import DATA
 from infra.planning import kafka as kafka_plan
 from tests.helpers import config_errors, plan_tier, raw_with
 
@@ -238,6 +241,12 @@ def test_storage_autoscaling_ceiling_below_the_sized_volume_is_an_error() -> Non
     assert config_errors("staging", {"kafka": disabled}) == []
 
 
+def test_disk_alarm_at_or_below_the_fill_target_is_an_error() -> None:
+    errors = config_errors("staging", {"kafka": {"diskFillPercent": 70}, "observability": {"mskDiskUsedPercent": 70}})
+    assert any("observability.mskDiskUsedPercent = 70" in e and "kafka.diskFillPercent (70)" in e for e in errors)
+    assert config_errors("staging", {"kafka": {"diskFillPercent": 70}}) == []
+
+
 # --- pure planning -----------------------------------------------------------------------
 
 
@@ -301,7 +310,7 @@ def test_resolve_sizing_keeps_burstable_brokers_for_dev_only() -> None:
         config = stack_config(stack)
         assert not sizing.BROKER_SPECS[resolve_sizing(config).instance_type].burstable
     dev = stack_config("dev")
-    expected = sizing.recommend(workload_of(dev.workload), dev.network.az_count)
+    expected = sizing.recommend(workload_of(dev), dev.network.az_count)
     assert resolve_sizing(dev).instance_type == expected.instance_type
 
 
@@ -342,6 +351,25 @@ def test_cluster_shape_is_the_resolved_sizing(stack_plan: StackPlan) -> None:
     assert output["targetMbps"] == pytest.approx(0.8 * output["sustainedLimitMbps"], rel=1e-3)
     assert output["peakIngressMbps"] <= output["targetMbps"] + 1e-6
     assert output["reasons"] and output["problems"] == []
+
+
+def test_create_timeout_covers_the_create_and_the_connectivity_update_the_provider_runs_after_it(
+    stack_plan: StackPlan,
+) -> None:
+    config = config_of(stack_plan)
+    cluster = stack_plan.one(CLUSTER)
+    multi_vpc = "connectivityInfo" in cluster.inputs["brokerNodeGroupInfo"]
+    assert multi_vpc == (config.dr.strategy == "warm-standby")
+    times = yaml.safe_load((DATA / "create_times.yaml").read_text(encoding="utf-8"))["types"][CLUSTER]
+    needed = times["slowest_create_minutes"] + (max(times["connectivity_update_range"]) if multi_vpc else 0)
+    assert needed >= max(times["create_range"])
+    for operation in ("create", "update"):
+        minutes = int(cluster.custom_timeouts[operation].removesuffix("m"))
+        # Twice the slowest reported run, so a slow day does not leave a half-created cluster in the state.
+        assert minutes == 2 * needed
+    if multi_vpc:
+        single = kafka_plan.create_timeouts(False)["create"]
+        assert int(cluster.custom_timeouts["create"].removesuffix("m")) > int(single.removesuffix("m"))
 
 
 def test_kafka_version_comes_from_config_and_is_supported(stack_plan: StackPlan) -> None:
@@ -421,9 +449,44 @@ def test_storage_autoscaling_and_the_conditional_volume_ignore(stack_plan: Stack
     tracking = policy.inputs["targetTrackingScalingPolicyConfiguration"]
     assert policy.inputs["policyType"] == "TargetTrackingScaling"
     assert tracking["predefinedMetricSpecification"]["predefinedMetricType"] == "KafkaBrokerStorageUtilization"
-    assert tracking["targetValue"] == config.kafka.storage_autoscaling.target_utilization_percent
+    assert tracking["targetValue"] == config.kafka.disk_fill_percent
     assert tracking["disableScaleIn"] is True
     assert target.urn in policy.dependencies
+
+
+def test_one_fill_target_sizes_the_disks_drives_the_scaler_and_sits_below_the_disk_alarm(
+    stack_plan: StackPlan,
+) -> None:
+    config = config_of(stack_plan)
+    fill = config.kafka.disk_fill_percent
+    planned = resolve_sizing(config)
+    volume = int(at_path(stack_plan.one(CLUSTER).inputs, "brokerNodeGroupInfo.storageInfo.ebsStorageInfo.volumeSize"))
+    retained = sizing.retained_gib_per_broker(workload_of(config), planned.brokers)
+    # Full retention fills each planned volume to the fill target, and no GiB more is bought.
+    assert retained <= volume * fill / 100 * (1 + 1e-9)
+    assert volume == max(sizing.MIN_VOLUME_GIB, math.ceil(retained / (fill / 100)))
+    # The scaler keeps the disks at the same share, so it does not grow the volumes the plan priced.
+    for policy in kafka_resources(stack_plan, SCALING_POLICY):
+        assert policy.inputs["targetTrackingScalingPolicyConfiguration"]["targetValue"] == fill
+    disk_alarms = [
+        alarm
+        for alarm in stack_plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if alarm.inputs.get("metricName") == "KafkaDataLogsDiskUsed"
+    ]
+    assert len(disk_alarms) == planned.brokers
+    assert all(alarm.inputs["threshold"] == config.observability.msk_disk_used_percent > fill for alarm in disk_alarms)
+
+
+def test_a_lower_fill_target_buys_larger_volumes(
+    plans: dict[str, StackPlan], plan_with: Callable[..., StackPlan]
+) -> None:
+    def volume(plan: StackPlan) -> int:
+        return int(at_path(plan.one(CLUSTER).inputs, "brokerNodeGroupInfo.storageInfo.ebsStorageInfo.volumeSize"))
+
+    lower = plan_with("staging", {"kafka": {"diskFillPercent": 30}})
+    assert volume(lower) >= 2 * volume(plans["staging"]) - 1
+    (policy,) = kafka_resources(lower, SCALING_POLICY)
+    assert policy.inputs["targetTrackingScalingPolicyConfiguration"]["targetValue"] == 30
 
 
 def test_dev_has_autoscaling_off_and_the_other_tiers_on(plans: dict[str, StackPlan]) -> None:

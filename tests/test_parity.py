@@ -164,5 +164,5 @@ def test_the_config_reference_marks_what_a_standby_inherits() -> None:
 
     marked = {doc.key for doc in key_docs() if doc.inherited}
     assert {"workload.retentionHours", "workload.topics", "cache.nodeType", "storage.lakeIaAfterDays"} <= marked
-    assert "kafka.storageAutoscaling.targetUtilizationPercent" in marked
+    assert {"kafka.diskFillPercent", "kafka.storageAutoscaling.maxVolumeGib"} <= marked
     assert not {"network.cidr", "spark.coreCapacity", "ingest.maxTasks", "dr.role", "cache.replicasPerShard"} & marked

@@ -19,7 +19,7 @@ def test_the_committed_references_are_a_fresh_render(plans: dict[str, StackPlan]
 
 def test_every_stack_file_key_is_documented_with_its_tier_defaults() -> None:
     docs = {doc.key: doc for doc in config_reference.key_docs()}
-    assert "network.azCount" in docs and "kafka.storageAutoscaling.targetUtilizationPercent" in docs
+    assert "network.azCount" in docs and "kafka.diskFillPercent" in docs
     assert docs["network.azCount"].defaults == {"dev": 2, "staging": 3, "prod": 3}
     assert docs["network.azCount"].allowed == ">= 1, <= 6"
     assert docs["network.natGateways"].allowed == "`single`, `per-az`"

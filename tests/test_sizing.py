@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from infra.catalog import sizing
 from infra.catalog.sizing import (
     BROKER_SPECS,
+    DEFAULT_FILL_TARGET,
     MAX_VOLUME_GIB,
     NON_BURSTABLE_INSTANCE_TYPES,
     PRODUCTION_TARGET,
-    STORAGE_FILL_TARGET,
     SUPPORTED_INSTANCE_TYPES,
     NoClusterFitsError,
     Recommendation,
@@ -164,9 +164,12 @@ def test_partition_limits_and_sources_are_complete() -> None:
 
 def test_volume_is_retention_times_replicas_over_brokers_and_fill_target() -> None:
     workload = Workload(ingress_mbps=10, retention_hours=24, replication_factor=3)
-    # 10 MB/s x 86,400 s x 3 / 3 brokers = 864 GB = 804.67 GiB; / 0.85 = 946.7 -> 947 GiB.
+    # 10 MB/s x 86,400 s x 3 / 3 brokers = 864 GB = 804.67 GiB; / 0.60 = 1341.1 -> 1342 GiB.
     assert sizing.retained_gib_per_broker(workload, 3) == pytest.approx(804.6627, rel=1e-6)
-    assert sizing.volume_for(workload, 3) == 947
+    assert DEFAULT_FILL_TARGET == 0.60
+    assert sizing.volume_for(workload, 3) == 1342
+    # The fill target is one number: a lower one buys proportionally larger volumes.
+    assert sizing.volume_for(dataclasses.replace(workload, fill_target=0.5), 3) == 1610
 
 
 def test_tiny_workload_still_gets_msk_minimum_volume() -> None:
@@ -175,14 +178,14 @@ def test_tiny_workload_still_gets_msk_minimum_volume() -> None:
 
 
 def test_volume_above_msk_maximum_adds_brokers() -> None:
-    # 10 MB/s for 30 days at r=3 is 72,420 GiB: 3 brokers would each need 28,400 GiB at 85%,
-    # while 3 of the smallest brokers already carry 10 MB/s.
+    # 10 MB/s for 30 days at r=3 is 72,420 GiB: at 60% 3 brokers would each need 40,234 GiB and
+    # 6 need 20,117 (above 16,384), while 3 of the smallest brokers already carry 10 MB/s.
     workload = Workload(ingress_mbps=10, retention_hours=30 * 24)
     assert sizing.volume_for(workload, 3) > MAX_VOLUME_GIB
     assert evaluate("kafka.t3.small", 3, 3, 1).target_mbps >= workload.peak_ingress_mbps
     result = recommend(workload, 3)
-    assert (result.instance_type, result.brokers) == ("kafka.t3.small", 6)
-    assert result.volume_gib == math.ceil(sizing.retained_gib_per_broker(workload, 6) / STORAGE_FILL_TARGET)
+    assert (result.instance_type, result.brokers) == ("kafka.t3.small", 9)
+    assert result.volume_gib == math.ceil(sizing.retained_gib_per_broker(workload, 9) / workload.fill_target)
     assert result.volume_gib <= MAX_VOLUME_GIB
     assert any("Retention, not throughput, sets the broker count" in reason for reason in result.reasons)
     assert any("Retention, not throughput, sets the broker count" in reason for reason in result.reasons)
@@ -286,7 +289,7 @@ def test_recommendation_carries_the_workload_within_every_limit(workload: Worklo
     assert result.evaluation.target_mbps == pytest.approx(PRODUCTION_TARGET * result.evaluation.sustained_limit_mbps)
     assert 1 <= result.volume_gib <= MAX_VOLUME_GIB
     retained = sizing.retained_gib_per_broker(workload, result.brokers)
-    assert retained <= result.volume_gib * STORAGE_FILL_TARGET * (1 + TOLERANCE)
+    assert retained <= result.volume_gib * workload.fill_target * (1 + TOLERANCE)
     replicas = sizing.replicas_per_broker(workload, result.brokers)
     if replicas is not None:
         assert replicas <= spec.partitions_recommended

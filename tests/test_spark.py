@@ -156,9 +156,12 @@ def test_managed_scaling_limits_and_the_program_does_not_fight_the_scaler(stack_
         "unitType": "InstanceFleetUnits",
         "minimumCapacityUnits": cfg.core_capacity,
         "maximumCapacityUnits": cfg.managed_scaling_max,
-        "maximumOndemandCapacityUnits": cfg.core_capacity,
+        "maximumOndemandCapacityUnits": cfg.core_capacity + emr.task_on_demand_units(cfg),
         "maximumCoreCapacityUnits": cfg.core_capacity,
     }
+    # A spot shortage must not block task scale-out: some task units may fall back to on-demand.
+    if cfg.task_max_capacity and cfg.task_on_demand_percent:
+        assert limits["maximumOndemandCapacityUnits"] > cfg.core_capacity
     assert scaling.inputs["clusterId"] == stack_plan.outputs["emrClusterId"]
     assert stack_plan.one(FLEET).urn in scaling.dependencies
     cluster = stack_plan.one(CLUSTER)
@@ -420,19 +423,24 @@ def test_outputs_blueprint_plan_shows(stack_plan: StackPlan) -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(core=st.integers(1, 50), task=st.integers(0, 200))
-def test_scaling_only_ever_adds_spot_task_units(core: int, task: int) -> None:
+@given(core=st.integers(1, 50), task=st.integers(0, 200), percent=st.integers(0, 100))
+def test_scaling_grows_task_units_with_a_configured_on_demand_fallback(core: int, task: int, percent: int) -> None:
     cfg = load_stack("dev")[0].spark.model_copy(
-        update={"core_capacity": core, "task_max_capacity": task, "managed_scaling_max": core + task}
+        update={
+            "core_capacity": core,
+            "task_max_capacity": task,
+            "managed_scaling_max": core + task,
+            "task_on_demand_percent": percent,
+        }
     )
     limits = emr.managed_scaling_limits(cfg)
-    assert (
-        limits["minimum_capacity_units"]
-        == limits["maximum_ondemand_capacity_units"]
-        == limits["maximum_core_capacity_units"]
-        == core
-    )
-    assert limits["maximum_capacity_units"] - limits["maximum_ondemand_capacity_units"] == task
+    assert limits["minimum_capacity_units"] == limits["maximum_core_capacity_units"] == core
+    on_demand_task_units = limits["maximum_ondemand_capacity_units"] - core
+    # The share of task units that may run on-demand, rounded up, never above the task fleet.
+    assert task * percent / 100 <= on_demand_task_units <= task
+    assert on_demand_task_units < task * percent / 100 + 1
+    assert (on_demand_task_units > 0) == (task > 0 and percent > 0)
+    assert limits["maximum_ondemand_capacity_units"] <= limits["maximum_capacity_units"]
 
 
 @settings(max_examples=40, deadline=None)

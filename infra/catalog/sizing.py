@@ -37,7 +37,8 @@ _DATA = yaml.safe_load((DATA / "msk_brokers.yaml").read_text(encoding="utf-8"))
 _LIMITS: Mapping[str, Any] = _DATA["cluster_limits"]
 
 PRODUCTION_TARGET: float = float(_LIMITS["production_target"])
-STORAGE_FILL_TARGET: float = float(_LIMITS["storage_fill_target"])
+DEFAULT_FILL_TARGET: float = float(_LIMITS["storage_fill_target"])
+"""Planned disk use at full retention when none is given: the storage autoscaling target MSK recommends."""
 MIN_VOLUME_GIB: int = int(_LIMITS["min_volume_gib"])
 MAX_VOLUME_GIB: int = int(_LIMITS["max_volume_gib"])
 MIN_VOLUME_GIB_WITH_PROVISIONED_THROUGHPUT: int = int(_LIMITS["min_volume_gib_with_provisioned_throughput"])
@@ -156,6 +157,8 @@ class Workload:
     ``ingress_mbps`` is the average producer rate; ``peak_factor`` scales it to the peak the
     cluster must carry. Retention accumulates the average, so storage uses ``ingress_mbps``.
     ``partitions`` counts leader partitions across all topics (None: not declared).
+    ``fill_target`` is the share of a broker volume full retention may fill: volumes are sized to
+    it, and it is the storage autoscaling target, so the scaler keeps the disks the plan priced.
     """
 
     ingress_mbps: float
@@ -164,6 +167,7 @@ class Workload:
     replication_factor: int = 3
     consumer_groups: int = 1
     partitions: int | None = None
+    fill_target: float = DEFAULT_FILL_TARGET
 
     def __post_init__(self) -> None:
         _require_number(self.ingress_mbps, "ingress_mbps", minimum=0.0, inclusive=False)
@@ -173,6 +177,9 @@ class Workload:
         _require_count(self.consumer_groups, "consumer_groups", minimum=0)
         if self.partitions is not None:
             _require_count(self.partitions, "partitions", minimum=1)
+        _require_number(self.fill_target, "fill_target", minimum=0.0, inclusive=False)
+        if self.fill_target > 1:
+            raise SizingError(f"fill_target is a share of the volume (<= 1), got {self.fill_target:g}")
 
     @property
     def peak_ingress_mbps(self) -> float:
@@ -313,7 +320,7 @@ def retained_gib_per_broker(workload: Workload, brokers: int) -> float:
 
 def volume_for(workload: Workload, brokers: int) -> int:
     """Smallest whole-GiB volume that keeps retention under the fill target (may exceed MSK's max)."""
-    needed = retained_gib_per_broker(workload, brokers) / STORAGE_FILL_TARGET
+    needed = retained_gib_per_broker(workload, brokers) / workload.fill_target
     return max(MIN_VOLUME_GIB, math.ceil(needed))
 
 
@@ -359,11 +366,11 @@ def _shortfalls(workload: Workload, spec: BrokerSpec, evaluation: Evaluation, vo
             f"{evaluation.target_mbps:.1f} MB/s is below the peak ingress {peak:.1f} MB/s"
         )
     retained = retained_gib_per_broker(workload, brokers)
-    if retained > volume_gib * STORAGE_FILL_TARGET * (1 + _TOLERANCE):
+    if retained > volume_gib * workload.fill_target * (1 + _TOLERANCE):
         problems["storage"] = (
             f"storage: {workload.retention_hours:g} h of retention at r={workload.replication_factor} "
             f"puts {retained:.1f} GiB on each of {brokers} brokers, above "
-            f"{STORAGE_FILL_TARGET:.0%} of a {volume_gib} GiB volume"
+            f"{workload.fill_target:.0%} of a {volume_gib} GiB volume"
         )
     replicas = replicas_per_broker(workload, brokers)
     if replicas is not None and replicas > spec.partitions_recommended:
@@ -581,7 +588,7 @@ def _reasons(
     retained = retained_gib_per_broker(workload, brokers)
     reasons.append(
         f"Storage: {workload.ingress_mbps:g} MB/s x {workload.retention_hours:g} h x r={r} / "
-        f"{brokers} brokers = {retained:.1f} GiB per broker; at the {STORAGE_FILL_TARGET:.0%} "
+        f"{brokers} brokers = {retained:.1f} GiB per broker; at the {workload.fill_target:.0%} "
         f"fill target that needs {chosen.volume_gib} GiB per broker "
         f"(MSK allows {MIN_VOLUME_GIB}..{MAX_VOLUME_GIB})."
     )

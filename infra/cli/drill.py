@@ -61,6 +61,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--broker", type=int, help="broker-reboot: broker id (default: the lowest)")
     parser.add_argument("--shard", help="cache-failover: node group id (default: the first)")
     parser.add_argument(
+        "--isolated",
+        action="store_true",
+        help="restore: take the lake's recovery point from the isolated vault (dr.isolatedCopy), the compromised-account path",
+    )
+    parser.add_argument(
         "--since",
         metavar="ISO8601",
         help="failback (required): when the failover happened (e.g. 2026-11-26T09:30:00Z); the primary's job "
@@ -148,6 +153,8 @@ def check_options(args: argparse.Namespace, outputs: dict[str, Any]) -> None:
         zones = sorted(outputs.get("fisExperimentTemplateIds") or outputs.get("availabilityZones") or [])
         if args.az not in zones:
             raise UsageError(f"--az {args.az}: stack {stack} has FIS templates for {', '.join(zones) or 'no AZ'}")
+    if args.isolated and not outputs.get("isolatedBackupVaultName"):
+        raise UsageError(f"--isolated: stack {stack} copies to no isolated vault (dr.isolatedCopy 'none')")
     if args.shard is not None:
         shards = [f"{n:04d}" for n in range(1, int(outputs.get("cacheShards") or 0) + 1)]
         if args.shard not in shards:
@@ -280,7 +287,13 @@ def _drill(args: argparse.Namespace, scenario: Any, outputs: dict[str, Any], pee
     drill_id = state.drill_id if state else new_drill_id(args.scenario, args.stack, iso(clock.now()))
     options = {
         key: value
-        for key, value in (("az", args.az), ("broker", args.broker), ("shard", args.shard), ("since", since))
+        for key, value in (
+            ("az", args.az),
+            ("broker", args.broker),
+            ("shard", args.shard),
+            ("since", since),
+            ("isolated", args.isolated or None),
+        )
         if value is not None
     }
     ctx = DrillContext(

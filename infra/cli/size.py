@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="Recommend an MSK cluster for a workload, or evaluate a given cluster.",
         description=(
             "Size MSK Standard brokers with AWS's sustained-throughput formula (baseline EBS and "
-            "network figures, 80% production target, 85% disk fill target). Without --evaluate: "
+            "network figures, 80% production target, disks sized to the fill target that MSK storage autoscaling keeps). Without --evaluate: "
             "recommend instance type, broker count, volume size and throughput for a workload. "
             "With --evaluate: print the sustained limit and target of a given cluster (add "
             "--ingress-mbps, --retention-hours and --volume-gib to check it against a workload)."

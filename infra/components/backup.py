@@ -57,6 +57,7 @@ START_WINDOW_MINUTES = 60
 COMPLETION_WINDOW_MINUTES = 480
 
 ELASTICACHE_SDK = "arn:aws:states:::aws-sdk:elasticache:"
+S3_SDK = "arn:aws:states:::aws-sdk:s3:"
 EXPORT_POLL_SECONDS = 300
 EXPORT_TIMEOUT_SECONDS = 4 * 3600
 # Transient errors worth a retry: a snapshot or a maintenance already running on the group, or the
@@ -115,6 +116,8 @@ class Backups(pulumi.ComponentResource):
     vault: aws.backup.Vault
     copy_vault: aws.backup.Vault | None
     vault_locks: list[aws.backup.VaultLockConfiguration]
+    isolated_vault: aws.backup.LogicallyAirGappedVault | None
+    """dr.isolatedCopy 'air-gapped': the logically air-gapped vault the daily points are also copied to."""
     role: aws.iam.Role
     plan: aws.backup.Plan
     selection: aws.backup.Selection
@@ -145,6 +148,25 @@ class Backups(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, protect=protect),
             )
         self.vault_locks = self._locks(name) if cfg.vault_lock else []
+        # Compliance-locked by AWS, encrypted with an AWS-owned key, its recovery points shareable to a
+        # recovery account (AWS RAM) when this one is compromised; retention bounds are fixed at creation
+        # ("Logically air-gapped vault", AWS Backup developer guide,
+        # https://docs.aws.amazon.com/aws-backup/latest/devguide/logicallyairgappedvault.html,
+        # checked 2026-12-02; minimum 7 days, CreateLogicallyAirGappedBackupVault API reference).
+        self.isolated_vault = (
+            aws.backup.LogicallyAirGappedVault(
+                f"{name}-isolated-vault",
+                name=naming("backup-isolated"),
+                min_retention_days=cfg.backup_retention_days,
+                max_retention_days=cfg.backup_retention_days,
+                opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            )
+            if cfg.isolated_copy == "air-gapped"
+            else None
+        )
+        self.isolated_vault_arn: pulumi.Input[str] | None = (
+            self.isolated_vault.arn if self.isolated_vault is not None else cfg.isolated_vault_arn
+        )
         self.role = self._role(name)
         self.export_bucket = self.export_versioning = self.export_state_machine = self.export_schedule = None
         buckets = dict(args.bucket_arns)
@@ -154,8 +176,10 @@ class Backups(pulumi.ComponentResource):
         self.plan = aws.backup.Plan(
             f"{name}-plan",
             name=naming("backup"),
-            rules=plan_rules(cfg, self.vault.name, args.copy_vault.arn(args.account_id)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[v for v in (self.copy_vault,) if v is not None]),
+            rules=plan_rules(cfg, self.vault.name, args.copy_vault.arn(args.account_id), self.isolated_vault_arn),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[v for v in (self.copy_vault, self.isolated_vault) if v is not None]
+            ),
         )
         ready: list[pulumi.Resource] = []
         if self.export_bucket is not None:
@@ -274,7 +298,9 @@ class Backups(pulumi.ComponentResource):
             name=naming("cache-export"),
             role_arn=sfn_role.arn,
             type="STANDARD",
-            definition=json.dumps(export_definition(spec.replication_group_id, bucket_name)),
+            definition=aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=self)).id.apply(
+                lambda owner_id: json.dumps(export_definition(spec.replication_group_id, bucket_name, owner_id))
+            ),
             logging_configuration={
                 "level": "ERROR",
                 "include_execution_data": True,
@@ -330,11 +356,21 @@ def min_retention_days(config: DrConfig) -> int:
     return min(config.backup_retention_days, config.continuous_backup_days)
 
 
-def plan_rules(config: DrConfig, vault_name: pulumi.Input[str], copy_vault_arn: str) -> list[dict[str, Any]]:
-    """Continuous (point-in-time, <= 35 days) and daily rules; the daily recovery point is copied to the DR region.
+def plan_rules(
+    config: DrConfig,
+    vault_name: pulumi.Input[str],
+    copy_vault_arn: str,
+    isolated_vault_arn: pulumi.Input[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Continuous (point-in-time, <= 35 days) and daily rules; the daily recovery point is copied to the DR region
+    and, with dr.isolatedCopy, to the isolated vault (air-gapped, or another account's).
 
-    Continuous S3 backups are not copied: the daily copy is what exists in the DR region.
+    Continuous S3 backups are not copied: the daily copies are what exists outside the source vault.
     """
+    retention = {"delete_after": config.backup_retention_days}
+    copies: list[dict[str, Any]] = [{"destination_vault_arn": copy_vault_arn, "lifecycle": retention}]
+    if isolated_vault_arn is not None:
+        copies.append({"destination_vault_arn": isolated_vault_arn, "lifecycle": retention})
     return [
         {
             "rule_name": "continuous",
@@ -351,50 +387,73 @@ def plan_rules(config: DrConfig, vault_name: pulumi.Input[str], copy_vault_arn: 
             "schedule": config.backup_schedule,
             "start_window": START_WINDOW_MINUTES,
             "completion_window": COMPLETION_WINDOW_MINUTES,
-            "lifecycle": {"delete_after": config.backup_retention_days},
-            "copy_actions": [
-                {"destination_vault_arn": copy_vault_arn, "lifecycle": {"delete_after": config.backup_retention_days}}
-            ],
+            "lifecycle": retention,
+            "copy_actions": copies,
         },
     ]
 
 
-def _key_statement(sid: str, key: KeyRef, key_arn: str | None, account_id: str) -> dict[str, Any]:
-    statement: dict[str, Any] = {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": list(BACKUP_KMS_ACTIONS),
-        "Resource": key_arn or f"arn:aws:kms:{key.region}:{account_id}:key/*",
+def _key_scope(key: KeyRef, key_arn: str | None, account_id: str) -> tuple[str, dict[str, Any]]:
+    """The Resource and Condition that name one key: its ARN, or (a key of another stack) its alias."""
+    if key_arn is not None:
+        return key_arn, {}
+    return f"arn:aws:kms:{key.region}:{account_id}:key/*", {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": key.alias}
     }
-    if key_arn is None:
-        statement["Condition"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": key.alias}}
-    return statement
+
+
+def _key_statements(sid: str, key: KeyRef, key_arn: str | None, account_id: str) -> list[dict[str, Any]]:
+    """Use of one key, and grants on the same key only for AWS Backup acting in this account in the key's region.
+
+    kms:GrantIsForAWSResource, kms:ViaService and kms:CallerAccount are KMS condition keys
+    ("AWS KMS condition keys", https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html,
+    checked 2026-12-02); AWS Backup creates the grants on the vault's key when it writes a recovery
+    point ("Encryption for backups in AWS Backup",
+    https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html, checked 2026-12-02).
+    """
+    resource, scope = _key_scope(key, key_arn, account_id)
+    use: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": list(BACKUP_KMS_ACTIONS), "Resource": resource}
+    if scope:
+        use["Condition"] = scope
+    grant = {
+        "Sid": f"{sid}GrantsForBackupOnly",
+        "Effect": "Allow",
+        "Action": "kms:CreateGrant",
+        "Resource": resource,
+        "Condition": {
+            **scope,
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+            "StringEquals": {"kms:ViaService": f"backup.{key.region}.amazonaws.com", "kms:CallerAccount": account_id},
+        },
+    }
+    return [use, grant]
 
 
 def backup_kms_policy(account_id: str, key: KeyRef, key_arn: str, copy_key: KeyRef) -> dict[str, Any]:
-    """Explicit use of the stack key (sources, local vault) and of the DR vault's key (copies); grants only for AWS resources."""
-    keys = [
-        _key_statement("StackKey", key, key_arn, account_id),
-        _key_statement("CopyVaultKey", copy_key, None, account_id),
-    ]
-    grant_resources = [key_arn, f"arn:aws:kms:{copy_key.region}:{account_id}:key/*"]
+    """Explicit use of the stack key (sources, local vault) and of the DR vault's key (copies); grants only for AWS Backup."""
     return {
         "Version": "2012-10-17",
         "Statement": [
-            *keys,
-            {
-                "Sid": "GrantsForBackupOnly",
-                "Effect": "Allow",
-                "Action": "kms:CreateGrant",
-                "Resource": grant_resources,
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            },
+            *_key_statements("StackKey", key, key_arn, account_id),
+            *_key_statements("CopyVaultKey", copy_key, None, account_id),
         ],
     }
 
 
-def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
-    """Amazon States Language: snapshot -> wait until available -> export to S3 -> wait -> delete the manual snapshot."""
+def export_definition(replication_group_id: str, bucket: str, bucket_owner_id: str) -> dict[str, Any]:
+    """Amazon States Language: snapshot -> wait until available -> export to S3 -> wait -> make sure the bucket
+    owner owns every exported object -> delete the manual snapshot.
+
+    ElastiCache writes the export with its own canonical user, through the bucket ACL grants ("Exporting
+    a backup", https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-exporting.html, checked
+    2026-12-02); the bucket is BucketOwnerPreferred, so an object is the bucket owner's only when the
+    writer sends ``bucket-owner-full-control``. S3 replication and AWS Backup take only objects the
+    bucket owner owns, so the machine lists the export with its owners and rewrites any object the
+    bucket owner does not own: a copy onto itself by this account's role is owned by the bucket owner
+    and encrypted SSE-S3 (what ElastiCache export supports; the service cannot use our key), and the
+    foreign version is deleted. If that fails (the object is unreadable to us, or above CopyObject's
+    5 GB), the execution fails with ExportNotOwned, which the failed-executions alarm reports.
+    """
 
     def describe(next_state: str) -> dict[str, Any]:
         return {
@@ -409,6 +468,7 @@ def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
     busy = [
         {"ErrorEquals": list(BUSY_ERRORS), "IntervalSeconds": EXPORT_POLL_SECONDS, "MaxAttempts": 6, "BackoffRate": 1.0}
     ]
+    not_owned = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "DeleteSnapshotNotOwned"}]
     return {
         "Comment": f"Daily export of ElastiCache {replication_group_id} to s3://{bucket}",
         "TimeoutSeconds": EXPORT_TIMEOUT_SECONDS,
@@ -457,11 +517,61 @@ def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
             "ExportDone": {
                 "Type": "Choice",
                 "Choices": [
-                    {"Variable": "$.snapshot.status", "StringEquals": "available", "Next": "DeleteSnapshot"},
+                    {"Variable": "$.snapshot.status", "StringEquals": "available", "Next": "ListExport"},
                     {"Variable": "$.snapshot.status", "StringEquals": "exporting", "Next": "WaitForExport"},
                     {"Variable": "$.snapshot.status", "StringEquals": "copying", "Next": "WaitForExport"},
                 ],
                 "Default": "ExportFailed",
+            },
+            "ListExport": {
+                "Type": "Task",
+                "Resource": f"{S3_SDK}listObjectsV2",
+                "Parameters": {"Bucket": bucket, "Prefix.$": "$.snapshotName", "FetchOwner": True},
+                "ResultSelector": {"objects.$": "$.Contents"},
+                "ResultPath": "$.export",
+                "Catch": not_owned,
+                "Next": "TakeOwnership",
+            },
+            "TakeOwnership": {
+                "Type": "Map",
+                "ItemsPath": "$.export.objects",
+                "ItemSelector": {"key.$": "$$.Map.Item.Value.Key", "owner.$": "$$.Map.Item.Value.Owner.ID"},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "OwnedByBucketOwner",
+                    "States": {
+                        "OwnedByBucketOwner": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$.owner", "StringEquals": bucket_owner_id, "Next": "Owned"}],
+                            "Default": "RewriteAsBucketOwner",
+                        },
+                        "Owned": {"Type": "Succeed"},
+                        "RewriteAsBucketOwner": {
+                            "Type": "Task",
+                            "Resource": f"{S3_SDK}copyObject",
+                            "Parameters": {
+                                "Bucket": bucket,
+                                "Key.$": "$.key",
+                                "CopySource.$": f"States.Format('{bucket}/{{}}', $.key)",
+                                "MetadataDirective": "COPY",
+                                "ServerSideEncryption": "AES256",
+                            },
+                            "ResultSelector": {"foreignVersion.$": "$.CopySourceVersionId"},
+                            "ResultPath": "$.copy",
+                            "Next": "DeleteForeignVersion",
+                        },
+                        "DeleteForeignVersion": {
+                            "Type": "Task",
+                            "Resource": f"{S3_SDK}deleteObject",
+                            "Parameters": {"Bucket": bucket, "Key.$": "$.key", "VersionId.$": "$.copy.foreignVersion"},
+                            "ResultPath": None,
+                            "End": True,
+                        },
+                    },
+                },
+                "ResultPath": None,
+                "Catch": not_owned,
+                "Next": "DeleteSnapshot",
             },
             "DeleteSnapshot": {
                 "Type": "Task",
@@ -470,6 +580,19 @@ def export_definition(replication_group_id: str, bucket: str) -> dict[str, Any]:
                 "ResultPath": None,
                 "Retry": busy,
                 "End": True,
+            },
+            "DeleteSnapshotNotOwned": {
+                "Type": "Task",
+                "Resource": f"{ELASTICACHE_SDK}deleteSnapshot",
+                "Parameters": {"SnapshotName.$": "$.snapshotName"},
+                "ResultPath": None,
+                "Retry": busy,
+                "Next": "ExportNotOwned",
+            },
+            "ExportNotOwned": {
+                "Type": "Fail",
+                "Error": "ExportNotOwned",
+                "Cause": "an exported object is missing or could not be rewritten as the bucket owner's",
             },
             "SnapshotFailed": {
                 "Type": "Fail",
@@ -524,7 +647,14 @@ def export_role_policy(region: str, account_id: str, replication_group_id: str, 
             {
                 "Sid": "ExportBucket",
                 "Effect": "Allow",
-                "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                # DeleteObjectVersion: the foreign-owned version of an export, once rewritten as ours.
+                "Action": [
+                    "s3:ListBucket",
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                ],
                 "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
             },
             {

@@ -364,6 +364,15 @@ class DisasterRecovery(pulumi.ComponentResource):
                 "backupVaultLocked": bool(backups.vault_locks),
                 "drBackupVaultName": copy_vault.name,
                 "drBackupVaultArn": backups.copy_vault.arn if backups.copy_vault else copy_vault.arn(account),
+                # Copies out of this account's reach (dr.isolatedCopy); None when off.
+                "isolatedBackupVaultArn": backups.isolated_vault_arn,
+                "isolatedBackupVaultName": backups.isolated_vault.name
+                if backups.isolated_vault
+                else (dr.isolated_vault_arn.rsplit(":backup-vault:", 1)[1] if dr.isolated_vault_arn else None),
+                "isolatedBackupVaultRegion": dr.isolated_vault_arn.split(":")[3]
+                if dr.isolated_vault_arn
+                else (naming.region if backups.isolated_vault else None),
+                "isolatedBackupVaultKind": dr.isolated_copy,
                 "backupPlanId": backups.plan.id,
                 "backupPlanArn": backups.plan.arn,
                 "backupSelectionId": backups.selection.id,

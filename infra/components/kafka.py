@@ -142,6 +142,7 @@ class Kafka(pulumi.ComponentResource):
                 protect=protected,
                 ignore_changes=[VOLUME_SIZE_PATH] if cfg.storage_autoscaling.enabled else None,
                 depends_on=list(args.logs_ready),
+                custom_timeouts=pulumi.CustomTimeouts(**kafka_plan.create_timeouts(args.multi_vpc_iam)),
             ),
         )
         self.cluster_arn: pulumi.Output[str] = self.cluster.arn
@@ -275,7 +276,7 @@ class Kafka(pulumi.ComponentResource):
             scalable_dimension=target.scalable_dimension,
             service_namespace=target.service_namespace,
             target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                target_value=float(scaling.target_utilization_percent),
+                target_value=float(cfg.disk_fill_percent),
                 predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
                     predefined_metric_type=STORAGE_SCALING_METRIC
                 ),

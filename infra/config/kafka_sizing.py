@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from infra.catalog import sizing
-from infra.config.schema import StackConfig, WorkloadConfig
+from infra.config.schema import StackConfig
 
 
-def workload_of(workload: WorkloadConfig) -> sizing.Workload:
+def workload_of(config: StackConfig) -> sizing.Workload:
+    """The stack's workload, with kafka.diskFillPercent as the volumes' fill target."""
+    workload = config.workload
     return sizing.Workload(
         ingress_mbps=workload.ingress_mbps,
         retention_hours=workload.retention_hours,
@@ -23,6 +25,7 @@ def workload_of(workload: WorkloadConfig) -> sizing.Workload:
         replication_factor=workload.replication_factor,
         consumer_groups=workload.consumer_groups,
         partitions=workload.partitions,
+        fill_target=config.kafka.disk_fill_percent / 100,
     )
 
 
@@ -75,7 +78,7 @@ def resolve_sizing(config: StackConfig) -> KafkaSizing:
     sizing.NoClusterFitsError when no cluster carries the workload; the config rules turn
     both into config errors.
     """
-    kafka, workload, azs = config.kafka, workload_of(config.workload), config.network.az_count
+    kafka, workload, azs = config.kafka, workload_of(config), config.network.az_count
     if kafka.sizing == "workload":
         candidates = sizing.SUPPORTED_INSTANCE_TYPES if config.tier == "dev" else sizing.NON_BURSTABLE_INSTANCE_TYPES
         recommendation = sizing.recommend(workload, azs, instance_types=candidates)

@@ -45,6 +45,7 @@ INHERITED: tuple[str, ...] = (
     "kafka.volumeGib",
     "kafka.volumeThroughputMbps",
     "kafka.storageAutoscaling",
+    "kafka.diskFillPercent",
     "kafka.scram",
     "cache.engine",
     "cache.engineVersion",

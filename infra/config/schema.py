@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from infra.catalog.sizing import DEFAULT_FILL_TARGET
+
 Tier = Literal["dev", "staging", "prod"]
 Role = Literal["primary", "secondary"]
 DrStrategy = Literal["none", "backup-restore", "warm-standby"]
@@ -123,9 +125,6 @@ class StorageAutoscalingConfig(Section):
         le=16384,
         description="Upper bound the scaler may grow a broker volume to, GiB (MSK max 16384; >= the sized volume).",
     )
-    target_utilization_percent: int = Field(
-        default=60, ge=10, le=80, description="Target disk utilization the scaler keeps."
-    )
 
 
 class KafkaConfig(Section):
@@ -138,6 +137,18 @@ class KafkaConfig(Section):
     volume_gib: int | None = Field(default=None, ge=1, le=16384, description="Volume per broker.")
     volume_throughput_mbps: int | None = Field(
         default=None, ge=250, le=1000, description="Provisioned storage throughput, MiB/s."
+    )
+    disk_fill_percent: int = Field(
+        default=round(DEFAULT_FILL_TARGET * 100),
+        ge=10,
+        le=80,
+        description=(
+            "Broker disk use at full retention, %: the one fill target. Sizing gives each broker a volume "
+            "retention fills to this share (the cost prices it), storage autoscaling tracks it and "
+            "observability.mskDiskUsedPercent must sit above it. MSK accepts 10-80% as the autoscaling "
+            "target and recommends 50-60% "
+            "(https://docs.aws.amazon.com/msk/latest/developerguide/msk-autoexpand-details.html, checked 2026-12-02)."
+        ),
     )
     storage_autoscaling: StorageAutoscalingConfig = Field(default_factory=StorageAutoscalingConfig)
     enhanced_monitoring: Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] = Field(
@@ -250,6 +261,17 @@ class SparkConfig(Section):
     task_instance_types: tuple[str, ...] = Field(description="Task fleet types (spot).")
     task_max_capacity: int = Field(ge=0, description="Task fleet upper bound (managed scaling).")
     managed_scaling_max: int = Field(ge=1, description="Managed scaling maximum units.")
+    task_on_demand_percent: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description=(
+            "Share of spark.taskMaxCapacity managed scaling may launch on-demand when spot is short, % "
+            "(the policy's MaximumOnDemandCapacityUnits = coreCapacity + this share of the task units; "
+            "https://docs.aws.amazon.com/emr/latest/ManagementGuide/managed-scaling-allocation-strategy.html, "
+            "checked 2026-12-02)."
+        ),
+    )
     in_transit_encryption: bool = Field(description="TLS between nodes (security configuration).")
     idle_timeout_minutes: int | None = Field(
         default=None, ge=60, le=10080, description="Auto-terminate when idle (dev)."
@@ -297,7 +319,7 @@ class ObservabilityConfig(Section):
         default=85,
         gt=0,
         le=100,
-        description="KafkaDataLogsDiskUsed per broker, %: the broker fill target (MSK best practices alarm at 85%: https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html, checked 2026-12-02).",
+        description="KafkaDataLogsDiskUsed per broker, %: the act-now level above kafka.diskFillPercent (the scaler fell behind, hit maxVolumeGib, or retention outgrew the plan); MSK best practices alarm at 85% (https://docs.aws.amazon.com/msk/latest/developerguide/bestpractices.html, checked 2026-12-02).",
     )
     msk_cpu_percent: float = Field(
         default=60,
@@ -363,6 +385,25 @@ class DrConfig(Section):
         ),
     )
     vault_lock: bool = Field(default=False, description="AWS Backup vault lock (compliance).")
+    isolated_copy: Literal["none", "air-gapped", "account"] = Field(
+        default="none",
+        description=(
+            "Where the daily recovery points are also copied, out of reach of this account's credentials: "
+            "'air-gapped' = an AWS Backup logically air-gapped vault of this stack (compliance-locked, "
+            "shareable to a recovery account through AWS RAM; "
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/logicallyairgappedvault.html, checked 2026-12-02), "
+            "'account' = the vault of another account named by dr.isolatedVaultArn (on in prod: air-gapped)."
+        ),
+    )
+    isolated_vault_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$",
+        description=(
+            "dr.isolatedCopy 'account': the vault in a separate (backup) account; its access policy must allow "
+            "backup:CopyIntoBackupVault from this account "
+            "(https://docs.aws.amazon.com/aws-backup/latest/devguide/create-cross-account-backup.html, checked 2026-12-02)."
+        ),
+    )
     routing_controls: bool = Field(
         default=False,
         description="ARC routing controls for failover: data-plane calls to any of five regional endpoints (on in prod).",

@@ -185,6 +185,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "dr": {
             "strategy": "warm-standby",
             "vaultLock": True,
+            # Recovery points that survive a compromised account (infra/components/backup.py).
+            "isolatedCopy": "air-gapped",
             # Failover by ARC routing controls: data-plane calls to any of the cluster's five
             # regional endpoints, nothing in the failed region (infra/components/failover.py).
             "routingControls": True,

@@ -543,6 +543,7 @@ FAKES: dict[str, Fake] = {
     "aws:cloudwatch/dashboard:Dashboard": _dashboard,
     "aws:fis/experimentTemplate:ExperimentTemplate": _fis_experiment_template,
     "aws:backup/vault:Vault": _backup_vault,
+    "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault": _backup_vault,
     "aws:backup/plan:Plan": _backup_plan,
     "aws:backup/selection:Selection": _backup_selection,
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration": _vault_lock,

@@ -44,6 +44,8 @@ class PlannedResource:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     resource_id: str | None = None
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    """The ``custom_timeouts`` option: operation (create, update, delete) -> duration like ``210m``."""
 
 
 @dataclass

@@ -157,6 +157,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=masked,
             outputs={k: v for k, v in _mask(state).items() if k not in masked},
             resource_id=id_,
+            custom_timeouts={
+                operation: value
+                for operation in ("create", "update", "delete")
+                if (value := getattr(request.customTimeouts, operation))
+            },
         )
 
 

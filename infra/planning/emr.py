@@ -7,6 +7,7 @@ into the cluster, and the cost model and ``blueprint plan`` read the same figure
 from __future__ import annotations
 
 import json
+import math
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -131,13 +132,29 @@ def task_fleet(cfg: SparkConfig) -> dict[str, Any]:
     }
 
 
+def task_on_demand_units(cfg: SparkConfig) -> int:
+    """Task units managed scaling may launch on-demand: spark.taskOnDemandPercent of the task fleet's
+    maximum, rounded up so any share above 0 allows at least one unit."""
+    return math.ceil(cfg.task_max_capacity * cfg.task_on_demand_percent / 100)
+
+
 def managed_scaling_limits(cfg: SparkConfig) -> dict[str, Any]:
-    """Core stays at its on-demand size; everything above it is spot task capacity."""
+    """Core stays at its on-demand size; the scaler grows the task fleet, spot first.
+
+    MaximumOnDemandCapacityUnits is the upper boundary of on-demand units across core AND task
+    nodes, the split between on-demand and spot ("ComputeLimits",
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_ComputeLimits.html; how scale-out uses
+    it: EMR Management Guide, "Understanding Amazon EMR node allocation strategy and scenarios",
+    https://docs.aws.amazon.com/emr/latest/ManagementGuide/managed-scaling-allocation-strategy.html;
+    both checked 2026-12-02). Equal to the core fleet, it leaves no on-demand unit for the task
+    fleet, so a spot shortage blocks every scale-out; the cap adds spark.taskOnDemandPercent of the
+    task units, the room the task fleet's SWITCH_TO_ON_DEMAND timeout falls back into.
+    """
     return {
         "unit_type": "InstanceFleetUnits",
         "minimum_capacity_units": cfg.core_capacity,
         "maximum_capacity_units": cfg.managed_scaling_max,
-        "maximum_ondemand_capacity_units": cfg.core_capacity,
+        "maximum_ondemand_capacity_units": cfg.core_capacity + task_on_demand_units(cfg),
         "maximum_core_capacity_units": cfg.core_capacity,
     }
 

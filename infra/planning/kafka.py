@@ -12,9 +12,10 @@ import hashlib
 from dataclasses import dataclass
 
 import jinja2
+import yaml
 
 from infra.config.schema import StackConfig, WorkloadConfig
-from infra.paths import TEMPLATES
+from infra.paths import DATA, TEMPLATES
 
 SERVER_PROPERTIES_TEMPLATE = "kafka/server.properties.j2"
 
@@ -25,6 +26,24 @@ PORT_SASL_SCRAM = 9096
 PORT_SASL_IAM = 9098
 
 DEAD_LETTER_SUFFIX = "-dlq"
+
+
+CLUSTER_TYPE = "aws:msk/cluster:Cluster"
+
+
+def create_timeouts(multi_vpc_connectivity: bool) -> dict[str, str]:
+    """The cluster's ``custom_timeouts``: twice the slowest create in infra/data/create_times.yaml, plus
+    twice the slowest multi-VPC connectivity update when the provider runs one inside the create.
+
+    The provider cannot pass multi-VPC connectivity to CreateCluster: it creates the cluster, then
+    calls UpdateConnectivity and waits for that rolling update within the same create (and the
+    same update timeout when connectivity changes later).
+    """
+    timing = yaml.safe_load((DATA / "create_times.yaml").read_text(encoding="utf-8"))["types"][CLUSTER_TYPE]
+    minutes = 2 * int(timing["slowest_create_minutes"])
+    if multi_vpc_connectivity:
+        minutes += 2 * int(max(timing["connectivity_update_range"]))
+    return {"create": f"{minutes}m", "update": f"{minutes}m"}
 
 
 def min_insync_replicas(replication_factor: int) -> int:

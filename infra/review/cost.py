@@ -39,6 +39,7 @@ NO_CHARGE_TYPES: frozenset[str] = frozenset(
         "aws:appautoscaling/policy:Policy",
         "aws:appautoscaling/scheduledAction:ScheduledAction",
         "aws:appautoscaling/target:Target",
+        "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
         "aws:backup/selection:Selection",
         "aws:backup/vault:Vault",
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
@@ -775,10 +776,16 @@ def _backup_plan(resource: PlannedResource, context: _Context) -> list[Charge]:
     charges = [Charge("backup storage", gb, "GB-month", storage)]
     if destinations:
         copies = len(destinations)
-        charges += [
-            Charge(f"copies in {copies} other vault(s), at this region's rate", gb * copies, "GB-month", storage),
-            Charge("copy transfer to the other region", gb * copies, "GB", context.rate(region, "inter_region_gb")),
-        ]
+        # Only copies that leave the region pay inter-region transfer (a vault ARN names its region;
+        # an unknown destination counts as remote).
+        remote = sum(1 for vault in destinations if not vault.startswith(f"arn:aws:backup:{region}:"))
+        charges.append(
+            Charge(f"copies in {copies} other vault(s), at this region's rate", gb * copies, "GB-month", storage)
+        )
+        if remote:
+            charges.append(
+                Charge("copy transfer to the other region", gb * remote, "GB", context.rate(region, "inter_region_gb"))
+            )
     return charges
 
 

@@ -55,6 +55,7 @@ def normalize(plan: StackPlan) -> dict[str, Any]:
                 "deleteBeforeReplace": resource.delete_before_replace,
                 "replaceOnChanges": sorted(resource.replace_on_changes),
                 "retainOnDelete": resource.retain_on_delete,
+                "customTimeouts": dict(sorted(resource.custom_timeouts.items())),
                 "dependsOn": sorted({short_urn(d) for d in resource.dependencies} - {entry["parent"]}),
             }
             entry["options"] = {k: v for k, v in options.items() if v}

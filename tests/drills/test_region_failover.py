@@ -227,7 +227,8 @@ def test_failover_runs_in_order_and_measures_rpo_from_the_replicated_canaries(
                     "UnitType": "InstanceFleetUnits",
                     "MinimumCapacityUnits": 4,
                     "MaximumCapacityUnits": 20,
-                    "MaximumOnDemandCapacityUnits": 4,
+                    # core 4 + spark.taskOnDemandPercent (50%) of the 16 task units
+                    "MaximumOnDemandCapacityUnits": 12,
                     "MaximumCoreCapacityUnits": 4,
                 }
             },

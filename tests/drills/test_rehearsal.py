@@ -92,6 +92,7 @@ def test_the_failover_rehearsal_names_its_fault_and_rollback(
         (["broker-reboot", "--stack", "dev", "--broker", "0"], "has brokers 1..2"),
         (["az-outage", "--stack", "prod", "--az", "us-east-1z"], "FIS templates for us-east-1a, us-east-1b"),
         (["cache-failover", "--stack", "prod", "--shard", "0009"], "node groups 0001, 0002, 0003"),
+        (["restore", "--stack", "staging", "--isolated"], "copies to no isolated vault"),
     ],
 )
 def test_arguments_are_checked_against_the_plan_first(

@@ -220,6 +220,28 @@ def test_no_recovery_point_means_no_restore(aws: None, prod: dict[str, Any]) -> 
     assert k.clients.mutating_calls() == []
 
 
+def test_isolated_restore_reads_the_air_gapped_vault(aws: None, prod: dict[str, Any]) -> None:
+    """--isolated: the lake's recovery point comes from the logically air-gapped vault, not the stack's own."""
+    assert prod["isolatedBackupVaultKind"] == "air-gapped"
+    isolated = prod["isolatedBackupVaultName"]
+    assert prod["isolatedBackupVaultArn"].endswith(f":backup-vault:{isolated}")
+    assert isolated != prod["backupVaultName"]
+    k = kit(stubbed=("backup",))
+    create_alarms(REGION, prod["drillAlarms"]["stop"])
+    backup = k.factory.stub("backup", REGION, k.clients)
+    backup.add_response(
+        "list_recovery_points_by_backup_vault",
+        {"RecoveryPoints": []},
+        {"BackupVaultName": isolated, "ByResourceArn": prod["lakeBucket"]["arn"]},
+    )
+    ctx = k.context("restore", "prod", prod, execute=True)
+    ctx.options = {"isolated": True}
+    state = k.runner(SCENARIO, ctx, {REGION: prod["drillAlarms"]["stop"]}).execute()
+    assert state.status == "failed"
+    assert f"vault {isolated} has no completed recovery point" in (state.stop_reason or "")
+    assert k.clients.mutating_calls() == []
+
+
 def test_a_cache_without_rbac_is_not_copied_into_an_open_scratch_group(aws: None, prod: dict[str, Any]) -> None:
     """With no user group the scratch copy of production data would accept anyone: refused before any change."""
     k = kit(stubbed=("backup", "elasticache"))

@@ -54,6 +54,7 @@ def check(config: StackConfig) -> Iterator[Problem]:
             "dr.activeRegion", dr.active_region, f"must be one of the pair: {', '.join(sorted(r for r in pair if r))}"
         )
     yield from _schedules(config)
+    yield from _isolated_copy(config)
     if dr.strategy == "warm-standby":
         yield from _warm_standby(config)
     else:
@@ -112,3 +113,12 @@ def _backup_restore(config: StackConfig) -> Iterator[Problem]:
         yield error(
             "dr.routingControls", True, "ARC routing controls need a standby to route to (strategy 'warm-standby')"
         )
+
+
+def _isolated_copy(config: StackConfig) -> Iterator[Problem]:
+    """'account' copies need the other account's vault; a vault ARN without 'account' would be ignored."""
+    dr = config.dr
+    if dr.isolated_copy == "account" and dr.isolated_vault_arn is None:
+        yield error("dr.isolatedVaultArn", None, "required with dr.isolatedCopy 'account': the other account's vault")
+    if dr.isolated_copy != "account" and dr.isolated_vault_arn is not None:
+        yield error("dr.isolatedVaultArn", dr.isolated_vault_arn, "only with dr.isolatedCopy 'account'")

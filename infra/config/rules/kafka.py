@@ -102,6 +102,14 @@ def _from_workload(config: StackConfig) -> Iterator[Problem]:
 
 def _storage_autoscaling(config: StackConfig, volume_gib: int) -> Iterator[Problem]:
     scaling = config.kafka.storage_autoscaling
+    fill, alarm = config.kafka.disk_fill_percent, config.observability.msk_disk_used_percent
+    if alarm <= fill:
+        yield error(
+            "observability.mskDiskUsedPercent",
+            alarm,
+            f"must be above kafka.diskFillPercent ({fill}): full retention fills the disks to {fill}%, "
+            "so the disk alarm would fire in steady state",
+        )
     if scaling.enabled and scaling.max_volume_gib < volume_gib:
         yield error(
             "kafka.storageAutoscaling.maxVolumeGib",

@@ -30,6 +30,7 @@ from infra.drills.scenarios.common import canary_verify_step, canary_write_step,
 
 # Stack outputs this scenario reads besides the tiers' own.
 BACKUP_VAULT = "backupVaultName"
+ISOLATED_VAULT = "isolatedBackupVaultName"
 BACKUP_ROLE = "backupRoleArn"
 S3_DELETE_BATCH = 1000  # DeleteObjects takes up to 1,000 keys (Amazon S3 API reference)
 
@@ -54,9 +55,21 @@ def _newest(items: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
     return max(items, key=lambda item: str(item[key])) if items else None
 
 
+def source_vault(ctx: DrillContext) -> str:
+    """The vault the lake is restored from: the stack's own, or with ``--isolated`` its isolated copy.
+
+    The isolated vault (a logically air-gapped vault of this account, or another account's vault) is
+    where the recovery points survive a compromised account; in that event the same restore runs
+    from a recovery account the vault is shared with (AWS RAM), with that account's credentials.
+    """
+    if ctx.options.get("isolated"):
+        return str(ctx.out(ISOLATED_VAULT))
+    return str(ctx.out(BACKUP_VAULT))
+
+
 def _preflight(ctx: DrillContext) -> Facts:
     now = ctx.clock.now()
-    vault = ctx.out(BACKUP_VAULT)
+    vault = source_vault(ctx)
     backup = ctx.clients("backup", ctx.region)
     points = backup.list_recovery_points_by_backup_vault(BackupVaultName=vault, ByResourceArn=ctx.out("lakeBucket.arn"))
     completed = [p for p in points["RecoveryPoints"] if p["Status"] == "COMPLETED"]
