@@ -152,3 +152,12 @@ def test_active_region_follows_dr_active_region(plans: dict[str, StackPlan]) -> 
     assert canary.plan_canary(config).writes is False
     moved = config.model_copy(update={"dr": config.dr.model_copy(update={"active_region": "us-west-2"})})
     assert canary.plan_canary(moved).writes is True and canary.plan_canary(moved).source_region == "us-west-2"
+
+
+def test_the_terraform_export_names_the_zip_as_the_function_s_filename(plans: dict[str, StackPlan]) -> None:
+    from infra.export.terraform_plan import terraform_plan
+
+    resources = terraform_plan(plans["prod"])["planned_values"]["root_module"]["resources"]
+    [function] = [r["values"] for r in resources if r["type"] == "aws_lambda_function"]
+    assert function["filename"].startswith("build/canary/") and function["filename"].endswith("/rpo_canary.zip")
+    assert function["environment"][0]["variables"]["CANARY_WRITES"] == "true"
