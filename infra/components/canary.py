@@ -189,6 +189,13 @@ def role_policy(
             "Condition": {"StringLike": {"s3:prefix": [f"{S3_PREFIX}*"]}},
         },
         {
+            # X-Ray has no resource-level permissions for these actions.
+            "Sid": "Tracing",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+        {
             "Sid": "OwnLogGroup",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -322,6 +329,7 @@ class RpoCanary(pulumi.ComponentResource):
                 "security_group_ids": [self.security_group.id],
             },
             logging_config={"log_format": "JSON", "log_group": self.log_group.name},
+            tracing_config={"mode": "Active"},  # X-Ray: a slow tick shows which store it waited on
             environment={"variables": self._environment(args, bucket)},
             tags={"Name": self.function_name},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group]),
