@@ -116,3 +116,32 @@ def test_a_refused_write_counts_as_a_failure_and_never_as_a_gap(cache_client: re
     canary.tick()
     assert _values(sink, "WriteSuccess") == [1.0, 0.0, 1.0]
     assert _values(sink, "SequenceGaps") == [0.0, 0.0, 0.0]
+
+
+def test_a_run_stops_when_another_tick_would_outlast_the_invocation(
+    cache_client: redis.Redis, clock: FakeClock
+) -> None:
+    canary = Canary(_settings(), [CacheStore(cache_client, keep=31)], ListSink(), clock)
+    deadline = clock.now + 35  # an invocation started with 35 s left
+
+    # Ticks at 0, 10 and 20 s; then 15 s remain, less than a sleep and a tick.
+    assert canary.run(lambda: deadline - clock.now, sleep=clock.sleep) == 3
+
+
+def test_cloudwatch_gets_at_most_1000_values_per_call() -> None:
+    from rpo_canary.canary import CloudWatchSink
+
+    class Client:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, int]] = []
+
+        def put_metric_data(self, Namespace: str, MetricData: list[Any]) -> None:  # noqa: N803 (boto3 names)
+            self.calls.append((Namespace, len(MetricData)))
+
+    client = Client()
+    CloudWatchSink(client).put([{"MetricName": "SequenceGaps", "Value": 0.0}] * 2500)
+    assert client.calls == [
+        ("StreamingPlatform/Canary", 1000),
+        ("StreamingPlatform/Canary", 1000),
+        ("StreamingPlatform/Canary", 500),
+    ]
