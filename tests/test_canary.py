@@ -56,20 +56,26 @@ def test_dev_has_no_canary_by_default_and_staging_and_prod_have_one(plans: dict[
         assert plans[stack].outputs["canary"]["namespace"] == "StreamingPlatform/Canary"
 
 
-def test_the_function_runs_in_the_private_app_subnets_with_its_own_group(plans: dict[str, StackPlan]) -> None:
+def test_the_function_runs_in_the_private_app_subnets_under_the_canary_group(plans: dict[str, StackPlan]) -> None:
     plan = plans["prod"]
     function = plan.one("aws:lambda/function:Function")
     assert function.inputs["runtime"] == "python3.12" and function.inputs["handler"] == "rpo_canary.handler.handler"
     assert function.inputs["vpcConfig"]["subnetIds"] == plan.outputs["privateAppSubnetIds"]
-    group = _by_name(plan, "aws:ec2/securityGroup:SecurityGroup", "rpo-canary-sg")
-    assert function.inputs["vpcConfig"]["securityGroupIds"] == [group.outputs["id"]]
-    ingress = {
-        r.inputs["securityGroupId"]: r.inputs["fromPort"]
-        for r in plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-        if r.inputs.get("referencedSecurityGroupId") == group.outputs["id"]
-    }
     groups = plan.outputs["securityGroupIds"]
-    assert ingress == {groups["kafka"]: 9098, groups["cache"]: 6379}
+    assert function.inputs["vpcConfig"]["securityGroupIds"] == [groups["canary"]]
+    # The data tiers admit the network's canary group on their client ports.
+    ingress = {
+        (r.inputs["securityGroupId"], r.inputs["fromPort"])
+        for r in plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs.get("referencedSecurityGroupId") == groups["canary"]
+    }
+    assert ingress == {(groups["kafka"], 9098), (groups["kafka"], 9094), (groups["cache"], 6379)}
+    dev = plans["dev"]
+    assert not [
+        r
+        for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs.get("referencedSecurityGroupId") == dev.outputs["securityGroupIds"]["canary"]
+    ]
     log_group = _by_name(plan, "aws:cloudwatch/logGroup:LogGroup", "rpo-canary-logs")
     assert log_group.inputs["kmsKeyId"] == plan.outputs["kmsKeyArn"] and log_group.inputs["retentionInDays"] == 365
     schedule = _by_name(plan, "aws:scheduler/schedule:Schedule", "rpo-canary-schedule")

@@ -9,8 +9,9 @@ Replicator, the Global Datastore and S3 replication. Metrics: ``StreamingPlatfor
 (WriteSuccess, ReplicatedAgeSeconds, SequenceGaps per store); the drills read them
 (infra/drills/canary_metrics.py) and the alarms here watch them.
 
-The function runs in the private-app subnets (NAT for the AWS APIs) under a security group of
-its own, which the MSK and cache security groups admit on their IAM/TLS ports. Its role may
+The function runs in the private-app subnets (NAT for the AWS APIs) under the network tier's
+``canary`` security group, which the Kafka and cache tiers admit on their client ports
+(``network.client_tiers``). Its role may
 write and read only the canary topic, connect to the cache only as the stack's IAM user (the
 cache tier's connect policy), publish metrics only to the canary namespace and touch only the
 canary prefix of the lake bucket.
@@ -19,8 +20,7 @@ Facts (checked 2026-12-02): Lambda functions in a VPC need the ENI permissions o
 managed policy AWSLambdaVPCAccessExecutionRole ("Giving Lambda functions access to resources in
 an Amazon VPC", https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html); PutMetricData
 supports the ``cloudwatch:namespace`` condition key ("Using condition keys to limit access to
-CloudWatch namespaces", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html);
-MSK IAM clients connect on port 9098 ("Port information", https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html).
+CloudWatch namespaces", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ from infra.components.storage import Storage
 from infra.config.schema import StackConfig
 from infra.paths import BUILD, CANARY_DEPENDENCIES, CANARY_SOURCE
 from infra.planning.dr import RTC_MINUTES
-from infra.planning.kafka import PORT_SASL_IAM
 
 NAMESPACE = "StreamingPlatform/Canary"
 TOPIC = "rpo-canary"
@@ -284,7 +283,7 @@ class RpoCanary(pulumi.ComponentResource):
         naming, network, key = foundation.naming, foundation.network, foundation.key.key
         child = pulumi.ResourceOptions(parent=self)
         self.function_name = naming("rpo-canary")
-        self.security_group = self._security_group(name, args)
+        self.security_group = network.security_groups["canary"]
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/lambda/{self.function_name}",
@@ -336,55 +335,6 @@ class RpoCanary(pulumi.ComponentResource):
         )
         self.schedule = self._schedule(name, args)
         self.register_outputs({"functionName": self.function.name, "writes": plan.writes})
-
-    def _security_group(self, name: str, args: CanaryArgs) -> aws.ec2.SecurityGroup:
-        foundation = args.foundation
-        network, naming = foundation.network, foundation.naming
-        group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            name=naming("rpo-canary"),
-            description="RPO canary function; rules are separate resources",
-            vpc_id=network.vpc.id,
-            tags={"Name": naming("rpo-canary"), "tier": "canary"},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        in_group = pulumi.ResourceOptions(parent=group)
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-sg-https",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4="0.0.0.0/0",
-            description="AWS APIs (CloudWatch, S3, STS) through NAT and the VPC endpoints",
-            opts=in_group,
-        )
-        destinations = {
-            "kafka": (PORT_SASL_IAM, network.security_groups["kafka"], "MSK brokers, SASL/IAM over TLS"),
-            "cache": (args.cache.port, network.security_groups["cache"], "cache nodes, TLS"),
-        }
-        for tier, (port, target, what) in destinations.items():
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-sg-to-{tier}",
-                security_group_id=group.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                referenced_security_group_id=target.id,
-                description=what,
-                opts=in_group,
-            )
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{tier}-from-canary",
-                security_group_id=target.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                referenced_security_group_id=group.id,
-                description=f"the RPO canary to the {what}",
-                opts=in_group,
-            )
-        return group
 
     def _role(self, name: str, args: CanaryArgs) -> aws.iam.Role:
         foundation, plan = args.foundation, args.plan

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.catalog.cidr import SUBNET_TIERS, allocate_subnets
-from infra.config.schema import NetworkConfig
+from infra.config.schema import NetworkConfig, StackConfig
 from infra.naming import Naming
 
 # Security groups every tier gets up front, with egress only: the component that owns a destination
@@ -27,10 +27,16 @@ TIER_SECURITY_GROUPS = {
     "kafka": "MSK brokers",
     "cache": "ElastiCache nodes",
     "endpoints": "interface VPC endpoints",
+    "canary": "RPO canary function (Lambda)",
 }
 # Tiers that need egress beyond the VPC (image pulls, S3, AWS APIs through NAT or endpoints).
 # The ALB is not one: it only reaches its targets, the ingest tasks inside the VPC.
-EGRESS_ANYWHERE = ("ingest", "processing")
+EGRESS_ANYWHERE = ("ingest", "processing", "canary")
+
+
+def client_tiers(config: StackConfig) -> tuple[str, ...]:
+    """Tiers whose security groups the data stores (brokers, cache) admit: the RPO canary's too where it runs."""
+    return ("ingest", "processing", "canary") if config.canary.enabled else ("ingest", "processing")
 
 
 @dataclass(frozen=True)
