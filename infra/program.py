@@ -79,7 +79,13 @@ def _foundation(config: StackConfig) -> Foundation:
     )
     network = Network(
         "network",
-        NetworkArgs(config=config.network, naming=naming, availability_zones=list(zones), kms_key_arn=key.key.arn),
+        NetworkArgs(
+            config=config.network,
+            naming=naming,
+            availability_zones=list(zones),
+            kms_key_arn=key.key.arn,
+            canary=config.canary.enabled,
+        ),
         component_opts,
     )
     return Foundation(config=config, naming=naming, provider=provider, account_id=account_id, key=key, network=network)
