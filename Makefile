@@ -21,7 +21,7 @@ lint: setup            ## ruff, and the import contracts of pyproject.toml (one-
 	$(VENV)/ruff check . && $(VENV)/ruff format --check . && $(VENV)/lint-imports --no-cache
 
 typecheck: setup
-	$(VENV)/mypy infra policies/streaming_policies jobs/streaming_job
+	$(VENV)/mypy infra policies/streaming_policies jobs/streaming_job canary/rpo_canary
 
 checkov:               ## checkov (pinned, own venv, offline) over every stack's Terraform plan export
 	scripts/checkov.sh

@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.components import cache, chaos, dr, dr_peer, edge, ingest, kafka, observability, spark, storage
+from infra.components import cache, canary, chaos, dr, dr_peer, edge, ingest, kafka, observability, spark, storage
 from infra.components.foundation import Foundation
 from infra.components.kms import StackKey, StackKeyArgs
 from infra.components.network import Network, NetworkArgs
@@ -44,7 +44,8 @@ def build(config: StackConfig) -> dict[str, Any]:
         alarm_topic.topic.arn,
         primary,
     )
-    tiers = (built_storage, built_kafka, built_cache, built_edge, built_ingest, built_spark, built_dr)
+    built_canary = canary.build(foundation, built_kafka.component, built_cache.component, built_storage.component)
+    tiers = (built_storage, built_kafka, built_cache, built_edge, built_ingest, built_spark, built_dr, built_canary)
     published = alarm_topic.publish([spec for tier in tiers for spec in tier.alarms])
     built_chaos = chaos.build(foundation, built_cache.component, published.alarms)
     return merge_outputs([foundation.outputs(), *(tier.outputs for tier in (*tiers, built_chaos)), published.outputs])
@@ -78,7 +79,13 @@ def build_foundation(config: StackConfig) -> Foundation:
     )
     network = Network(
         "network",
-        NetworkArgs(config=config.network, naming=naming, availability_zones=list(zones), kms_key_arn=key.key.arn),
+        NetworkArgs(
+            config=config.network,
+            naming=naming,
+            availability_zones=list(zones),
+            kms_key_arn=key.key.arn,
+            canary=config.canary.enabled,
+        ),
         component_opts,
     )
     return Foundation(config=config, naming=naming, provider=provider, account_id=account_id, key=key, network=network)

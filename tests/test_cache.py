@@ -184,12 +184,14 @@ def test_nodes_live_in_the_private_data_subnets(stack_plan: StackPlan) -> None:
     assert rg.inputs["securityGroupIds"] == [_sg_id(stack_plan, "cache")]
 
 
-def test_only_the_processing_and_ingest_tiers_reach_port_6379(stack_plan: StackPlan) -> None:
+def test_only_the_processing_and_ingest_tiers_and_the_canary_reach_port_6379(stack_plan: StackPlan) -> None:
     cache_sg = _sg_id(stack_plan, "cache")
     rules = [r for r in stack_plan.of_type(INGRESS) if r.inputs["securityGroupId"] == cache_sg]
+    canary = {_sg_id(stack_plan, "canary")} if stack_plan.config["canary"]["enabled"] else set()
     assert {r.inputs["referencedSecurityGroupId"] for r in rules} == {
         _sg_id(stack_plan, "processing"),
         _sg_id(stack_plan, "ingest"),
+        *canary,
     }
     for rule in rules:
         assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", PORT, PORT)

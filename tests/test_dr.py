@@ -529,7 +529,7 @@ def test_cache_export_bucket_grants_elasticache_only(plans: dict[str, StackPlan]
 @pytest.mark.parametrize(("stack", "state"), [("staging", "ENABLED"), ("prod", "ENABLED"), ("prod-dr", "DISABLED")])
 def test_only_the_active_region_exports_the_cache(plans: dict[str, StackPlan], stack: str, state: str) -> None:
     plan = plans[stack]
-    [schedule] = plan.of_type(SCHEDULE)
+    schedule = _export_schedule(plan)
     [machine] = plan.of_type(STATE_MACHINE)
     assert schedule.inputs["state"] == state
     assert schedule.inputs["target"]["arn"] == machine.outputs["arn"]
@@ -544,7 +544,7 @@ def test_export_is_traced_and_its_schedule_encrypted_with_the_stack_key(
     plans: dict[str, StackPlan], stack: str
 ) -> None:
     plan = plans[stack]
-    [schedule] = plan.of_type(SCHEDULE)
+    schedule = _export_schedule(plan)
     [machine] = plan.of_type(STATE_MACHINE)
     key = plan.outputs["kmsKeyArn"]
     assert machine.inputs["tracingConfiguration"] == {"enabled": True}
@@ -883,7 +883,7 @@ def test_flip_makes_the_standby_primary(flipped: dict[str, StackPlan]) -> None:
     for plan, role, export in ((prod, "SECONDARY", "DISABLED"), (standby, "PRIMARY", "ENABLED")):
         records = [r for r in plan.of_type(RECORD) if r.name.startswith("dr-dns")]
         assert {r.inputs["failoverRoutingPolicies"][0]["type"] for r in records} == {role}
-        assert plan.one(SCHEDULE).inputs["state"] == export
+        assert _export_schedule(plan).inputs["state"] == export
     assert prod.outputs["drServesTraffic"] is False and standby.outputs["drServesTraffic"] is True
     # prod's job step is withdrawn although spark.runJob stays true there: only the active region runs it.
     assert prod.config["spark"]["run_job"] is True and prod.outputs["emrJobSubmitted"] is False
@@ -993,7 +993,7 @@ def test_a_standby_flipped_alone_serves_but_keeps_its_record_secondary(plans: di
     standby = plan_changed("prod-dr", changes, {"prod": plans["prod"].outputs})
     records = [r for r in standby.of_type(RECORD) if r.name.startswith("dr-dns")]
     assert {r.inputs["failoverRoutingPolicies"][0]["type"] for r in records} == {"SECONDARY"}
-    assert standby.one(SCHEDULE).inputs["state"] == "ENABLED"
+    assert _export_schedule(standby).inputs["state"] == "ENABLED"
     assert standby.outputs["drServesTraffic"] is True and standby.outputs["emrJobSubmitted"] is True
     assert any("its primary has us-east-1" in w for w in standby.warnings)
 
@@ -1036,3 +1036,9 @@ def test_isolated_copies_to_another_account_by_config() -> None:
     errors = config_errors("prod", {"dr": {"isolatedVaultArn": arn}})
     assert any("dr.isolatedVaultArn" in e and "only with dr.isolatedCopy 'account'" in e for e in errors)
     assert config_errors("prod", {"dr": {"isolatedCopy": "account", "isolatedVaultArn": arn}}) == []
+
+
+def _export_schedule(plan: StackPlan) -> PlannedResource:
+    """The cache export's schedule (the RPO canary has a schedule of its own)."""
+    [schedule] = [s for s in plan.of_type(SCHEDULE) if s.name.endswith("cache-export-schedule")]
+    return schedule

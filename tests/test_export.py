@@ -73,7 +73,7 @@ def _keys(value: Any, path: str = "") -> list[tuple[str, str]]:
     elif isinstance(value, dict):
         for key, item in value.items():
             found.append((path, key))
-            if key not in ("tags", "dimensions", "parameters"):
+            if key not in ("tags", "dimensions", "parameters", "variables"):
                 found += _keys(item, f"{path}.{key}")
     return found
 

@@ -510,12 +510,13 @@ def test_broker_logs_and_monitoring(stack_plan: StackPlan) -> None:
     assert prometheus == {"jmxExporter": {"enabledInBroker": True}, "nodeExporter": {"enabledInBroker": True}}
 
 
-def test_only_ingest_and_processing_reach_the_broker_ports(stack_plan: StackPlan) -> None:
+def test_only_ingest_processing_and_the_canary_reach_the_broker_ports(stack_plan: StackPlan) -> None:
     groups = stack_plan.outputs["securityGroupIds"]
     rules = [r.inputs for r in kafka_resources(stack_plan, INGRESS)]
     assert all(r["securityGroupId"] == groups["kafka"] for r in rules)
     admitted = {(r["referencedSecurityGroupId"], int(r["fromPort"]), int(r["toPort"]), r["ipProtocol"]) for r in rules}
-    expected = {(groups[tier], port, port, "tcp") for tier in ("ingest", "processing") for port in (9098, 9094)}
+    clients = ("ingest", "processing", *(("canary",) if config_of(stack_plan).canary.enabled else ()))
+    expected = {(groups[tier], port, port, "tcp") for tier in clients for port in (9098, 9094)}
     assert admitted == expected
     # Other tiers may admit their own clients (the DR Replicator), never an address range.
     on_kafka = [r.inputs for r in stack_plan.of_type(INGRESS) if r.inputs["securityGroupId"] == groups["kafka"]]
@@ -525,13 +526,15 @@ def test_only_ingest_and_processing_reach_the_broker_ports(stack_plan: StackPlan
 def test_prod_protects_the_cluster_and_topics(stack_plan: StackPlan) -> None:
     prod = config_of(stack_plan).tier == "prod"
     assert stack_plan.one(CLUSTER).protect is prod
-    assert all(topic.protect is prod for topic in stack_plan.of_type(TOPIC))
+    # The workload's topics; the RPO canary's topic holds nothing worth keeping.
+    assert all(topic.protect is prod for topic in stack_plan.of_type(TOPIC) if topic.name.startswith("kafka-topic-"))
     assert stack_plan.one(CONFIGURATION).protect is False
 
 
 def test_topics_are_declared_with_the_planned_partitions(stack_plan: StackPlan) -> None:
     config = config_of(stack_plan)
-    topics = {t.inputs["name"]: t for t in stack_plan.of_type(TOPIC)}
+    # The workload's topics; the RPO canary declares its own (infra/components/canary.py).
+    topics = {t.inputs["name"]: t for t in stack_plan.of_type(TOPIC) if t.name.startswith("kafka-topic-")}
     assert set(topics) == set(config.workload.topics) == set(stack_plan.outputs["kafkaTopics"])
     for plan in kafka_plan.plan_topics(config.workload, config.network.az_count):
         topic = topics[plan.name]

@@ -124,15 +124,18 @@ def test_default_security_group_is_stripped(stack_plan: StackPlan) -> None:
     assert default_sg.inputs["ingress"] == [] and default_sg.inputs["egress"] == []
 
 
-def test_only_the_ingest_and_processing_tiers_egress_beyond_the_vpc(stack_plan: StackPlan) -> None:
-    """The ALB reaches only its targets inside the VPC; data tiers and endpoints never leave it."""
+def test_only_the_ingest_processing_and_canary_tiers_egress_beyond_the_vpc(stack_plan: StackPlan) -> None:
+    """The ALB reaches only its targets inside the VPC; data tiers and endpoints never leave it (the canary
+    calls CloudWatch and S3)."""
     sg_ids = stack_plan.outputs["securityGroupIds"]
     egress = stack_plan.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
     destinations = {
         tier: [r.inputs.get("cidrIpv4") for r in egress if r.inputs["securityGroupId"] == sg_ids[tier]]
-        for tier in TIER_SECURITY_GROUPS
+        for tier in sg_ids
     }
     vpc_cidr = stack_plan.config["network"]["cidr"]
     assert destinations == {
-        tier: ["0.0.0.0/0" if tier in ("ingest", "processing") else vpc_cidr] for tier in TIER_SECURITY_GROUPS
+        tier: ["0.0.0.0/0" if tier in ("ingest", "processing", "canary") else vpc_cidr] for tier in sg_ids
     }
+    canary = ("canary",) if stack_plan.config["canary"]["enabled"] else ()
+    assert set(sg_ids) == {tier for tier in TIER_SECURITY_GROUPS if tier != "canary"} | set(canary)

@@ -229,8 +229,9 @@ def _peer_from_config(stack: str) -> str | None:
 
 
 def build_canaries(scenario_name: str, ctx: Any) -> dict[str, Any]:
-    """The canaries the CLI can build by itself: S3 (boto3). Kafka and cache canaries need a client
-    inside the VPC; pass them through the Python API (DrillContext.canaries)."""
+    """The canaries the CLI can write by itself: S3 (boto3). Kafka and the cache are reachable only from
+    inside the VPC: there the stack's deployed RPO canary (``canary`` output) measures them, and the
+    scenarios read its CloudWatch metrics (infra/drills/canary_metrics.py)."""
     from infra.drills.canaries import S3Canary
     from infra.drills.scenarios.restore import scratch_names
 

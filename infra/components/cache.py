@@ -49,6 +49,7 @@ import pulumi_aws as aws
 
 from infra.catalog.cache_engines import engine_catalog
 from infra.components.foundation import Built, Foundation
+from infra.components.network import client_tiers
 from infra.components.observability import cache_alarms
 from infra.config.schema import CacheConfig
 from infra.naming import Naming
@@ -406,7 +407,7 @@ def connect_policy_document(replication_group_arn: str, user_arn: str) -> dict[s
 
 
 def build(foundation: Foundation, global_replication_group_id: pulumi.Input[str] | None = None) -> Built[Cache]:
-    """Create the stack's cache, admitting the processing (Spark) and ingest tiers.
+    """Create the stack's cache, admitting the processing (Spark) and ingest tiers (and the RPO canary).
 
     A warm standby's cache joins the Global Datastore its primary created (``global_replication_group_id``).
     """
@@ -419,7 +420,7 @@ def build(foundation: Foundation, global_replication_group_id: pulumi.Input[str]
             naming=foundation.naming,
             subnet_ids=[subnet.id for subnet in net.subnets["private-data"]],
             security_group_id=net.security_groups["cache"].id,
-            client_security_groups={tier: net.security_groups[tier].id for tier in ("processing", "ingest")},
+            client_security_groups={tier: net.security_groups[tier].id for tier in client_tiers(config)},
             kms_key_arn=foundation.key.key.arn,
             protect=config.tier == "prod",
             final_snapshot=config.tier != "dev",

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.components.foundation import Built, Foundation
+from infra.components.network import client_tiers
 from infra.components.observability import kafka_alarms
 from infra.components.storage import MSK_LOG_PREFIX, Storage
 from infra.config.kafka_sizing import KafkaSizing, resolve_sizing
@@ -25,9 +26,6 @@ from infra.config.schema import KafkaConfig, Tier
 from infra.naming import Naming
 from infra.planning import kafka as kafka_plan
 from infra.planning.kafka import TopicPlan
-
-# Tiers whose security groups may open connections to the brokers.
-CLIENT_TIERS = ("ingest", "processing")
 
 # The volume size is the one input Application Auto Scaling changes behind the program's back.
 VOLUME_SIZE_PATH = "brokerNodeGroupInfo.storageInfo.ebsStorageInfo.volumeSize"
@@ -191,8 +189,7 @@ class Kafka(pulumi.ComponentResource):
 
     def _client_ingress(self, name: str, cfg: KafkaConfig, args: KafkaArgs) -> list[aws.vpc.SecurityGroupIngressRule]:
         rules = []
-        for tier in CLIENT_TIERS:
-            source = args.client_security_groups[tier]
+        for tier, source in args.client_security_groups.items():
             for port, listener in kafka_plan.client_ports(cfg.scram).items():
                 rules.append(
                     aws.vpc.SecurityGroupIngressRule(
@@ -365,7 +362,7 @@ def build(foundation: Foundation, storage: Storage) -> Built[Kafka]:
             server_properties=kafka_plan.render_server_properties(config, cluster_name),
             subnet_ids=[subnet.id for subnet in network.subnets["private-data"]],
             security_group=groups["kafka"],
-            client_security_groups={tier: groups[tier] for tier in CLIENT_TIERS},
+            client_security_groups={tier: groups[tier] for tier in client_tiers(config)},
             kms_key_arn=foundation.key.key.arn,
             logs_bucket=storage.buckets["logs"].bucket,
             logs_prefix=MSK_LOG_PREFIX,

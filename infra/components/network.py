@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.catalog.cidr import SUBNET_TIERS, allocate_subnets
-from infra.config.schema import NetworkConfig
+from infra.config.schema import NetworkConfig, StackConfig
 from infra.naming import Naming
 
 # Security groups every tier gets up front, with egress only: the component that owns a destination
@@ -27,10 +27,16 @@ TIER_SECURITY_GROUPS = {
     "kafka": "MSK brokers",
     "cache": "ElastiCache nodes",
     "endpoints": "interface VPC endpoints",
+    "canary": "RPO canary function (Lambda)",
 }
 # Tiers that need egress beyond the VPC (image pulls, S3, AWS APIs through NAT or endpoints).
 # The ALB is not one: it only reaches its targets, the ingest tasks inside the VPC.
-EGRESS_ANYWHERE = ("ingest", "processing")
+EGRESS_ANYWHERE = ("ingest", "processing", "canary")
+
+
+def client_tiers(config: StackConfig) -> tuple[str, ...]:
+    """Tiers whose security groups the data stores (brokers, cache) admit: the RPO canary's too where it runs."""
+    return ("ingest", "processing", "canary") if config.canary.enabled else ("ingest", "processing")
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class NetworkArgs:
     naming: Naming
     availability_zones: list[str]
     kms_key_arn: pulumi.Input[str]
+    canary: bool = False
+    """Create the RPO canary's security group (``canary.enabled``); a group nothing uses is not created."""
 
 
 class Network(pulumi.ComponentResource):
@@ -86,7 +94,8 @@ class Network(pulumi.ComponentResource):
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": naming("igw")}, opts=vpc_child)
         self.nat_gateways = self._nat_gateways(name, cfg, naming, vpc_child)
         self.route_tables = self._route_tables(name, cfg, naming, igw, vpc_child)
-        self.security_groups = self._security_groups(name, naming, vpc_child)
+        tiers = [tier for tier in TIER_SECURITY_GROUPS if tier != "canary" or args.canary]
+        self.security_groups = self._security_groups(name, naming, tiers, vpc_child)
         self.endpoints = self._endpoints(name, cfg, naming, vpc_child)
         self.flow_log = self._flow_log(name, cfg, naming, args.kms_key_arn, vpc_child)
         self.register_outputs({"vpcId": self.vpc.id, "azs": self.availability_zones})
@@ -149,10 +158,11 @@ class Network(pulumi.ComponentResource):
         return tables
 
     def _security_groups(
-        self, name: str, naming: Naming, opts: pulumi.ResourceOptions
+        self, name: str, naming: Naming, tiers: list[str], opts: pulumi.ResourceOptions
     ) -> dict[str, aws.ec2.SecurityGroup]:
         groups = {}
-        for tier, purpose in TIER_SECURITY_GROUPS.items():
+        for tier in tiers:
+            purpose = TIER_SECURITY_GROUPS[tier]
             group = aws.ec2.SecurityGroup(
                 f"{name}-{tier}-sg",
                 name=naming(tier),

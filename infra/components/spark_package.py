@@ -139,7 +139,7 @@ def preflight_certificates(uri: str, s3: Any) -> None:
 
 def preflight_real_run(catalog: Catalog, build_dir: Path, cfg: SparkConfig, region: str, storage: Storage) -> None:
     """Both preflight checks, on a real preview/up only: the offline plan and the tests have no build/ and no AWS."""
-    if _under_mocks():
+    if under_mocks():
         return
     preflight(catalog, build_dir)
     if cfg.in_transit_encryption:
@@ -152,7 +152,7 @@ def _s3_client(region: str) -> Any:
     return boto3.client("s3", region_name=region)
 
 
-def _under_mocks() -> bool:
+def under_mocks() -> bool:
     """True in the offline plan and tests, where build/ need not be filled."""
     from pulumi.runtime.mocks import MockMonitor
     from pulumi.runtime.settings import get_monitor

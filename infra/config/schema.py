@@ -446,6 +446,16 @@ class DrConfig(Section):
     )
 
 
+class CanaryConfig(Section):
+    """The RPO canary (infra/components/canary.py): numbered records through Kafka, the cache and S3, measured."""
+
+    enabled: bool = Field(description="Deploy the RPO canary function (both stacks of a warm-standby pair).")
+    interval_seconds: int = Field(
+        default=10, ge=1, le=30, description="Seconds between two canary records (the RPO resolution of the drills)."
+    )
+    log_retention_days: int = Field(default=14, description="Retention of the canary function's log group.")
+
+
 class StackConfig(Section):
     """The whole validated configuration of one stack."""
 
@@ -465,3 +475,4 @@ class StackConfig(Section):
     storage: StorageConfig
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
     dr: DrConfig
+    canary: CanaryConfig

@@ -65,6 +65,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "idleTimeoutMinutes": 120,
         },
         "storage": {"lakeIaAfterDays": 30, "logsExpireDays": 30, "noncurrentExpireDays": 7},
+        "canary": {"enabled": False, "logRetentionDays": 7},
         "dr": {"strategy": "none"},
     },
     "staging": {
@@ -118,6 +119,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "inTransitEncryption": True,
         },
         "storage": {"lakeIaAfterDays": 60, "logsExpireDays": 90, "noncurrentExpireDays": 30},
+        "canary": {"enabled": True, "logRetentionDays": 30},
         "dr": {
             "strategy": "backup-restore",
             "backupRetentionDays": 14,
@@ -182,6 +184,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "inTransitEncryption": True,
         },
         "storage": {"lakeIaAfterDays": 90, "logsExpireDays": 365, "noncurrentExpireDays": 90},
+        "canary": {"enabled": True, "logRetentionDays": 365},
         "dr": {
             "strategy": "warm-standby",
             "vaultLock": True,

@@ -106,6 +106,15 @@ def recovery_point_ages(state: DrillState) -> dict[str, float]:
     }
 
 
+def canary_metric_readings(state: DrillState) -> dict[str, dict[str, Any]]:
+    """What the deployed RPO canary measured (infra/drills/canary_metrics.py), per store, from any step."""
+    readings: dict[str, dict[str, Any]] = {}
+    for step in state.steps:
+        record = step.record or {}
+        readings.update(record.get("canaryMetrics") or (record.get("facts") or {}).get("canaryMetrics") or {})
+    return readings
+
+
 def merged_rpo(canaries: Sequence[CanaryResult], ages: Mapping[str, float]) -> dict[str, float]:
     """Per store: the canaries' RPO when nothing was lost; when canaries were lost, the restored backup's age if larger."""
     rpo = dict(ages)
@@ -149,6 +158,10 @@ def build_report(state: DrillState, target: DrillTarget | None, stores: Sequence
     completed = state.status == "completed"
     ages = recovery_point_ages(state)
     rpo = merged_rpo(canaries, ages)
+    measured = canary_metric_readings(state)
+    for store, reading in measured.items():
+        if store in stores:
+            rpo[store] = max(rpo.get(store, 0.0), float(reading["rpoSeconds"]))
     results = _evaluate(target, times["total"], rpo, completed)
     deviations = [e.message for e in state.events if e.kind in ("deviation", "rollback-failed")]
     deviations += [
@@ -183,6 +196,7 @@ def build_report(state: DrillState, target: DrillTarget | None, stores: Sequence
         "rtoSeconds": times,
         "canaries": [asdict(c) for c in canaries],
         "recoveryPointAgeSeconds": ages,
+        "canaryMetrics": {store: reading for store, reading in measured.items() if store in stores},
         "unmeasuredStores": unmeasured,
         "duplicates": sum(c.duplicates for c in canaries),
         "replicationLagAtCutover": lag,
@@ -257,6 +271,14 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if report["recoveryPointAgeSeconds"]:
         ages = ", ".join(f"{k} {_seconds(v)}" for k, v in report["recoveryPointAgeSeconds"].items())
         lines += ["", f"RPO of restored backups (age at T0): {ages}"]
+    if report["canaryMetrics"]:
+        lines.append(
+            "\nRPO canary (CloudWatch): "
+            + ", ".join(
+                f"{store} {r['lostRecords']:g} lost, RPO {_seconds(r['rpoSeconds'])}"
+                for store, r in report["canaryMetrics"].items()
+            )
+        )
     if report["unmeasuredStores"]:
         lines.append(f"\nNot measured (no canary): {', '.join(report['unmeasuredStores'])}")
     if report["replicationLagAtCutover"]:

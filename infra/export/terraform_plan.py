@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections.abc
 import importlib
 import json
+import keyword
 import os
 import re
 import sys
@@ -67,6 +68,8 @@ def args_class(pulumi_type: str) -> type:
     have the same name (``BucketVersioningArgs`` of ``Bucket``), the resource's is then ``...InitArgs``.
     """
     module, class_name = pulumi_type.split(":")[1].split("/")[0], pulumi_type.split(":")[2]
+    # A module named like a Python keyword gets a trailing underscore (aws:lambda/... -> pulumi_aws.lambda_).
+    module = f"{module}_" if keyword.iskeyword(module) else module
     resource_module = sys.modules[getattr(importlib.import_module(f"pulumi_aws.{module}"), class_name).__module__]
     (name,) = [n for n in resource_module.__all__ if n in (f"{class_name}Args", f"{class_name}InitArgs")]
     cls: type = getattr(resource_module, name)
@@ -98,6 +101,9 @@ def convert_values(value: dict[str, Any], cls: type | None, tf_type: str) -> dic
                 converted[values.get(key, snake_case(key))] = _scalar(item)
         elif isinstance(item, dict):
             converted[snake_case(key)] = [convert_values(item, typ, tf_type)]
+        elif isinstance(item, pulumi.FileArchive):
+            # pulumi-aws names Terraform's `filename` (a local zip) `code`, an archive (aws_lambda_function).
+            converted["filename"] = os.path.relpath(str(item.path), REPO_ROOT)
         else:
             converted[snake_case(key)] = _scalar(item)
     return converted

@@ -76,3 +76,4 @@ def _retentions(config: StackConfig) -> Iterator[tuple[str, int]]:
     yield "kafka.logRetentionDays", config.kafka.log_retention_days
     yield "cache.logRetentionDays", config.cache.log_retention_days
     yield "ingest.logRetentionDays", config.ingest.log_retention_days
+    yield "canary.logRetentionDays", config.canary.log_retention_days

@@ -12,6 +12,8 @@ from __future__ import annotations
 from infra.drills.calls import Call
 from infra.drills.model import DrillContext, Facts, PreconditionError, Record, Scenario, Step, Verdict
 from infra.drills.scenarios.common import (
+    canary_metrics_step,
+    canary_seen,
     canary_verify_step,
     canary_write_step,
     cluster_state,
@@ -76,8 +78,8 @@ def steps(ctx: DrillContext) -> list[Step]:
             ],
         ),
         detect_step(
-            "the cluster reports REBOOTING_BROKER or an under-replicated alarm fires",
-            _rebooting,
+            "the cluster reports REBOOTING_BROKER, an under-replicated alarm fires or the canary sees a failure",
+            lambda c: _rebooting(c) or canary_seen(c, "kafka"),
             alarms=lambda c: drill_alarms(c, "broker-reboot"),
             timeout=300,
             poll=10,
@@ -92,6 +94,7 @@ def steps(ctx: DrillContext) -> list[Step]:
             timeout_seconds=1800,
             poll_seconds=30,
         ),
+        canary_metrics_step(("kafka",)),
         canary_verify_step(summary="every canary written before the reboot is on the topic"),
     ]
 

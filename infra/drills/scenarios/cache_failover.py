@@ -14,6 +14,8 @@ from infra.drills.calls import Call
 from infra.drills.clock import iso, parse_iso
 from infra.drills.model import DrillContext, Facts, PreconditionError, Record, Scenario, Step, Verdict
 from infra.drills.scenarios.common import (
+    canary_metrics_step,
+    canary_seen,
     canary_verify_step,
     canary_write_step,
     detect_step,
@@ -102,8 +104,8 @@ def steps(ctx: DrillContext) -> list[Step]:
             ],
         ),
         detect_step(
-            "a failover event appears or the replication-lag alarm fires",
-            _failing_over,
+            "a failover event appears, the replication-lag alarm fires or the canary sees a failure",
+            lambda c: _failing_over(c) or canary_seen(c, "cache"),
             alarms=lambda c: drill_alarms(c, "cache-failover"),
             timeout=300,
             poll=10,
@@ -118,6 +120,7 @@ def steps(ctx: DrillContext) -> list[Step]:
             timeout_seconds=900,
             poll_seconds=15,
         ),
+        canary_metrics_step(("cache",)),
         canary_verify_step(summary="every canary written before the failover is still in the cache"),
     ]
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from infra.drills.calls import Call
-from infra.drills.clock import iso
+from infra.drills.canary_metrics import canary_of, canary_problem, read_canary
+from infra.drills.clock import iso, parse_iso
 from infra.drills.guard import TagTarget, alarms_in_state
 from infra.drills.model import DrillContext, Facts, Record, Step, Verdict
 
@@ -24,6 +26,7 @@ def canary_write_step(count: int = CANARY_COUNT, interval: float = CANARY_INTERV
         ]
 
     def run(ctx: DrillContext, _: Facts, __: Sequence[Call]) -> Record:
+        started = iso(ctx.clock.now())
         writes: dict[str, list[dict[str, object]]] = {store: [] for store in ctx.canaries}
         for sequence in range(1, count + 1):
             at = ctx.clock.now()
@@ -32,7 +35,7 @@ def canary_write_step(count: int = CANARY_COUNT, interval: float = CANARY_INTERV
                 writes[store].append({"sequence": sequence, "at": iso(at)})
             if sequence < count:
                 ctx.clock.sleep(interval)
-        return {"writes": writes}
+        return {"writes": writes, "startedAt": started}
 
     return Step(
         "write-canaries",
@@ -72,6 +75,40 @@ def canary_verify_step(
         poll_seconds=poll,
         on_timeout="continue",
     )
+
+
+def canary_metrics_step(stores: Sequence[str], timeout: float = 300, poll: float = 60) -> Step:
+    """Read what the stack's deployed canary measured since the drill's canary writes: RPO per store."""
+
+    def verify(ctx: DrillContext, record: Record) -> Verdict:
+        """The stack's RPO canary has published for every store since the drill began (GetMetricData)."""
+        if canary_of(ctx.outputs) is None:
+            return Verdict(True, "the stack has no RPO canary: nothing to read")
+        since = parse_iso(ctx.recorded("write-canaries", "startedAt")) - timedelta(seconds=60)
+        readings = read_canary(ctx, ctx.region, ctx.outputs, stores, since, ctx.clock.now(), replicated=False)
+        record["canaryMetrics"] = readings
+        waiting = [store for store in stores if store not in readings]
+        if waiting:
+            return Verdict(False, "no canary metrics yet for " + ", ".join(waiting))
+        return Verdict(
+            True, "; ".join(f"{s}: {r['lostRecords']:g} lost, RPO {r['rpoSeconds']:g} s" for s, r in readings.items())
+        )
+
+    return Step(
+        "canary-metrics",
+        "verify",
+        f"read the RPO canary's metrics ({', '.join(stores)}): failed writes, lost records",
+        expected_seconds=poll,
+        verify=verify,
+        timeout_seconds=timeout,
+        poll_seconds=poll,
+        on_timeout="continue",
+    )
+
+
+def canary_seen(ctx: DrillContext, store: str) -> str | None:
+    """Detection by the stack's RPO canary: a failed write or a lost record since the drill's canary writes."""
+    return canary_problem(ctx, store, parse_iso(ctx.recorded("write-canaries", "startedAt")))
 
 
 def detect_step(

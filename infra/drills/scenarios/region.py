@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from infra.drills.calls import Arn, Call
+from infra.drills.canary_metrics import read_canary
 from infra.drills.clock import iso, parse_iso
 from infra.drills.guard import TagTarget
 from infra.drills.jobstep import epoch_ms, generation_of, rewind_point, rewound_step
@@ -348,7 +349,17 @@ def _lag(active: str) -> Any:
                     replicator_region, "AWS/Kafka", "MessageLag", {"ReplicatorName": replicator}, "Sum"
                 ),
                 "cacheGlobalDatastoreLagSeconds": max(cache_lags) if cache_lags else None,
-            }
+            },
+            # What the standby's RPO canary read through the copies in the 5 minutes before the cut-over.
+            "canaryMetrics": read_canary(
+                ctx,
+                side["to"]["region"],
+                side["to"]["outputs"],
+                ("kafka", "cache", "s3"),
+                now - timedelta(minutes=5),
+                now,
+                replicated=True,
+            ),
         }
 
     return prepare
@@ -616,7 +627,7 @@ def _steps(active: str) -> Any:
             Step(
                 "replication-lag",
                 "decide",
-                "read replication lag at the cut-over (MSK Replicator, Global Datastore)",
+                "read replication lag at the cut-over (MSK Replicator, Global Datastore, the standby's RPO canary)",
                 10,
                 prepare=_lag(active),
             ),
