@@ -2,6 +2,9 @@
 # Each sets up its own environment on first use (scripts/bootstrap.sh).
 STACK ?= dev
 VENV := .venv/bin
+# pytest keeps its rewritten test modules (and Python the compiled sources) in __pycache__/
+# (gitignored) so a second run skips recompiling them; some shells set PYTHONDONTWRITEBYTECODE.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(VENV)/python -m pytest
 
 .PHONY: plan plan-all test test-fast lint typecheck checkov bench setup setup-test
 
@@ -12,10 +15,10 @@ plan-all: setup        ## every stack in one process
 	$(VENV)/blueprint plan --all
 
 test: setup-test       ## the whole test suite, offline
-	$(VENV)/python -m pytest
+	$(PYTEST)
 
 test-fast: setup-test  ## everything but the Spark/Redis job tests (marker `job`)
-	$(VENV)/python -m pytest -m "not job"
+	$(PYTEST) -m "not job"
 
 lint: setup            ## ruff, and the import contracts of pyproject.toml (one-way layers)
 	$(VENV)/ruff check . && $(VENV)/ruff format --check . && $(VENV)/lint-imports --no-cache
