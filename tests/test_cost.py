@@ -132,13 +132,6 @@ def resource(
         provider=None,
         region=region,
         dependencies=dependencies,
-        property_dependencies={},
-        protect=False,
-        ignore_changes=(),
-        delete_before_replace=False,
-        retain_on_delete=False,
-        replace_on_changes=(),
-        aliases=(),
         inputs=inputs or {},
         outputs=outputs or {},
     )

@@ -59,12 +59,6 @@ def resource(
         property_dependencies={
             key: tuple(dependency.urn for dependency in values) for key, values in (property_depends or {}).items()
         },
-        protect=False,
-        ignore_changes=(),
-        delete_before_replace=False,
-        retain_on_delete=False,
-        replace_on_changes=(),
-        aliases=(),
         inputs={},
         outputs={},
     )

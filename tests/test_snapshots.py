@@ -53,13 +53,6 @@ def _resource(name: str, outputs: dict[str, Any], inputs: dict[str, Any] | None 
         provider=None,
         region="us-east-1",
         dependencies=(),
-        property_dependencies={},
-        protect=False,
-        ignore_changes=(),
-        delete_before_replace=False,
-        retain_on_delete=False,
-        replace_on_changes=(),
-        aliases=(),
         inputs=inputs or {},
         outputs=outputs,
     )

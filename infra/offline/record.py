@@ -34,15 +34,17 @@ class PlannedResource:
     """Region the resource lives in (per-resource ``region`` input, else the stack's)."""
     dependencies: tuple[str, ...]
     """URNs this resource waits for (explicit ``depends_on`` plus input dependencies)."""
-    property_dependencies: dict[str, tuple[str, ...]]
-    protect: bool
-    ignore_changes: tuple[str, ...]
-    delete_before_replace: bool
-    retain_on_delete: bool
-    replace_on_changes: tuple[str, ...]
-    aliases: tuple[str, ...]
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input name -> URNs its value came from (the replacement engine follows them)."""
+    # Resource options, at Pulumi's defaults unless the program set them.
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    delete_before_replace: bool = False
+    retain_on_delete: bool = False
+    replace_on_changes: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
     resource_id: str | None = None
     custom_timeouts: dict[str, str] = field(default_factory=dict)
     """The ``custom_timeouts`` option: operation (create, update, delete) -> duration like ``210m``."""
