@@ -20,11 +20,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from infra.components import canary
 from infra.drills.clock import iso
 from infra.drills.model import DrillContext
 
-NAMESPACE = "StreamingPlatform/Canary"
-STORES = {"kafka": "Kafka", "cache": "Cache", "s3": "S3"}
+STORES = {store.lower(): store for store in canary.STORES}
+"""Drill spelling (kafka, cache, s3) -> the Store dimension the function publishes."""
 QUERIES = (
     ("ws", "WriteSuccess", "Minimum"),
     ("gaps", "SequenceGaps", "Maximum"),
@@ -46,7 +47,7 @@ def metric_queries(stack: str, stores: Sequence[str]) -> list[dict[str, Any]]:
             "Id": f"{query}_{store}",
             "MetricStat": {
                 "Metric": {
-                    "Namespace": NAMESPACE,
+                    "Namespace": canary.NAMESPACE,
                     "MetricName": metric,
                     "Dimensions": [{"Name": "Stack", "Value": stack}, {"Name": "Store", "Value": STORES[store]}],
                 },
