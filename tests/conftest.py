@@ -10,12 +10,14 @@ plans once. `pytest --fresh-plans` plans every stack again regardless.
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from infra.config import list_stacks
+from infra.config import list_stacks, loader
 from infra.config.clock import TODAY_ENV
 from infra.offline.record import StackPlan
 
@@ -64,3 +66,12 @@ def plans() -> dict[str, StackPlan]:
 def stack_plan(request: pytest.FixtureRequest, plans: dict[str, StackPlan]) -> StackPlan:
     """Each stack's plan in turn (parametrized over every stack file)."""
     return plans[request.param]
+
+
+@pytest.fixture
+def stacks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of stacks/ the test may change or break; the loader reads it instead of the real one."""
+    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
+        shutil.copy(stack_file, tmp_path)
+    monkeypatch.setattr(loader, "STACKS", tmp_path)
+    return tmp_path

@@ -12,7 +12,6 @@ import io
 import os
 import pty
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +24,7 @@ from infra.cli import main as blueprint
 from infra.cli.exit_codes import ExitCode
 from infra.cli.plan import warn_unfetched_artifacts
 from infra.cli.progress import Progress
-from infra.config import list_stacks, loader
+from infra.config import list_stacks
 from infra.offline.record import StackPlan
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -52,15 +51,6 @@ class Terminal(io.StringIO):
 
     def isatty(self) -> bool:
         return True
-
-
-@pytest.fixture
-def stacks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of stacks/ the test may break; the loader reads it instead of the real one."""
-    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
-        shutil.copy(stack_file, tmp_path)
-    monkeypatch.setattr(loader, "STACKS", tmp_path)
-    return tmp_path
 
 
 @pytest.fixture

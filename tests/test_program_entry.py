@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import runpy
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.config import set_all_config
 
 from infra.cli import main as blueprint
-from infra.config import ConfigError, loader
+from infra.config import ConfigError
 from infra.config.loader import to_runtime
 from infra.offline.runtime import PlatformMocks, RecordingMonitor, plan_stack
 from tests.helpers import raw_with
@@ -22,12 +21,9 @@ BAD = {"network": {"azCount": 2, "natGateways": "single"}, "colour": "blue"}
 
 
 @pytest.fixture
-def bad_stacks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
-        shutil.copy(stack_file, tmp_path)
-    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": raw_with("prod", BAD)}))
-    monkeypatch.setattr(loader, "STACKS", tmp_path)
-    return tmp_path
+def bad_stacks_dir(stacks_dir: Path) -> Path:
+    (stacks_dir / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": raw_with("prod", BAD)}))
+    return stacks_dir
 
 
 def test_offline_plan_raises_every_problem_and_registers_nothing(
@@ -97,14 +93,11 @@ def test_cli_diff_reports_an_unwritable_output_file(tmp_path: Path, capsys: pyte
 
 
 def test_a_pair_that_reads_each_other_is_refused_offline_without_traceback(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    stacks_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Prod flipped for failback reads prod-dr, which reads prod: only real state resolves that."""
-    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
-        shutil.copy(stack_file, tmp_path)
     flipped = raw_with("prod", {"dr": {"activeRegion": "us-west-2"}})
-    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": flipped}))
-    monkeypatch.setattr(loader, "STACKS", tmp_path)
+    (stacks_dir / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": flipped}))
     assert blueprint(["plan", "prod"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err

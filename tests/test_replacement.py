@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 import yaml
 
 from infra.cli import main
-from infra.config import list_stacks, loader
+from infra.config import list_stacks
 from infra.paths import ROOT
 from infra.review import snapshot
 from infra.review.diff import Change, diff_snapshots
@@ -183,15 +182,6 @@ def test_a_type_without_data_is_never_a_plain_update() -> None:
     assert actions(diff_snapshots(snap(before), snap(after)).changes) == {unlisted: UNKNOWN}
 
 
-@pytest.fixture
-def stack_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the stack files that the planner reads instead of stacks/."""
-    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
-        shutil.copy(stack_file, tmp_path)
-    monkeypatch.setattr(loader, "STACKS", tmp_path)
-    return tmp_path
-
-
 def review(stack: str) -> Any:
     """The stack's head plan against its committed snapshot, as `blueprint diff` does it.
 
@@ -205,10 +195,10 @@ def review(stack: str) -> Any:
 
 
 def test_moving_prod_to_another_cidr_replaces_the_network_msk_and_emr(
-    stack_files: Path, capsys: pytest.CaptureFixture[str]
+    stacks_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     raw = raw_with("prod", {"network": {"cidr": "10.31.0.0/16"}})
-    (stack_files / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": raw}))
+    (stacks_dir / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": raw}))
     diff = review("prod")
     by_action = actions(diff.changes)
     replaced = {name for name, action in by_action.items() if action == REPLACE}
@@ -223,17 +213,17 @@ def test_moving_prod_to_another_cidr_replaces_the_network_msk_and_emr(
     assert "**replace**" in capsys.readouterr().out
 
 
-def test_a_cache_node_type_change_is_an_in_place_update(stack_files: Path) -> None:
+def test_a_cache_node_type_change_is_an_in_place_update(stacks_dir: Path) -> None:
     raw = raw_with("dev", {"cache": {"nodeType": "cache.t4g.medium"}})
-    (stack_files / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": raw}))
+    (stacks_dir / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": raw}))
     diff = review("dev")
     assert actions(diff.changes)[CACHE] == UPDATE
     assert REPLACE not in actions(diff.changes).values()
     assert not [r for r in diff.risks if "REPLACE" in r]
 
 
-def test_a_comment_only_change_shows_no_change(stack_files: Path) -> None:
-    path = stack_files / "Pulumi.dev.yaml"
+def test_a_comment_only_change_shows_no_change(stacks_dir: Path) -> None:
+    path = stacks_dir / "Pulumi.dev.yaml"
     path.write_text("# reviewed: comment only\n" + path.read_text())
     assert review("dev").empty
 

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import random
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ import pulumi
 import pytest
 import yaml
 
-from infra.config import loader
 from infra.offline.record import PlannedResource, StackPlan, plan_from_document, plan_to_document
 from infra.offline.runtime import SECRET
 from infra.paths import ROOT
@@ -111,15 +109,10 @@ def test_secrets_are_masked_in_the_plan_and_the_snapshot() -> None:
     assert normalized["resources"][snapshot.short_urn(version.urn)]["inputs"]["secretString"] == SECRET
 
 
-def test_changing_a_stack_file_fails_the_snapshot_with_a_readable_diff(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
-        shutil.copy(stack_file, tmp_path)
-    (tmp_path / "Pulumi.dev.yaml").write_text(
+def test_changing_a_stack_file_fails_the_snapshot_with_a_readable_diff(stacks_dir: Path) -> None:
+    (stacks_dir / "Pulumi.dev.yaml").write_text(
         yaml.safe_dump({"config": raw_with("dev", {"network": {"flowLogRetentionDays": 30}})})
     )
-    monkeypatch.setattr(loader, "STACKS", tmp_path)
     changed = snapshot.normalize(cached_plans(["dev"])["dev"])
     committed = snapshot.load("dev")
     assert committed is not None
@@ -163,12 +156,9 @@ def test_assets_are_described_by_content(tmp_path: Path) -> None:
         assets.describe(object(), tmp_path)
 
 
-def test_added_alarms_read_as_one_line_each_on_the_dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_added_alarms_read_as_one_line_each_on_the_dashboard(stacks_dir: Path) -> None:
     """A second cache shard adds alarms per node: the dashboard lists them as members, nothing re-indexed."""
-    for stack_file in loader.STACKS.glob("Pulumi.*.yaml"):
-        shutil.copy(stack_file, tmp_path)
-    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": raw_with("dev", {"cache": {"shards": 2}})}))
-    monkeypatch.setattr(loader, "STACKS", tmp_path)
+    (stacks_dir / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": raw_with("dev", {"cache": {"shards": 2}})}))
     committed = snapshot.load("dev")
     assert committed is not None
     diff = diff_snapshots(committed, snapshot.normalize(cached_plans(["dev"])["dev"]))

@@ -17,6 +17,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from infra.cli import main
 from infra.drills.calls import Clients
 from infra.drills.guard import StopWatch, TagGuard
 from infra.drills.model import DrillContext, Peer, Scenario
@@ -185,3 +186,8 @@ class MemoryRedis:
     def lrange(self, name: str, start: int, end: int) -> list[bytes]:
         items = self.lists.get(name, [])
         return items[start:] if end == -1 else items[start : end + 1]
+
+
+def drill_cli(*argv: str) -> int:
+    """`blueprint drill ...` in process, with its exit code."""
+    return main(["drill", *argv])

@@ -11,14 +11,7 @@ import pytest
 
 from infra.cli import drill
 from infra.offline.record import StackPlan
-
-
-def _run(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    drill.register(parser.add_subparsers())
-    args = parser.parse_args(["drill", *argv])
-    code: int = args.func(args)
-    return code
+from tests.drills.conftest import drill_cli
 
 
 @pytest.fixture
@@ -46,12 +39,12 @@ def prod_outputs(plans: dict[str, StackPlan], tmp_path: Path) -> Path:
     ],
 )
 def test_refused_before_touching_aws(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(*argv) == 2
+    assert drill_cli(*argv) == 2
     assert message in capsys.readouterr().err
 
 
 def test_outputs_of_another_stack_are_refused(prod_outputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run("cache-failover", "--stack", "staging", "--outputs", str(prod_outputs)) == 2
+    assert drill_cli("cache-failover", "--stack", "staging", "--outputs", str(prod_outputs)) == 2
     assert "holds the outputs of stack 'prod', not 'staging'" in capsys.readouterr().err
 
 
@@ -60,12 +53,12 @@ def test_a_scenario_that_does_not_apply_is_refused(
 ) -> None:
     dev = tmp_path / "dev.json"
     dev.write_text(json.dumps(plans["dev"].outputs))
-    assert _run("az-outage", "--stack", "dev", "--outputs", str(dev)) == 2
+    assert drill_cli("az-outage", "--stack", "dev", "--outputs", str(dev)) == 2
     assert "az-outage does not apply to stack dev: the stack has no FIS experiment templates" in capsys.readouterr().err
 
 
 def test_pair_scenarios_need_the_peer_outputs(prod_outputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run("region-failover", "--stack", "prod", "--outputs", str(prod_outputs)) == 2
+    assert drill_cli("region-failover", "--stack", "prod", "--outputs", str(prod_outputs)) == 2
     assert "needs the outputs of prod-dr too: --peer-outputs FILE" in capsys.readouterr().err
 
 
@@ -85,13 +78,13 @@ def test_resume_needs_a_valid_state_file(
         "--resume",
         str(bad),
     ]
-    assert _run(*argv) == 2
+    assert drill_cli(*argv) == 2
     assert "is not a drill state file" in capsys.readouterr().err
 
 
 def test_resume_and_rollback_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
-        _run("broker-reboot", "--stack", "prod", "--resume", "a", "--rollback", "b")
+        drill_cli("broker-reboot", "--stack", "prod", "--resume", "a", "--rollback", "b")
     assert exit_.value.code == 2
 
 
@@ -113,7 +106,7 @@ def test_a_state_file_of_another_drill_is_refused(
         "--rollback",
         str(path),
     ]
-    assert _run(*argv) == 2
+    assert drill_cli(*argv) == 2
     assert "the state file is for cache-failover on prod, not broker-reboot on prod" in capsys.readouterr().err
 
 

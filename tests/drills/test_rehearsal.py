@@ -4,17 +4,16 @@ exit 2 before anything else."""
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import boto3
 import pytest
 
-from infra.cli import drill
 from infra.drills.rehearsal import has_credentials
 from infra.drills.scenarios import SCENARIOS
 from infra.offline.record import StackPlan
 from tests.conftest import STACKS
+from tests.drills.conftest import drill_cli
 
 ARGUMENTS = {"failback": ["--since", "2026-11-26T09:30:00Z"]}
 
@@ -35,14 +34,6 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch, plans: dict[str, StackPlan])
     monkeypatch.setattr(boto3.session, "Session", refuse)
 
 
-def _run(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    drill.register(parser.add_subparsers())
-    args = parser.parse_args(["drill", *argv])
-    code: int = args.func(args)
-    return code
-
-
 def test_credentials_are_detected_without_the_network(no_credentials: None, monkeypatch: pytest.MonkeyPatch) -> None:
     assert has_credentials() is False
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
@@ -58,7 +49,7 @@ def test_credentials_are_detected_without_the_network(no_credentials: None, monk
 def test_every_dry_run_rehearses_without_credentials(
     no_credentials: None, plans: dict[str, StackPlan], scenario: str, stack: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = _run(scenario, "--stack", stack, *ARGUMENTS.get(scenario, []))
+    code = drill_cli(scenario, "--stack", stack, *ARGUMENTS.get(scenario, []))
     out, err = capsys.readouterr()
     reason = SCENARIOS[scenario].applies(plans[stack].outputs)
     if reason is not None:
@@ -77,7 +68,7 @@ def test_every_dry_run_rehearses_without_credentials(
 def test_the_failover_rehearsal_names_its_fault_and_rollback(
     no_credentials: None, plans: dict[str, StackPlan], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _run("region-failover", "--stack", "prod") == 0
+    assert drill_cli("region-failover", "--stack", "prod") == 0
     out = capsys.readouterr().out
     controls = plans["prod-dr"].outputs["drRoutingControlArns"]
     assert f'"RoutingControlArn": "{controls["us-east-1"]}", "RoutingControlState": "Off"' in out
@@ -98,5 +89,5 @@ def test_the_failover_rehearsal_names_its_fault_and_rollback(
 def test_arguments_are_checked_against_the_plan_first(
     no_credentials: None, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _run(*argv) == 2
+    assert drill_cli(*argv) == 2
     assert message in capsys.readouterr().err

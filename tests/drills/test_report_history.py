@@ -21,7 +21,7 @@ from infra.drills.report import build_report, write_report
 from infra.drills.state import DrillState, StepState
 from infra.drills.targets import DrillTarget
 from infra.drills.timeline import SVG_NS, render_svg
-from tests.drills.conftest import START
+from tests.drills.conftest import START, drill_cli
 
 TARGET = DrillTarget("region-failover", 1800.0, {"kafka": 60.0, "cache": 1.0})
 
@@ -107,20 +107,12 @@ def test_the_report_is_written_with_its_picture_beside_it(tmp_path: Path) -> Non
     assert json.loads(json_path.read_text())["canaryLag"]["cache"] == [{"at": _at(60), "seconds": 0.5}]
 
 
-def _run(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    drill.register(parser.add_subparsers())
-    args = parser.parse_args(["drill", *argv])
-    code: int = args.func(args)
-    return code
-
-
 def test_history_shows_each_drill_against_its_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_report(report("region-failover-prod-1"), tmp_path)
     write_report(report("region-failover-prod-2", recover_until=2400), tmp_path)
     drill_state("ignored").save(tmp_path / "region-failover-prod-2.state.json")
     (tmp_path / "notes.json").write_text('{"hello": 1}')
-    assert _run("history", "--report-dir", str(tmp_path)) == 0
+    assert drill_cli("history", "--report-dir", str(tmp_path)) == 0
     captured = capsys.readouterr()
     assert "skipped notes.json: not a drill report" in captured.err
     out = captured.out.splitlines()
@@ -141,9 +133,9 @@ def test_history_filters_by_stack_and_scenario(tmp_path: Path) -> None:
 
 
 def test_history_takes_no_drill_options_and_drills_need_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run("broker-reboot") == 2
+    assert drill_cli("broker-reboot") == 2
     assert "--stack is required" in capsys.readouterr().err
-    assert _run("broker-reboot", "--stack", "prod", "--scenario", "restore") == 2
+    assert drill_cli("broker-reboot", "--stack", "prod", "--scenario", "restore") == 2
     assert "--scenario applies to history only" in capsys.readouterr().err
 
 
