@@ -13,13 +13,15 @@ from infra.review.baseline import _plan_in
 # built with the record module the child loaded from this revision (old revisions need not know it).
 FAKE_RUNTIME = """
 import sys
+from pathlib import Path
+
 import pulumi
 
 record = sys.modules["blueprint_plan_record"]
 
 
 def plan_stacks(stacks):
-    return {s: record.StackPlan(project="p", stack=s, region="us-east-1", config={}, outputs={"job": pulumi.FileAsset("jobs/main.py")}) for s in stacks}
+    return {s: record.StackPlan(project="p", stack=s, region="us-east-1", config={}, outputs={"job": pulumi.FileAsset(str(Path.cwd() / "jobs/main.py"))}) for s in stacks}
 """
 
 
@@ -32,7 +34,9 @@ def test_the_base_planner_sends_file_assets_relative_to_its_checkout(tmp_path: P
     (tmp_path / "jobs/main.py").write_text("print('base')\n")
     documents = _plan_in(tmp_path, ["dev"], "a base revision")
     assert list(documents) == ["dev"] and documents["dev"]["stack"] == "dev"
-    # Read in this checkout: the asset points at this checkout's file of the same path.
+    # The base checkout's absolute path travels relative to it...
+    assert str(tmp_path) not in str(documents["dev"])
+    # ...and, read in this checkout, points at this checkout's file of the same path.
     plan = plan_from_document(documents["dev"], ROOT)
-    described = assets.describe(plan.outputs["job"], ROOT)
-    assert described["fileAsset"]["path"] == "jobs/main.py"
+    assert plan.outputs["job"].path == str(ROOT / "jobs/main.py")
+    assert assets.describe(plan.outputs["job"], ROOT)["fileAsset"]["path"] == "jobs/main.py"
